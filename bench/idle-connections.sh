@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Measures what idle keep-alive client connections cost stickylb: starts `lb run` in front of one backend, takes a
+# baseline (heap used after a full GC, direct memory, RSS), opens N connections that each send one request and then
+# stay idle, measures again and prints the cost per connection. Also prints the start-up time to the first request.
+#   bench/idle-connections.sh            # N=10000
+#   N=5000 bench/idle-connections.sh
+# Needs: python3, nginx, curl, java 17 and the built jar. ulimit -n must allow N + some (20000 here).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-10000}
+LB_JAR=${LB_JAR:-lb-cli/target/lb.jar}
+PORT=18095
+ADMIN=18096
+BACKEND=19111
+[[ -f $LB_JAR ]] || { echo "build first: mvn -B -ntp -q package -DskipTests" >&2; exit 1; }
+WORK=$(mktemp -d /tmp/stickylb-idle.XXXXXX)
+chmod 755 "$WORK"
+PIDS=()
+cleanup() { set +e; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.5; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+cat >"$WORK/nginx.conf" <<EOF
+worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/error.log warn;
+events { worker_connections 16384; }
+http { access_log off; client_body_temp_path $WORK; proxy_temp_path $WORK; fastcgi_temp_path $WORK;
+  uwsgi_temp_path $WORK; scgi_temp_path $WORK;
+  server { listen 127.0.0.1:$BACKEND; location / { return 200 "ok"; } } }
+EOF
+nginx -p "$WORK/" -c "$WORK/nginx.conf" >/dev/null 2>&1 &
+PIDS+=($!)
+cat >"$WORK/lb.yaml" <<EOF
+listen: 127.0.0.1:$PORT
+workers: 1
+access-log: off
+admin: { listen: 127.0.0.1:$ADMIN }
+limits: { max-connections: $((N + 100)), idle-timeout: 10m, header-timeout: 1m }
+pools:
+  app:
+    backends: [ { id: b1, address: 127.0.0.1:$BACKEND } ]
+EOF
+sleep 0.5
+t0=$(date +%s%N)
+java -Xms64m -Xmx512m -XX:+UseSerialGC -XX:NativeMemoryTracking=summary -jar "$LB_JAR" run --config "$WORK/lb.yaml" \
+  >"$WORK/lb.log" 2>&1 &
+LB=$!
+PIDS+=("$LB")
+until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do sleep 0.01; done
+t1=$(date +%s%N)
+echo "start-up to first request served: $(((t1 - t0) / 1000000)) ms (JVM start included)"
+
+measure() { # -> "heap_used_bytes direct_bytes rss_kb"
+  jcmd "$LB" GC.run >/dev/null
+  sleep 0.5
+  jcmd "$LB" GC.run >/dev/null
+  local heap direct rss
+  heap=$(jstat -gc "$LB" | awk 'NR == 2 {print ($3 + $4 + $6 + $8) * 1024}')
+  direct=$(jcmd "$LB" VM.native_memory summary | awk '/- +Other \(reserved=/ {gsub(/.*committed=|KB\)/,""); print $0*1024; exit}')
+  rss=$(awk '/^VmRSS/{print $2}' "/proc/$LB/status")
+  echo "${heap:-0} ${direct:-0} ${rss:-0}"
+}
+read -r h0 d0 r0 < <(measure)
+mkfifo "$WORK/clients.in" "$WORK/clients.out"
+python3 bench/idle_clients.py 127.0.0.1 "$PORT" "$N" <"$WORK/clients.in" >"$WORK/clients.out" 2>"$WORK/clients.err" &
+CLIENTS_PID=$!
+exec 7>"$WORK/clients.in"     # keeps the clients' stdin open until we are done
+read -r ready n <"$WORK/clients.out"
+[[ $ready == READY ]] || { echo "clients failed: $(tail -3 "$WORK/clients.err")" >&2; exit 1; }
+sleep 1
+read -r h1 d1 r1 < <(measure)
+open=$(ss -tn state established "( sport = :$PORT )" | tail -n +2 | wc -l)
+awk -v n="$n" -v h0="$h0" -v h1="$h1" -v d0="$d0" -v d1="$d1" -v r0="$r0" -v r1="$r1" -v open="$open" 'BEGIN {
+  printf "idle keep-alive connections: %d (established at the proxy: %d)\n", n, open
+  printf "heap used after GC:   %8.1f MiB -> %8.1f MiB  = %6.2f KiB per connection\n", h0/1048576, h1/1048576, (h1-h0)/1024/n
+  printf "direct (NMT Other):   %8.1f MiB -> %8.1f MiB  = %6.2f KiB per connection\n", d0/1048576, d1/1048576, (d1-d0)/1024/n
+  printf "heap + direct:                                   = %6.2f KiB per connection (target <= 10)\n", ((h1-h0)+(d1-d0))/1024/n
+  printf "process RSS:          %8.1f MiB -> %8.1f MiB  = %6.2f KiB per connection (includes heap pages touched)\n", r0/1024, r1/1024, (r1-r0)/n
+}'
+exec 7>&-
+wait "$CLIENTS_PID" 2>/dev/null || true

@@ -1,0 +1,141 @@
+package io.stickylb.cli;
+
+import io.stickylb.config.AccessLogConfig;
+import io.stickylb.config.ConfigException;
+import io.stickylb.config.Endpoint;
+import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.server.LoadBalancer;
+import io.stickylb.server.PortInUseException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code lb run}: loads a config file and runs the load balancer in the foreground until SIGTERM or Ctrl-C, which drain
+ * in-flight requests and exit 0. SIGHUP reloads the same file; an invalid file is logged and the running config stays.
+ */
+@Command(name = "run",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs the load balancer in the foreground.",
+            "SIGTERM or Ctrl-C: graceful shutdown (in-flight requests finish, up to shutdown-timeout).",
+            "SIGHUP: reload the config file; an invalid file is logged and the running config is kept."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:stopped cleanly after SIGTERM or Ctrl-C",
+            "1:could not start (e.g. the listen address is in use)",
+            "2:invalid config file or command line; nothing was started"})
+final class RunCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @ParentCommand
+    LbCommand parent;
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML config file.")
+    Path config;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.EndpointConverter.class,
+            description = "Listen here instead of the config's listen address.")
+    Endpoint listen;
+
+    @Option(names = "--workers", paramLabel = "N", converter = Converters.WorkersConverter.class,
+            description = "Event-loop threads (auto or 1..256) instead of the config's workers.")
+    Integer workers;
+
+    @Option(names = "--no-access-log", description = "Turn the access log off, whatever the config says.")
+    boolean noAccessLog;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        LoadBalancerConfig cfg;
+        try {
+            cfg = load();
+        } catch (ConfigException e) {
+            return fail(e.getMessage(), LbCommand.BAD_CONFIG);
+        }
+        log.info("loaded {} ({})", config, ConfigFiles.summary(cfg));
+        LoadBalancer lb;
+        try {
+            lb = new LoadBalancer(cfg);
+        } catch (IllegalArgumentException e) {
+            // Something the loader let through but the engine refuses (e.g. a strategy it does not implement).
+            return fail(config + ": " + e.getMessage(), LbCommand.BAD_CONFIG);
+        }
+        // Signals are taken over before binding, so a SIGTERM right after the bind still drains gracefully.
+        Lifecycle lifecycle = parent.lifecycle();
+        lifecycle.begin(lb);
+        try {
+            lb.start();
+        } catch (PortInUseException e) {
+            lifecycle.end();
+            return fail("error: " + e.getMessage(), LbCommand.FAILURE);
+        } catch (RuntimeException e) {
+            lifecycle.end();
+            throw e;
+        }
+        try {
+            log.info("ready: SIGHUP reloads {}, SIGTERM or Ctrl-C stops", config);
+            while (lifecycle.next() == Lifecycle.Request.RELOAD) {
+                reload(lb);
+            }
+        } finally {
+            lifecycle.end();
+            lb.close();
+        }
+        return LbCommand.OK;
+    }
+
+    /** The file with the command-line overrides applied. */
+    LoadBalancerConfig load() throws ConfigException {
+        LoadBalancerConfig cfg = ConfigFiles.load(config);
+        if (listen != null) {
+            cfg = cfg.withListen(listen);
+        }
+        if (workers != null) {
+            cfg = cfg.withWorkers(workers);
+        }
+        if (noAccessLog) {
+            cfg = cfg.withAccessLog(AccessLogConfig.OFF);
+        }
+        return cfg;
+    }
+
+    /** Re-reads the file; only a fully valid config replaces the running one. */
+    private void reload(LoadBalancer lb) {
+        log.info("SIGHUP: reloading {}", config);
+        LoadBalancerConfig next;
+        try {
+            next = load();
+        } catch (ConfigException e) {
+            log.error("reload failed, still running the previous config: {}", e.getMessage());
+            return;
+        }
+        if (!next.listen().equals(lb.config().listen())) {
+            log.warn("listen changed to {}: a reload keeps listening on {}; restart to move it", next.listen(),
+                    lb.config().listen());
+        }
+        try {
+            lb.reload(next);
+        } catch (RuntimeException e) {
+            log.error("reload failed, still running the previous config: {}", ErrorHandler.describe(e));
+        }
+    }
+
+    private int fail(String message, int code) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(message);
+        err.flush();
+        return code;
+    }
+}

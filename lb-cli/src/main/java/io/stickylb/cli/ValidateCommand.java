@@ -1,0 +1,42 @@
+package io.stickylb.cli;
+
+import io.stickylb.config.ConfigException;
+import io.stickylb.config.LoadBalancerConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code lb validate --config FILE}: loads and checks a config file without starting anything. */
+@Command(name = "validate",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Checks a config file without starting anything.",
+            "Prints FILE: OK (pools, backends, routes) or the error with file, line and key path."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:the file is valid", "2:the file is invalid or unreadable"})
+final class ValidateCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML config file.")
+    Path config;
+
+    @Override
+    public Integer call() {
+        LoadBalancerConfig loaded;
+        try {
+            loaded = ConfigFiles.load(config);
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            spec.commandLine().getErr().flush();
+            return LbCommand.BAD_CONFIG;
+        }
+        spec.commandLine().getOut().println(config + ": OK (" + ConfigFiles.summary(loaded) + ")");
+        spec.commandLine().getOut().flush();
+        return LbCommand.OK;
+    }
+}

@@ -1,0 +1,91 @@
+package io.stickylb.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
+
+class LbCommandTest {
+
+    @Test
+    void versionNamesTheBuildTheJvmAndTheTransport() {
+        Cli.Result r = Cli.run("--version");
+
+        assertThat(r.exitCode()).isZero();
+        String[] lines = r.out().split("\\R");
+        assertThat(lines[0]).matches("stickylb \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
+        assertThat(lines[1]).startsWith("Java " + System.getProperty("java.version"));
+        assertThat(lines[2]).matches("transport: (epoll|nio)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--help", "run --help", "validate --help", "demo --help", "help", "help run", "-h"})
+    void helpWorksEverywhere(String args) {
+        Cli.Result r = Cli.run(args.split(" "));
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("Usage: lb");
+        assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void topLevelHelpListsTheSubcommandsAndExitCodes() {
+        Cli.Result r = Cli.run("--help");
+
+        assertThat(r.out()).contains("run", "validate", "demo", "Exit codes:", "--log-level");
+    }
+
+    @Test
+    void noSubcommandIsAUsageError() {
+        Cli.Result r = Cli.run();
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("Missing required subcommand");
+    }
+
+    @Test
+    void anUnknownOptionIsAUsageError() {
+        Cli.Result r = Cli.run("run", "--config", "x.yaml", "--frobnicate");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--frobnicate");
+    }
+
+    @Test
+    void aBadListenAddressIsAUsageError() {
+        Cli.Result r = Cli.run("run", "--config", "x.yaml", "--listen", "localhost");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--listen").contains("host:port");
+    }
+
+    @Test
+    void badWorkersIsAUsageError() {
+        Cli.Result r = Cli.run("run", "--config", "x.yaml", "--workers", "0");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("auto or 1..256");
+    }
+
+    @Test
+    void logLevelSetsTheRootLoggerOnTheTopCommandAndOnSubcommands() {
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Level before = root.getLevel();
+        String config = Cli.configDir().resolve("lb.yaml").toString();
+        try {
+            assertThat(Cli.run("--log-level", "debug", "validate", "--config", config).exitCode()).isZero();
+            assertThat(root.getLevel()).isEqualTo(Level.DEBUG);
+
+            assertThat(Cli.run("validate", "--log-level", "ERROR", "--config", config).exitCode()).isZero();
+            assertThat(root.getLevel()).isEqualTo(Level.ERROR);
+
+            assertThat(Cli.run("--log-level", "loud", "validate", "--config", config).exitCode()).isEqualTo(2);
+        } finally {
+            root.setLevel(before);
+        }
+    }
+}

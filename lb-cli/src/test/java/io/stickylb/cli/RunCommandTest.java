@@ -1,0 +1,178 @@
+package io.stickylb.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stickylb.config.Endpoint;
+import io.stickylb.config.LoadBalancerConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class RunCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private IdServer b1;
+    private IdServer b2;
+
+    @BeforeEach
+    void startBackends() throws IOException {
+        b1 = new IdServer("b1");
+        b2 = new IdServer("b2");
+    }
+
+    @AfterEach
+    void stopBackends() {
+        b1.close();
+        b2.close();
+    }
+
+    @Test
+    void aBadConfigExitsWithTwoAndBindsNothing() throws IOException {
+        int port = Cli.freePort();
+        Path file = Files.writeString(dir.resolve("bad.yaml"), "listen: 127.0.0.1:" + port + "\n"
+                + "pools:\n"
+                + "  app:\n"
+                + "    backends:\n"
+                + "      - { id: b1, address: 127.0.0.1:" + b1.port() + ", weight: 0 }\n");
+
+        Cli.Result r = Cli.run("run", "--config", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith(file + ":5: pools.app.backends[0].weight: ");
+        assertThat(r.out()).isEmpty();
+        assertThat(Http.listening(port)).isFalse();
+    }
+
+    @Test
+    void aMissingConfigFileExitsWithTwo() {
+        Cli.Result r = Cli.run("run", "--config", dir.resolve("missing.yaml").toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("missing.yaml").contains("no such file");
+    }
+
+    @Test
+    void aPortInUseIsOneLineNamingTheAddressAndExitCodeOne() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Path file = config(taken.getLocalPort(), b1);
+
+            Cli.Result r = Cli.run("run", "--config", file.toString());
+
+            assertThat(r.exitCode()).isEqualTo(1);
+            assertThat(r.err()).isEqualTo("error: listen address 127.0.0.1:" + taken.getLocalPort()
+                    + " is already in use" + System.lineSeparator());
+        }
+    }
+
+    @Test
+    void itProxiesUntilStoppedAndThenExitsWithZero() throws Exception {
+        int port = Cli.freePort();
+        Path file = config(port, b1, b2);
+
+        try (Cli.Background lb = new Cli.Background("run", "--config", file.toString(), "--workers", "2")) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> Http.backendId(port) != null);
+
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                ids.add(Http.get(port, "/").headers().firstValue("X-Backend-Id").orElseThrow());
+            }
+            assertThat(ids).containsOnly("b1", "b2");
+            assertThat(ids.get(0)).isNotEqualTo(ids.get(1));
+            assertThat(ids.get(1)).isNotEqualTo(ids.get(2));
+
+            assertThat(lb.stop()).isZero();
+            assertThat(lb.err()).isEmpty();
+        }
+        assertThat(Http.listening(port)).isFalse();
+    }
+
+    @Test
+    void listenOnTheCommandLineOverridesTheFile() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Path file = config(taken.getLocalPort(), b1);
+            int port = Cli.freePort();
+
+            try (Cli.Background lb = new Cli.Background("run", "--config", file.toString(),
+                    "--listen", "127.0.0.1:" + port, "--no-access-log")) {
+                await().atMost(Duration.ofSeconds(20)).until(() -> "b1".equals(Http.backendId(port)));
+                assertThat(lb.stop()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void reloadAppliesAValidFileAndKeepsTheOldConfigForAnInvalidOne() throws Exception {
+        int port = Cli.freePort();
+        Path file = config(port, b1);
+
+        try (Cli.Background lb = new Cli.Background("run", "--config", file.toString())) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> "b1".equals(Http.backendId(port)));
+
+            config(port, b1, b2);
+            lb.lifecycle.requestReload();
+            await().atMost(Duration.ofSeconds(10)).until(() -> "b2".equals(Http.backendId(port)));
+
+            Files.writeString(file, "listen: 127.0.0.1:" + port + "\npools: {}\n");
+            lb.lifecycle.requestReload();
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < 6; i++) {
+                seen.add(Http.backendId(port));
+            }
+            assertThat(seen).containsExactlyInAnyOrder("b1", "b2");
+            assertThat(lb.finished()).isFalse();
+
+            assertThat(lb.stop()).isZero();
+        }
+    }
+
+    @Test
+    void commandLineOptionsOverrideTheFile() throws Exception {
+        Path file = config(8080, b1);
+        CommandLine cl = LbCommand.commandLine(new LbCommand(Lifecycle.manual()));
+        cl.parseArgs("run", "--config", file.toString(), "--listen", "[::1]:9999", "--workers", "3",
+                "--no-access-log");
+        RunCommand run = cl.getSubcommands().get("run").getCommand();
+
+        LoadBalancerConfig cfg = run.load();
+
+        assertThat(cfg.listen()).isEqualTo(new Endpoint("::1", 9999));
+        assertThat(cfg.workers()).isEqualTo(3);
+        assertThat(cfg.accessLog().enabled()).isFalse();
+
+        cl.parseArgs("run", "--config", file.toString(), "--workers", "auto");
+        RunCommand auto = cl.getSubcommands().get("run").getCommand();
+        assertThat(auto.load().workers()).isZero();
+        assertThat(auto.load().listen()).isEqualTo(new Endpoint("127.0.0.1", 8080));
+    }
+
+    /** Writes dir/lb.yaml: listen on 127.0.0.1:port, one round-robin pool "app" over the given backends. */
+    private Path config(int port, IdServer... backends) throws IOException {
+        StringBuilder yaml = new StringBuilder("listen: 127.0.0.1:" + port + "\n"
+                + "shutdown-timeout: 5s\n"
+                + "access-log: { enabled: false }\n"
+                + "pools:\n"
+                + "  app:\n"
+                + "    strategy: round-robin\n"
+                + "    backends:\n");
+        int n = 1;
+        for (IdServer b : backends) {
+            yaml.append("      - { id: b").append(n++).append(", address: 127.0.0.1:").append(b.port()).append(" }\n");
+        }
+        return Files.writeString(dir.resolve("lb.yaml"), yaml);
+    }
+}

@@ -1,0 +1,126 @@
+package io.stickylb.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code lb run} as a real process: SIGHUP reloads, SIGTERM and SIGINT shut down gracefully with exit code 0. */
+class SignalsTest {
+
+    @TempDir
+    Path dir;
+
+    private IdServer b1;
+    private IdServer b2;
+    private Process process;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        assumeTrue(!System.getProperty("os.name").toLowerCase().startsWith("windows"), "POSIX signals only");
+        b1 = new IdServer("b1");
+        b2 = new IdServer("b2");
+    }
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        if (b1 != null) {
+            b1.close();
+            b2.close();
+        }
+    }
+
+    @Test
+    void sighupReloadsTheFileAndSigtermExitsWithZero() throws Exception {
+        int port = Cli.freePort();
+        Path file = write(port, "b1", b1);
+        process = lb("run", "--config", file.toString());
+        awaitServedBy(port, "b1", 30);
+
+        Files.writeString(file, "pools: [this is not a pool map]\n");
+        signal("HUP");
+        await().atMost(Duration.ofSeconds(10)).until(() -> log().contains("reload failed"));
+        awaitServedBy(port, "b1", 5);
+
+        write(port, "b2", b2);
+        signal("HUP");
+        awaitServedBy(port, "b2", 10);
+        assertThat(process.isAlive()).isTrue();
+
+        process.destroy(); // SIGTERM
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isZero();
+        assertThat(Http.listening(port)).isFalse();
+    }
+
+    @Test
+    void sigintExitsWithZero() throws Exception {
+        int port = Cli.freePort();
+        process = lb("run", "--config", write(port, "b1", b1).toString());
+        awaitServedBy(port, "b1", 30);
+
+        signal("INT");
+
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isZero();
+    }
+
+    private void awaitServedBy(int port, String id, int seconds) throws IOException {
+        try {
+            await().atMost(Duration.ofSeconds(seconds)).until(() -> id.equals(Http.backendId(port)));
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not served by " + id + "; lb exited: " + !process.isAlive() + "; its output:\n"
+                    + log(), e);
+        }
+    }
+
+    private String log() throws IOException {
+        return Files.readString(dir.resolve("lb.log"));
+    }
+
+    /** {@code lb args...} in a child JVM on this test's class path; its output goes to dir/lb.log. */
+    private Process lb(String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx128m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(LbCommand.class.getName());
+        cmd.add("--log-level");
+        cmd.add("info");
+        cmd.addAll(List.of(args));
+        Path log = dir.resolve("lb.log");
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(kill.exitValue()).isZero();
+    }
+
+    private Path write(int port, String id, IdServer backend) throws IOException {
+        return Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:" + port + "\n"
+                + "access-log: off\n"
+                + "shutdown-timeout: 5s\n"
+                + "pools:\n"
+                + "  app:\n"
+                + "    backends:\n"
+                + "      - { id: " + id + ", address: 127.0.0.1:" + backend.port() + " }\n");
+    }
+}

@@ -1,0 +1,169 @@
+package io.stickylb.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ValidateCommandTest {
+
+    @TempDir
+    Path dir;
+
+    static Stream<Path> shippedConfigs() throws IOException {
+        Path config = Cli.configDir();
+        try (Stream<Path> examples = Files.list(config.resolve("examples"))) {
+            List<Path> files = examples.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+            assertThat(files).isNotEmpty();
+            return Stream.concat(Stream.of(config.resolve("lb.yaml")), files.stream());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("shippedConfigs")
+    void everyShippedConfigIsValid(Path file) {
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.err()).isEmpty();
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).matches("\\Q" + file + "\\E: OK \\(\\d+ pools?, \\d+ backends?, \\d+ routes?\\)\\R");
+    }
+
+    @Test
+    void theDefaultConfigIsSummarised() {
+        Path file = Cli.configDir().resolve("lb.yaml");
+
+        Cli.Result r = Cli.run("validate", "-c", file.toString());
+
+        assertThat(r.out()).isEqualTo(file + ": OK (1 pool, 3 backends, 1 route)" + System.lineSeparator());
+    }
+
+    @Test
+    void theRoutesExampleHasThreePoolsAndThreeRoutes() {
+        Path file = Cli.configDir().resolve("examples/routes.yaml");
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.out()).contains(": OK (3 pools, 5 backends, 3 routes)");
+    }
+
+    @Test
+    void anUnknownKeyIsReportedWithFileLineAndKey() throws IOException {
+        Path file = write("""
+                listen: 127.0.0.1:8080
+                pools:
+                  app:
+                    strategy: round-robin
+                    backends:
+                      - { id: b1, address: 127.0.0.1:9001 }
+                    timeout: { connect: 1s }
+                """);
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).startsWith(file + ":7: pools.app.timeout: ").contains("unknown key");
+        assertOneLine(r.err());
+    }
+
+    @Test
+    void aBadDurationIsReportedWithFileLineAndKey() throws IOException {
+        Path file = write("""
+                listen: 127.0.0.1:8080
+                pools:
+                  app:
+                    strategy: round-robin
+                    backends:
+                      - { id: b1, address: 127.0.0.1:9001 }
+                    timeouts:
+                      connect: 2 seconds
+                """);
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith(file + ":8: pools.app.timeouts.connect: ").contains("2 seconds");
+        assertOneLine(r.err());
+    }
+
+    @Test
+    void aDuplicateBackendIdIsReportedWithFileLineAndKey() throws IOException {
+        Path file = write("""
+                pools:
+                  app:
+                    backends:
+                      - { id: b1, address: 127.0.0.1:9001 }
+                      - { id: b1, address: 127.0.0.1:9002 }
+                """);
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith(file + ":5: pools.app.backends[1].id: ").contains("duplicate").contains("b1");
+        assertOneLine(r.err());
+    }
+
+    @Test
+    void aRouteToAMissingPoolIsReportedWithFileLineAndKey() throws IOException {
+        Path file = write("""
+                pools:
+                  app:
+                    backends:
+                      - { id: b1, address: 127.0.0.1:9001 }
+                routes:
+                  - { host: "*", path-prefix: /, pool: app }
+                  - { host: api.example.com, pool: api }
+                """);
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith(file + ":7: routes[1].pool: ").contains("api");
+        assertOneLine(r.err());
+    }
+
+    @Test
+    void aMissingFileIsABadConfig() {
+        Path file = dir.resolve("nope.yaml");
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).contains("nope.yaml");
+        assertOneLine(r.err());
+    }
+
+    @Test
+    void exitCodesDoNotDependOnMainsExceptionHandler() throws IOException {
+        Path bad = write("lisen: 127.0.0.1:8080\n");
+
+        assertThat(Cli.runPlain("validate", "--config", bad.toString()).exitCode()).isEqualTo(2);
+        assertThat(Cli.runPlain("validate", "--config", Cli.configDir().resolve("lb.yaml").toString()).exitCode())
+                .isZero();
+    }
+
+    @Test
+    void withoutConfigOptionItIsAUsageError() {
+        Cli.Result r = Cli.run("validate");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("Missing required option").contains("--config");
+    }
+
+    private Path write(String yaml) throws IOException {
+        return Files.writeString(dir.resolve("bad.yaml"), yaml);
+    }
+
+    private static void assertOneLine(String text) {
+        assertThat(text.strip()).doesNotContain("\n");
+    }
+}

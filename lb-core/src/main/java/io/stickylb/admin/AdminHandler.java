@@ -1,0 +1,138 @@
+package io.stickylb.admin;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last step of the admin pipeline: checks the bearer token, routes the aggregated request and writes the JSON
+ * answer. Handlers may answer later from another thread (reload); the requests of one connection are chained, so
+ * pipelined requests are handled and answered in order. Handling and writing run on the channel's event loop.
+ */
+final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+
+    private final Routes routes;
+    private final BearerAuth auth;
+    /** The previous response on this connection; touched only on the event loop. */
+    private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+
+    AdminHandler(Routes routes, BearerAuth auth) {
+        this.routes = routes;
+        this.auth = auth;
+    }
+
+    /** What this handler needs of a request, copied out of Netty's buffers (released when channelRead0 returns). */
+    private record Incoming(boolean decoded, HttpMethod method, String uri, String authorization, byte[] body,
+            String remote) {
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        Incoming in = new Incoming(req.decoderResult().isSuccess(), req.method(), req.uri(),
+                req.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(req.content()),
+                who(ctx.channel().remoteAddress()));
+        // Pipelined requests are handled one after the other, as if sent one at a time: a GET after a reload sees it.
+        previous = previous.thenComposeAsync(v -> answer(in), ctx.executor())
+                .exceptionally(AdminHandler::failure)
+                .thenAcceptAsync(r -> write(ctx, r, keepAlive), ctx.executor())
+                .exceptionally(t -> {
+                    // Only when the loop is gone (shutdown): nothing left to answer on.
+                    log.debug("admin response not written: {}", t.toString());
+                    return null;
+                });
+    }
+
+    private CompletionStage<ApiResponse> answer(Incoming req) {
+        if (!req.decoded()) {
+            return now(ApiResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed request"));
+        }
+        Routes.Match match = routes.match(req.method(), req.uri());
+        // Open routes (the dashboard's page and assets) skip the token; everything else, including unknown paths and
+        // wrong methods, is checked first, so nothing about the API answers without it.
+        if (!match.open() && !auth.allows(req.authorization())) {
+            String why = req.authorization() != null ? "wrong admin token"
+                    : "missing admin token (Authorization: Bearer <token>)";
+            return now(ApiResponse.error(HttpResponseStatus.UNAUTHORIZED, why)
+                    .withHeader(HttpHeaderNames.WWW_AUTHENTICATE.toString(), "Bearer realm=\"stickylb\""));
+        }
+        if (!match.found()) {
+            if (match.allowed().isEmpty()) {
+                return now(ApiResponse.error(HttpResponseStatus.NOT_FOUND, "no such endpoint: " + req.uri()));
+            }
+            String allow = match.allowed().stream().map(Object::toString).collect(Collectors.joining(", "));
+            return now(ApiResponse.error(HttpResponseStatus.METHOD_NOT_ALLOWED, req.method() + " is not allowed on "
+                    + req.uri() + " (allowed: " + allow + ")").withHeader(HttpHeaderNames.ALLOW.toString(), allow));
+        }
+        ApiRequest request = new ApiRequest(req.method(), req.uri(), match.params(), req.body(), req.remote());
+        try {
+            return match.handler().handle(request);
+        } catch (ApiException e) {
+            return now(ApiResponse.error(e.status(), e.getMessage()));
+        } catch (RuntimeException e) {
+            return now(failure(e));
+        }
+    }
+
+    private static ApiResponse failure(Throwable t) {
+        Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (cause instanceof ApiException e) {
+            return ApiResponse.error(e.status(), e.getMessage());
+        }
+        log.warn("admin request failed", cause);
+        return ApiResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + cause);
+    }
+
+    private static void write(ChannelHandlerContext ctx, ApiResponse r, boolean keepAlive) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(),
+                Unpooled.wrappedBuffer(r.body()));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType())
+                .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        r.headers().forEach(res.headers()::set);
+        HttpUtil.setContentLength(res, res.content().readableBytes());
+        HttpUtil.setKeepAlive(res, keepAlive);
+        var f = ctx.writeAndFlush(res);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private static CompletionStage<ApiResponse> now(ApiResponse r) {
+        return CompletableFuture.completedFuture(r);
+    }
+
+    private static String who(SocketAddress remote) {
+        if (remote instanceof InetSocketAddress a) {
+            return a.getAddress() == null ? a.getHostString() + ":" + a.getPort()
+                    : a.getAddress().getHostAddress() + ":" + a.getPort();
+        }
+        return String.valueOf(remote);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("admin connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

@@ -1,0 +1,130 @@
+package io.stickylb.admin;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.stickylb.config.AdminConfig;
+import io.stickylb.config.ConfigLoader;
+import io.stickylb.pool.Transport;
+import io.stickylb.server.PortInUseException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin listener: a small HTTP/1.1 JSON API and the live dashboard ({@code GET /}) on its own event loop (one thread, apart from the proxy's workers),
+ * with the {@link DrainTracker} that finishes drains. Its address and token are fixed at start; a reload does not
+ * move or reopen it. Pipeline: {@value #CODEC} → {@value #AGGREGATOR} (admin bodies are tiny) → {@value #HANDLER}.
+ */
+public final class AdminServer implements AutoCloseable {
+
+    static final String CODEC = "http-codec";
+    static final String AGGREGATOR = "aggregator";
+    static final String HANDLER = "admin-handler";
+    static final int MAX_BODY = 64 * 1024;
+
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+    private final EventLoopGroup group;
+    private final ExecutorService reloads;
+    private final DrainTracker drains;
+    private final Channel listener;
+
+    private AdminServer(EventLoopGroup group, ExecutorService reloads, DrainTracker drains, Channel listener) {
+        this.group = group;
+        this.reloads = reloads;
+        this.drains = drains;
+        this.listener = listener;
+    }
+
+    /** Binds {@code config.listen()} and starts the drain tracker; throws {@link PortInUseException} when taken. */
+    public static AdminServer start(AdminConfig config, AdminTarget target) {
+        return start(config, target, ConfigLoader::load, Clock.systemUTC());
+    }
+
+    static AdminServer start(AdminConfig config, AdminTarget target, ReloadApi.Loader loader, Clock clock) {
+        Transport transport = Transport.best();
+        EventLoopGroup group = transport.newGroup(1, "stickylb-admin");
+        ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "stickylb-admin-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        DrainTracker drains = new DrainTracker(target::upstreams, clock);
+        BearerAuth auth = new BearerAuth(config.token());
+        Routes routes = routes(target, drains, new ReloadApi(target, loader, reloads), new Dashboard(auth.required()));
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast(CODEC, new HttpServerCodec())
+                                .addLast(AGGREGATOR, new HttpObjectAggregator(MAX_BODY))
+                                .addLast(HANDLER, new AdminHandler(routes, auth));
+                    }
+                });
+        Channel listener;
+        try {
+            listener = b.bind(config.listen().toBindAddress()).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            reloads.shutdownNow();
+            if (e instanceof BindException || e.getCause() instanceof BindException
+                    || String.valueOf(e.getMessage()).contains("Address already in use")) {
+                throw new PortInUseException("admin", config.listen(), e);
+            }
+            throw e;
+        }
+        drains.start();
+        AdminServer server = new AdminServer(group, reloads, drains, listener);
+        InetSocketAddress bound = server.address();
+        log.info("admin API on http://{}:{}/api/pools, dashboard on http://{}:{}/ ({})", bound.getHostString(),
+                bound.getPort(), bound.getHostString(), bound.getPort(),
+                auth.required() ? "bearer token required" : "no token, loopback only");
+        return server;
+    }
+
+    /** Everything the admin listener answers; anything else is a 404 (or a 405 for a known path). */
+    private static Routes routes(AdminTarget target, DrainTracker drains, ReloadApi reload, Dashboard dashboard) {
+        Routes routes = new Routes();
+        // GET / and /dashboard/{asset}: the live dashboard, served without the token (see Dashboard for why).
+        dashboard.register(routes);
+        new PoolsApi(target::upstreams, drains).register(routes);
+        reload.register(routes);
+        routes.get("/metrics", r -> java.util.concurrent.CompletableFuture.completedFuture(ApiResponse.of(
+                io.netty.handler.codec.http.HttpResponseStatus.OK, io.stickylb.metrics.ProxyMetrics.contentType(),
+                target.scrapeMetrics().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        return routes;
+    }
+
+    /** The bound address (with the real port when the config asked for port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    public DrainTracker drains() {
+        return drains;
+    }
+
+    /** Stops listening and stops the drain tracker; a reload in progress is interrupted. */
+    @Override
+    public void close() {
+        listener.close().syncUninterruptibly();
+        drains.close();
+        reloads.shutdownNow();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,23 @@
+package io.stickylb.admin;
+
+import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.proxy.Upstreams;
+
+/**
+ * The running instance as the admin API sees it: its current config and pools, and how to swap in a new config.
+ * {@code LoadBalancer} implements it; keeping it an interface spares this package a dependency on the server.
+ */
+public interface AdminTarget {
+
+    /** The config in effect (its {@code source} is the file a reload re-reads). */
+    LoadBalancerConfig config();
+
+    /** The pools in effect; a reload replaces this object. */
+    Upstreams upstreams();
+
+    /** The Prometheus text exposition of this instance's metrics. */
+    String scrapeMetrics();
+
+    /** Applies an already validated config; called from the admin's reload thread, never from an event loop. */
+    void reload(LoadBalancerConfig next);
+}

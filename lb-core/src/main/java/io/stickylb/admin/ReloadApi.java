@@ -1,0 +1,123 @@
+package io.stickylb.admin;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.stickylb.backend.Backend;
+import io.stickylb.config.ConfigException;
+import io.stickylb.config.LoadBalancerConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /api/reload}: re-reads the file the instance was started from and applies it. Reading and parsing are
+ * file I/O, so they run on the admin's reload executor (one thread, so reloads never overlap) and the response
+ * follows asynchronously. An invalid file changes nothing and answers 400 with the loader's {@code file:line} message.
+ */
+final class ReloadApi {
+
+    /** Reads and validates a config file ({@code ConfigLoader::load} in production). */
+    @FunctionalInterface
+    interface Loader {
+        LoadBalancerConfig load(Path file) throws ConfigException;
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(ReloadApi.class);
+
+    private final AdminTarget target;
+    private final Loader loader;
+    private final Executor executor;
+
+    ReloadApi(AdminTarget target, Loader loader, Executor executor) {
+        this.target = target;
+        this.loader = loader;
+        this.executor = executor;
+    }
+
+    void register(Routes routes) {
+        routes.post("/api/reload", this::reload);
+    }
+
+    private CompletionStage<ApiResponse> reload(ApiRequest r) throws ApiException {
+        Path source = target.config().source();
+        if (source == null) {
+            throw new ApiException(HttpResponseStatus.CONFLICT,
+                    "this instance was not started from a config file, so there is nothing to reload");
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return apply(r, source);
+            } catch (ApiException e) {
+                throw new CompletionException(e);
+            }
+        }, executor);
+    }
+
+    private ApiResponse apply(ApiRequest r, Path source) throws ApiException {
+        LoadBalancerConfig before = target.config();
+        LoadBalancerConfig next;
+        try {
+            next = loader.load(source);
+        } catch (ConfigException e) {
+            log.warn("admin: reload of {} requested by {} refused, nothing changed: {}", source, r.remote(),
+                    e.getMessage());
+            throw ApiException.badRequest(e.getMessage());
+        }
+        Set<String> old = backendNames();
+        try {
+            target.reload(next);
+        } catch (IllegalArgumentException e) {
+            log.warn("admin: reload of {} requested by {} failed: {}", source, r.remote(), e.getMessage());
+            throw ApiException.badRequest(source + ": " + e.getMessage());
+        }
+        Set<String> now = backendNames();
+        List<String> added = new ArrayList<>(now);
+        added.removeAll(old);
+        List<String> removed = new ArrayList<>(old);
+        removed.removeAll(now);
+        List<String> warnings = restartOnly(before, next);
+        PoolsApi.audit(r, "reload of " + source + " (added: " + added + ", removed: " + removed + ")");
+        warnings.forEach(w -> log.warn("admin: reload of {}: {}", source, w));
+
+        ObjectNode body = Json.MAPPER.createObjectNode();
+        body.put("reloaded", true);
+        body.put("source", source.toString());
+        body.put("pools", next.pools().size());
+        body.put("backends", now.size());
+        added.forEach(body.putArray("added")::add);
+        removed.forEach(body.putArray("removed")::add);
+        warnings.forEach(body.putArray("warnings")::add);
+        return ApiResponse.ok(body);
+    }
+
+    /** Settings a reload keeps as they were; changing them needs a restart, which the caller is told about. */
+    private static List<String> restartOnly(LoadBalancerConfig before, LoadBalancerConfig next) {
+        List<String> warnings = new ArrayList<>();
+        if (!before.listen().equals(next.listen())) {
+            warnings.add("listen changed to " + next.listen() + "; still listening on " + before.listen()
+                    + " until restarted");
+        }
+        if (!Objects.equals(before.admin(), next.admin())) {
+            warnings.add("admin settings changed; they take effect at the next restart");
+        }
+        if (before.workers() != next.workers()) {
+            warnings.add("workers changed; the number of event loops changes at the next restart");
+        }
+        return warnings;
+    }
+
+    private Set<String> backendNames() {
+        Set<String> names = new LinkedHashSet<>();
+        target.upstreams().allBackends().stream().map(Backend::toString).forEach(names::add);
+        return names;
+    }
+}

@@ -1,0 +1,177 @@
+package io.stickylb.backend;
+
+import io.stickylb.config.BackendConfig;
+import io.stickylb.config.Endpoint;
+import io.stickylb.metrics.BackendStats;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One backend server as the proxy sees it: its config, its operator/health state and its live counters. Identity is
+ * the pool name plus backend id, so a reload that keeps the id keeps the object (and its counters and connections).
+ * State is read by any thread; it changes only through {@link BackendPool}, which republishes its snapshot.
+ */
+public final class Backend {
+
+    private final String poolName;
+    private final String id;
+    private volatile BackendConfig config;
+    private volatile InetSocketAddress socketAddress;
+    private volatile AdminState adminState = AdminState.ENABLED;
+    private volatile boolean healthy = true;
+    private volatile boolean ejected;
+    private volatile int weightOverride;
+    private volatile double weightScale = 1.0;
+    private volatile HealthCheckResult lastCheck;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger pendingConnects = new AtomicInteger();
+    private final BackendStats stats = new BackendStats();
+
+    Backend(String poolName, BackendConfig config) {
+        this.poolName = poolName;
+        this.id = config.id();
+        applyConfig(config);
+    }
+
+    public String poolName() {
+        return poolName;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public BackendConfig config() {
+        return config;
+    }
+
+    public Endpoint endpoint() {
+        return config.address();
+    }
+
+    /** The address to connect to; unresolved, so Netty's resolver runs on connect. */
+    public InetSocketAddress socketAddress() {
+        return socketAddress;
+    }
+
+    /** The weight in effect: an operator's runtime override, else the configured weight. */
+    public int weight() {
+        int w = weightOverride;
+        int base = w > 0 ? w : config.weight();
+        double scale = weightScale;
+        return scale >= 1.0 ? base : Math.max(1, (int) Math.round(base * scale));
+    }
+
+    /** Slow start: the fraction of its weight the backend gets while ramping up (1.0 = full). */
+    public double weightScale() {
+        return weightScale;
+    }
+
+    /** Set by slow start; the pool must republish its snapshot for strategies to see it. */
+    public void weightScale(double scale) {
+        this.weightScale = Math.max(0.0, Math.min(1.0, scale));
+    }
+
+    /** The last active health-check result, or null when no check ran yet. */
+    public HealthCheckResult lastCheck() {
+        return lastCheck;
+    }
+
+    public void lastCheck(HealthCheckResult result) {
+        this.lastCheck = result;
+    }
+
+    public int configuredWeight() {
+        return config.weight();
+    }
+
+    void weightOverride(int weight) {
+        this.weightOverride = weight;
+    }
+
+    public String route() {
+        return config.route();
+    }
+
+    /**
+     * The state the proxy acts on: MAINTENANCE when the operator said so; DOWN when active checks failed or passive
+     * detection ejected it; DRAINING when the operator drains it; else UP. A draining backend that fails its checks is
+     * DOWN, so its sticky clients move at once.
+     */
+    public BackendState state() {
+        if (adminState == AdminState.MAINTENANCE) {
+            return BackendState.MAINTENANCE;
+        }
+        if (!healthy || ejected) {
+            return BackendState.DOWN;
+        }
+        return adminState == AdminState.DRAINING ? BackendState.DRAINING : BackendState.UP;
+    }
+
+    public AdminState adminState() {
+        return adminState;
+    }
+
+    void adminState(AdminState s) {
+        this.adminState = s;
+    }
+
+    /** Whether active health checks consider it healthy (true when no checks run). */
+    public boolean healthy() {
+        return healthy;
+    }
+
+    void healthy(boolean h) {
+        this.healthy = h;
+    }
+
+    /** Whether passive outlier detection has ejected it. */
+    public boolean ejected() {
+        return ejected;
+    }
+
+    void ejected(boolean e) {
+        this.ejected = e;
+    }
+
+    void applyConfig(BackendConfig newConfig) {
+        this.config = newConfig;
+        this.socketAddress = newConfig.address().toSocketAddress();
+    }
+
+    /** Requests currently being served by this backend (from dispatch to the end of the response). */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public void requestStarted() {
+        inFlight.incrementAndGet();
+        stats.requests.increment();
+    }
+
+    public void requestFinished() {
+        inFlight.decrementAndGet();
+    }
+
+    /** Connections being opened to this backend right now (requests waiting for a connection). */
+    public int pendingConnects() {
+        return pendingConnects.get();
+    }
+
+    public void connectStarted() {
+        pendingConnects.incrementAndGet();
+    }
+
+    public void connectFinished() {
+        pendingConnects.decrementAndGet();
+    }
+
+    public BackendStats stats() {
+        return stats;
+    }
+
+    @Override
+    public String toString() {
+        return poolName + "/" + id;
+    }
+}

@@ -1,0 +1,93 @@
+package io.stickylb.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+import java.util.regex.Pattern;
+
+/** An IPv4 or IPv6 address range in CIDR notation ({@code 10.0.0.0/8}, {@code ::1/128}); a bare address is a /32 or /128. */
+public record CidrRange(byte[] network, int prefixLength, String text) {
+
+    private static final Pattern IPV4 =
+            Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+
+    public CidrRange {
+        network = network.clone();
+    }
+
+    /** Parses CIDR text; throws {@link IllegalArgumentException} naming the problem. */
+    public static CidrRange parse(String text) {
+        String s = text == null ? "" : text.trim();
+        int slash = s.indexOf('/');
+        String addr = slash < 0 ? s : s.substring(0, slash);
+        if (!isIpLiteral(addr)) {
+            throw new IllegalArgumentException("'" + text + "' is not a CIDR range (e.g. 10.0.0.0/8)");
+        }
+        byte[] bytes;
+        try {
+            // Only literals reach here (checked above), so this never does a DNS lookup.
+            bytes = InetAddress.getByName(addr).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a CIDR range (e.g. 10.0.0.0/8)");
+        }
+        int max = bytes.length * 8;
+        int prefix = max;
+        if (slash >= 0) {
+            String p = s.substring(slash + 1);
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > max) {
+                throw new IllegalArgumentException("'" + text + "' has an invalid prefix length (expected: 0.." + max + ")");
+            }
+            prefix = Integer.parseInt(p);
+        }
+        return new CidrRange(bytes, prefix, s);
+    }
+
+    /**
+     * Dotted-quad IPv4 or anything with a colon (IPv6). Hex-only words like {@code cafe} would otherwise reach
+     * {@link InetAddress#getByName} as host names and trigger a DNS lookup.
+     */
+    private static boolean isIpLiteral(String addr) {
+        if (addr.indexOf(':') >= 0) {
+            return addr.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == '.' || c == ':');
+        }
+        return IPV4.matcher(addr).matches();
+    }
+
+    /** True when {@code address} (4 or 16 bytes) lies in this range. */
+    public boolean contains(byte[] address) {
+        if (address.length != network.length) {
+            return false;
+        }
+        int full = prefixLength / 8;
+        for (int i = 0; i < full; i++) {
+            if (address[i] != network[i]) {
+                return false;
+            }
+        }
+        int rest = prefixLength % 8;
+        if (rest == 0) {
+            return true;
+        }
+        int mask = 0xFF00 >> rest & 0xFF;
+        return (address[full] & mask) == (network[full] & mask);
+    }
+
+    public boolean contains(InetAddress address) {
+        return contains(address.getAddress());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof CidrRange c && c.prefixLength == prefixLength && Arrays.equals(c.network, network);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(network) + prefixLength;
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+}

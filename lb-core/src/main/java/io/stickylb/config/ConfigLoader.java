@@ -1,0 +1,105 @@
+package io.stickylb.config;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+/**
+ * Loads a {@link LoadBalancerConfig} from YAML. Every error is a {@link ConfigException} whose message reads
+ * {@code <file>:<line>: <key.path>: <problem>}, e.g. {@code lb.yaml:7: pools.app.backends[1].weight: 0 (expected: 1..1000)}.
+ */
+public final class ConfigLoader {
+
+    /** Config files are small; anything larger is a mistake (or an attack via aliases), not a config. */
+    private static final int MAX_CODE_POINTS = 1 << 20;
+
+    private ConfigLoader() {
+    }
+
+    /** Reads and validates {@code file}, substituting {@code ${NAME}} from the process environment. */
+    public static LoadBalancerConfig load(Path file) throws ConfigException {
+        Objects.requireNonNull(file, "file");
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file + ": cannot read: no such file", e);
+        } catch (AccessDeniedException e) {
+            throw new ConfigException(file + ": cannot read: permission denied", e);
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(file + ": cannot read: not valid UTF-8", e);
+        } catch (IOException e) {
+            String reason = Files.isDirectory(file) ? "is a directory" : String.valueOf(e.getMessage());
+            throw new ConfigException(file + ": cannot read: " + reason, e);
+        }
+        return parse(text, file.toString(), System.getenv(), file);
+    }
+
+    /** Parses YAML text; {@code sourceName} names it in error messages and {@code env} feeds {@code ${NAME}}. */
+    public static LoadBalancerConfig parse(String yaml, String sourceName, Map<String, String> env)
+            throws ConfigException {
+        return parse(yaml, sourceName, env, null);
+    }
+
+    private static LoadBalancerConfig parse(String yaml, String sourceName, Map<String, String> env, Path file)
+            throws ConfigException {
+        Objects.requireNonNull(yaml, "yaml");
+        YamlSource source = new YamlSource(Objects.requireNonNull(sourceName, "sourceName"), env);
+        Node root = compose(yaml, source).orElseThrow(
+                () -> source.error(1, "", "the file is empty (expected at least a 'pools' section)"));
+        return LoadBalancerConfigReader.read(new YamlNode(source, root, ""), file);
+    }
+
+    /** YAML syntax only: the node tree keeps a line for every key and value, which the readers report. */
+    private static Optional<Node> compose(String yaml, YamlSource source) throws ConfigException {
+        LoadSettings settings = LoadSettings.builder()
+                .setLabel(source.name())
+                .setCodePointLimit(MAX_CODE_POINTS)
+                // The YAML 1.2 core schema, so ~ and Null mean "no value" as YAML users expect (JSON schema: only null).
+                .setSchema(new CoreSchema())
+                .build();
+        // Editors on Windows may save a BOM; it is not part of the YAML.
+        String text = yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml;
+        try {
+            return new Compose(settings).composeString(text);
+        } catch (MarkedYamlEngineException e) {
+            throw new ConfigException(source.name() + ":" + line(e) + ": YAML syntax error: " + describe(e), e);
+        } catch (YamlEngineException e) {
+            throw new ConfigException(source.name() + ": YAML error: " + e.getMessage(), e);
+        }
+    }
+
+    private static int line(MarkedYamlEngineException e) {
+        return e.getProblemMark().or(e::getContextMark).map(m -> m.getLine() + 1).orElse(1);
+    }
+
+    /** SnakeYAML splits messages into context and problem ("expected a single document" + "but found another"). */
+    private static String describe(MarkedYamlEngineException e) {
+        String context = e.getContext();
+        String problem = e.getProblem();
+        if (context == null || context.isEmpty()) {
+            return problem;
+        }
+        if (problem == null || problem.isEmpty()) {
+            return context;
+        }
+        if (problem.startsWith("but ")) {
+            return context + ", " + problem;
+        }
+        // "while scanning a quoted scalar" only helps when it points at another line (where the quote opened).
+        int contextLine = e.getContextMark().map(m -> m.getLine() + 1).orElse(line(e));
+        return contextLine == line(e) ? problem : problem + " (" + context + " started at line " + contextLine + ")";
+    }
+}

@@ -1,0 +1,62 @@
+package io.stickylb.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads the top level of the config file into a {@link LoadBalancerConfig}, delegating each section to its reader. */
+final class LoadBalancerConfigReader {
+
+    static final Endpoint DEFAULT_LISTEN = new Endpoint("127.0.0.1", 8080);
+
+    private static final Set<String> KEYS = YamlMap.allowed("listen", "workers", "shutdown-timeout", "trusted-proxies",
+            "admin", "access-log", "limits", "pools", "routes");
+
+    private LoadBalancerConfigReader() {
+    }
+
+    static LoadBalancerConfig read(YamlNode root, Path source) throws ConfigException {
+        YamlMap map = root.asMap(KEYS);
+        Endpoint listen = map.endpoint("listen", DEFAULT_LISTEN);
+        int workers = workers(map.get("workers"));
+        List<CidrRange> trustedProxies = trustedProxies(map.get("trusted-proxies"));
+        AdminConfig admin = AdminConfigReader.read(map.get("admin"));
+        AccessLogConfig accessLog = AccessLogConfigReader.read(map.get("access-log"));
+        LimitsConfig limits = LimitsConfigReader.read(map.get("limits"));
+        Map<String, PoolConfig> pools = PoolConfigReader.readAll(map.required("pools"));
+        List<RouteConfig> routes = RouteConfigReader.readAll(map, pools);
+        // null lets the record apply its default drain time.
+        Duration shutdownTimeout = map.duration("shutdown-timeout", null);
+        return map.build(() -> new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin,
+                accessLog, limits, shutdownTimeout));
+    }
+
+    /** {@code auto} (one per core) is stored as 0, the record's "auto". */
+    private static int workers(YamlNode node) throws ConfigException {
+        if (node == null) {
+            return 0;
+        }
+        if (!node.isScalar()) {
+            throw node.wrongType("auto or a number");
+        }
+        return node.asString().trim().equalsIgnoreCase("auto") ? 0 : node.asInt();
+    }
+
+    private static List<CidrRange> trustedProxies(YamlNode node) throws ConfigException {
+        List<CidrRange> ranges = new ArrayList<>();
+        if (node != null) {
+            for (YamlNode item : node.asList()) {
+                String text = item.asString();
+                try {
+                    ranges.add(CidrRange.parse(text));
+                } catch (IllegalArgumentException e) {
+                    throw item.error(e.getMessage());
+                }
+            }
+        }
+        return ranges;
+    }
+}

@@ -1,0 +1,132 @@
+package io.stickylb.health;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.stickylb.backend.Backend;
+import io.stickylb.config.ActiveHealthConfig;
+import io.stickylb.pool.Transport;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One active check of one backend: a fresh connection (never a pooled request connection), then either nothing
+ * more (TCP) or {@code GET path} with {@code Connection: close} and a look at the status (HTTP). Runs entirely on
+ * one event loop; the verdict goes to a callback exactly once.
+ */
+final class CheckProbe {
+
+    /** A verdict: passed or not, and a short reason for the log. */
+    record Verdict(boolean passed, String detail) {
+    }
+
+    private final Backend backend;
+    private final ActiveHealthConfig config;
+    private final Consumer<Verdict> done;
+    private boolean finished;
+    private Channel channel;
+    private ScheduledFuture<?> timeout;
+
+    private CheckProbe(Backend backend, ActiveHealthConfig config, Consumer<Verdict> done) {
+        this.backend = backend;
+        this.config = config;
+        this.done = done;
+    }
+
+    /** Starts a check on {@code loop}; {@code done} runs on that loop. */
+    static void run(Backend backend, ActiveHealthConfig config, EventLoop loop, Transport transport,
+                    Consumer<Verdict> done) {
+        new CheckProbe(backend, config, done).start(loop, transport);
+    }
+
+    private void start(EventLoop loop, Transport transport) {
+        long timeoutMs = config.timeout().toMillis();
+        timeout = loop.schedule(() -> finish(false, "timeout after " + timeoutMs + "ms"), timeoutMs,
+                TimeUnit.MILLISECONDS);
+        Bootstrap b = new Bootstrap().group(loop).channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, timeoutMs))
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (config.type() == ActiveHealthConfig.Type.HTTP) {
+                            ch.pipeline().addLast(new HttpClientCodec()).addLast(new StatusReader());
+                        }
+                    }
+                });
+        ChannelFuture f = b.connect(backend.socketAddress());
+        channel = f.channel();
+        f.addListener((ChannelFuture cf) -> {
+            if (!cf.isSuccess()) {
+                Throwable c = cf.cause();
+                finish(false, c instanceof java.net.ConnectException ? "connection refused"
+                        : "connect failed: " + (c == null ? "?" : c.getClass().getSimpleName()));
+                return;
+            }
+            if (config.type() == ActiveHealthConfig.Type.TCP) {
+                finish(true, "tcp connect ok");
+                return;
+            }
+            cf.channel().writeAndFlush(request());
+            cf.channel().closeFuture().addListener(x -> finish(false, "closed before answering"));
+        });
+    }
+
+    private FullHttpRequest request() {
+        FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, config.path());
+        r.headers().set(HttpHeaderNames.HOST, config.host() != null ? config.host() : backend.endpoint().toString());
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        r.headers().set(HttpHeaderNames.USER_AGENT, "stickylb-health-check");
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        return r;
+    }
+
+    private void finish(boolean passed, String detail) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
+        if (channel != null) {
+            channel.close();
+        }
+        done.accept(new Verdict(passed, detail));
+    }
+
+    /** Reads the status line of the answer; the body is not needed. */
+    private final class StatusReader extends SimpleChannelInboundHandler<HttpObject> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            if (msg instanceof HttpResponse r) {
+                if (r.decoderResult().isFailure()) {
+                    finish(false, "invalid HTTP answer");
+                    return;
+                }
+                int code = r.status().code();
+                boolean ok = code >= config.expectMin() && code <= config.expectMax();
+                finish(ok, "HTTP " + code);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            finish(false, "error: " + cause.getClass().getSimpleName());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package io.stickylb.health;
+
+import io.stickylb.backend.Backend;
+import io.stickylb.backend.BackendPool;
+import io.stickylb.backend.RequestOutcomeListener;
+import io.stickylb.config.PassiveHealthConfig;
+import io.stickylb.metrics.ErrorKind;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Passive health checking (outlier detection, as Envoy's): connect failures, resets and timeouts seen on real traffic
+ * (and 5xx answers when {@code fail-on-5xx}) count against a backend; {@code consecutive-failures} in a row eject it
+ * for {@code ejection-time}, doubled for each repeated ejection up to {@code max-ejection-time}; the doubling is
+ * forgotten after a healthy period of twice the base time. {@code max-ejection-percent} caps how much of the pool
+ * may be ejected at once, so passive detection never empties a pool by itself. Called from any event loop.
+ */
+public final class OutlierDetector implements RequestOutcomeListener {
+
+    private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
+
+    private final BackendPool pool;
+    private final PassiveHealthConfig config;
+    private final ScheduledExecutorService scheduler;
+    private final LongSupplier clockMillis;
+    private final Map<Backend, State> states = new ConcurrentHashMap<>();
+
+    public OutlierDetector(BackendPool pool, PassiveHealthConfig config, ScheduledExecutorService scheduler) {
+        this(pool, config, scheduler, System::currentTimeMillis);
+    }
+
+    OutlierDetector(BackendPool pool, PassiveHealthConfig config, ScheduledExecutorService scheduler,
+                    LongSupplier clockMillis) {
+        this.pool = pool;
+        this.config = config;
+        this.scheduler = scheduler;
+        this.clockMillis = clockMillis;
+    }
+
+    /** Per-backend counters: consecutive failures (any thread) and the ejection history (under the pool lock). */
+    private static final class State {
+        final AtomicInteger consecutive = new AtomicInteger();
+        int ejections;
+        long lastEjectionEndMillis;
+    }
+
+    private State state(Backend b) {
+        return states.computeIfAbsent(b, x -> new State());
+    }
+
+    @Override
+    public void failure(Backend backend, ErrorKind kind) {
+        if (!config.enabled() || kind == ErrorKind.TRUNCATED) {
+            // A response cut mid-body is counted, but it says less about the backend than a refused connection.
+            return;
+        }
+        if (state(backend).consecutive.incrementAndGet() >= config.consecutiveFailures()) {
+            eject(backend, kind.label());
+        }
+    }
+
+    @Override
+    public void response(Backend backend, int status) {
+        if (!config.enabled()) {
+            return;
+        }
+        if (config.failOn5xx() && status >= 500) {
+            if (state(backend).consecutive.incrementAndGet() >= config.consecutiveFailures()) {
+                eject(backend, "HTTP " + status);
+            }
+            return;
+        }
+        State s = states.get(backend);
+        if (s != null && s.consecutive.get() != 0) {
+            s.consecutive.set(0);
+        }
+    }
+
+    private void eject(Backend backend, String why) {
+        long durationMillis;
+        int count;
+        synchronized (pool) {
+            State s = state(backend);
+            if (backend.ejected() || pool.backend(backend.id()).orElse(null) != backend) {
+                return;
+            }
+            int total = pool.backends().size();
+            long ejectedNow = pool.backends().stream().filter(Backend::ejected).count();
+            if ((ejectedNow + 1) * 100 > (long) config.maxEjectionPercent() * total) {
+                log.warn("backend {} failed {} times in a row ({}) but is not ejected: max-ejection-percent {} reached",
+                        backend, s.consecutive.get(), why, config.maxEjectionPercent());
+                s.consecutive.set(0);
+                return;
+            }
+            long base = config.ejectionTime().toMillis();
+            if (s.ejections > 0 && clockMillis.getAsLong() - s.lastEjectionEndMillis > 2 * base) {
+                s.ejections = 0;
+            }
+            s.ejections++;
+            count = s.ejections;
+            durationMillis = Math.min(config.maxEjectionTime().toMillis(), base << Math.min(20, count - 1));
+            s.consecutive.set(0);
+            backend.stats().ejections.increment();
+            pool.setEjected(backend.id(), true, "passive: " + config.consecutiveFailures()
+                    + " consecutive failures (" + why + "), ejected for " + durationMillis + "ms (ejection #" + count + ")");
+        }
+        scheduler.schedule(() -> {
+            synchronized (pool) {
+                state(backend).lastEjectionEndMillis = clockMillis.getAsLong();
+            }
+            pool.setEjected(backend.id(), false, "passive: ejection ended after " + durationMillis + "ms");
+        }, durationMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** How many times this backend was ejected in its current streak (for tests and the admin view). */
+    public int ejections(Backend backend) {
+        State s = states.get(backend);
+        return s == null ? 0 : s.ejections;
+    }
+}

@@ -1,0 +1,94 @@
+package io.stickylb.metrics;
+
+import io.stickylb.routing.AffinityOutcome;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of one backend, updated from any event loop without locks (LongAdder): requests, responses by status
+ * class, errors by kind, affinity outcomes, retries and connections opened.
+ */
+public final class BackendStats {
+
+    public final LongAdder requests = new LongAdder();
+    public final LongAdder retries = new LongAdder();
+    public final LongAdder connectionsOpened = new LongAdder();
+    public final LongAdder healthChecksPassed = new LongAdder();
+    public final LongAdder healthChecksFailed = new LongAdder();
+    public final LongAdder ejections = new LongAdder();
+    /** Duration of the last active health check in microseconds. */
+    public volatile long lastCheckMicros;
+    public final LongAdder bytesIn = new LongAdder();
+    public final LongAdder bytesOut = new LongAdder();
+    /** Pooled idle connections to this backend over all event loops. */
+    public final java.util.concurrent.atomic.AtomicInteger idleConnections = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile io.micrometer.core.instrument.Timer latency;
+    private final LongAdder[] statusClasses = adders(6);
+    private final LongAdder[] errors = adders(ErrorKind.values().length);
+    private final LongAdder[] affinity = adders(AffinityOutcome.values().length);
+
+    private static LongAdder[] adders(int n) {
+        LongAdder[] a = new LongAdder[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = new LongAdder();
+        }
+        return a;
+    }
+
+    /** Attaches the latency timer the metrics registry created for this backend. */
+    public void latencyTimer(io.micrometer.core.instrument.Timer timer) {
+        this.latency = timer;
+    }
+
+    /** Records the time from dispatch to the end of the response. */
+    public void recordLatency(long nanos) {
+        io.micrometer.core.instrument.Timer t = latency;
+        if (t != null) {
+            t.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Counts a response relayed to the client with this status. */
+    public void response(int status) {
+        int cls = status / 100;
+        statusClasses[cls >= 1 && cls <= 5 ? cls : 0].increment();
+    }
+
+    /** Responses with status {@code cls}xx (1..5). */
+    public long responses(int cls) {
+        return statusClasses[cls].sum();
+    }
+
+    public void error(ErrorKind kind) {
+        errors[kind.ordinal()].increment();
+    }
+
+    public long errors(ErrorKind kind) {
+        return errors[kind.ordinal()].sum();
+    }
+
+    public long errorsTotal() {
+        long sum = 0;
+        for (LongAdder a : errors) {
+            sum += a.sum();
+        }
+        return sum;
+    }
+
+    private volatile long lastStickyHitMillis;
+
+    public void countAffinity(AffinityOutcome outcome) {
+        affinity[outcome.ordinal()].increment();
+        if (outcome == AffinityOutcome.HIT) {
+            lastStickyHitMillis = System.currentTimeMillis();
+        }
+    }
+
+    /** Wall-clock time of the last request that reached this backend through its affinity (0 = never). */
+    public long lastStickyHitMillis() {
+        return lastStickyHitMillis;
+    }
+
+    public long affinity(AffinityOutcome outcome) {
+        return affinity[outcome.ordinal()].sum();
+    }
+}

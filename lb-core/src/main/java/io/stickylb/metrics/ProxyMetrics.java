@@ -1,0 +1,143 @@
+package io.stickylb.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.stickylb.backend.Backend;
+import io.stickylb.backend.BackendPool;
+import io.stickylb.backend.BackendState;
+import io.stickylb.routing.AffinityOutcome;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Prometheus view of one stickylb instance, produced by Micrometer: per pool and backend, requests, responses by
+ * status class, errors by kind, in-flight, connections, latency histograms, state, weights and affinity outcomes;
+ * plus JVM and process metrics. Counters are read from the lock-free {@link BackendStats} at scrape time, so the
+ * request path pays nothing for them; only latency is recorded per request.
+ */
+public final class ProxyMetrics {
+
+    private static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+        Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Set<Backend> bound = ConcurrentHashMap.newKeySet();
+    private final Set<BackendPool> boundPools = ConcurrentHashMap.newKeySet();
+
+    public ProxyMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Registers meters for every backend of these pools not seen before (call at start and after each reload). */
+    public void bind(Collection<BackendPool> pools) {
+        for (BackendPool pool : pools) {
+            Tags poolTags = Tags.of("pool", pool.name());
+            if (boundPools.add(pool)) {
+                Gauge.builder("stickylb_pool_panic", pool, p -> p.snapshot().panic() ? 1 : 0)
+                        .description("1 while the pool is in panic mode (too few healthy backends)")
+                        .tags(poolTags).register(registry);
+            }
+            for (Backend b : pool.backends()) {
+                if (bound.add(b)) {
+                    bindBackend(b, poolTags.and("backend", b.id()));
+                }
+            }
+        }
+    }
+
+    private void bindBackend(Backend b, Tags tags) {
+        BackendStats s = b.stats();
+        FunctionCounter.builder("stickylb_backend_requests", s, x -> x.requests.sum())
+                .description("Requests dispatched to the backend").tags(tags).register(registry);
+        for (int cls = 1; cls <= 5; cls++) {
+            int c = cls;
+            FunctionCounter.builder("stickylb_backend_responses", s, x -> x.responses(c))
+                    .description("Responses relayed to clients, by status class")
+                    .tags(tags.and("class", cls + "xx")).register(registry);
+        }
+        for (ErrorKind kind : ErrorKind.values()) {
+            FunctionCounter.builder("stickylb_backend_errors", s, x -> x.errors(kind))
+                    .description("Failed requests to the backend, by kind")
+                    .tags(tags.and("kind", kind.label())).register(registry);
+        }
+        for (AffinityOutcome o : AffinityOutcome.values()) {
+            if (o == AffinityOutcome.NONE) {
+                continue;
+            }
+            FunctionCounter.builder("stickylb_backend_affinity", s, x -> x.affinity(o))
+                    .description("Affinity outcomes of requests served by the backend (hit, new, expired, forged, broken:*)")
+                    .tags(tags.and("outcome", o.label())).register(registry);
+        }
+        FunctionCounter.builder("stickylb_backend_retries", s, x -> x.retries.sum())
+                .description("Requests retried elsewhere after failing on this backend").tags(tags).register(registry);
+        FunctionCounter.builder("stickylb_backend_connections_opened", s, x -> x.connectionsOpened.sum())
+                .description("Connections opened to the backend").tags(tags).register(registry);
+        FunctionCounter.builder("stickylb_backend_bytes_in", s, x -> x.bytesIn.sum())
+                .description("Request body bytes sent to the backend").tags(tags).register(registry);
+        FunctionCounter.builder("stickylb_backend_bytes_out", s, x -> x.bytesOut.sum())
+                .description("Response body bytes relayed from the backend").tags(tags).register(registry);
+        FunctionCounter.builder("stickylb_backend_health_checks", s, x -> x.healthChecksPassed.sum())
+                .description("Active health checks, by result").tags(tags.and("result", "passed")).register(registry);
+        FunctionCounter.builder("stickylb_backend_health_checks", s, x -> x.healthChecksFailed.sum())
+                .description("Active health checks, by result").tags(tags.and("result", "failed")).register(registry);
+        Gauge.builder("stickylb_backend_health_check_duration_seconds", s, x -> x.lastCheckMicros / 1e6)
+                .description("Duration of the last active health check").tags(tags).register(registry);
+        FunctionCounter.builder("stickylb_backend_ejections", s, x -> x.ejections.sum())
+                .description("Passive ejections (outlier detection)").tags(tags).register(registry);
+        Gauge.builder("stickylb_backend_in_flight", b, Backend::inFlight)
+                .description("Requests in flight to the backend").tags(tags).register(registry);
+        Gauge.builder("stickylb_backend_connections_idle", s, x -> x.idleConnections.get())
+                .description("Idle pooled keep-alive connections to the backend").tags(tags).register(registry);
+        Gauge.builder("stickylb_backend_connections_pending", b, Backend::pendingConnects)
+                .description("Connections being opened to the backend").tags(tags).register(registry);
+        Gauge.builder("stickylb_backend_weight", b, Backend::weight)
+                .description("Effective weight of the backend").tags(tags).register(registry);
+        Gauge.builder("stickylb_backend_configured_weight", b, Backend::configuredWeight)
+                .description("Configured weight of the backend").tags(tags).register(registry);
+        for (BackendState st : BackendState.values()) {
+            Gauge.builder("stickylb_backend_state", b, x -> x.state() == st ? 1 : 0)
+                    .description("1 for the backend's current state").tags(tags.and("state", st.name()))
+                    .register(registry);
+        }
+        s.latencyTimer(Timer.builder("stickylb_backend_latency")
+                .description("Time from dispatch to the end of the response")
+                .tags(tags).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
+    }
+
+    /** The Prometheus text exposition of everything. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    /** The content type of {@link #scrape()}. */
+    public static String contentType() {
+        return "text/plain; version=0.0.4; charset=utf-8";
+    }
+}

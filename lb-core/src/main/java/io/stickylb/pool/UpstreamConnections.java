@@ -1,0 +1,103 @@
+package io.stickylb.pool;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.stickylb.backend.Backend;
+import java.util.ArrayDeque;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Idle keep-alive connections to backends, owned by one event loop and touched only from it, so no locks. New
+ * connections are opened on the same loop, which keeps a request and its backend connection on one thread.
+ * Most recently used connections are handed out first, so a hot set stays warm and the rest idle out.
+ */
+public final class UpstreamConnections {
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final int maxIdlePerBackend;
+    private final Map<Backend, ArrayDeque<Channel>> idle = new IdentityHashMap<>();
+
+    UpstreamConnections(EventLoop loop, Transport transport, int maxIdlePerBackend) {
+        this.loop = loop;
+        this.maxIdlePerBackend = maxIdlePerBackend;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true);
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    /** An idle, still open connection to this backend, or null. A connection is handed out at most once. */
+    public Channel pollIdle(Backend backend) {
+        ArrayDeque<Channel> q = idle.get(backend);
+        if (q == null) {
+            return null;
+        }
+        Channel ch;
+        while ((ch = q.pollFirst()) != null) {
+            backend.stats().idleConnections.decrementAndGet();
+            if (ch.isActive()) {
+                return ch;
+            }
+            ch.close();
+        }
+        return null;
+    }
+
+    /** Opens a new connection to this backend on this loop, its pipeline built by {@code initializer}. */
+    public ChannelFuture connect(Backend backend, int connectTimeoutMillis, ChannelHandler initializer) {
+        backend.stats().connectionsOpened.increment();
+        return bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .handler(initializer)
+                .connect(backend.socketAddress());
+    }
+
+    /** Returns a connection after a clean exchange; closes it instead when it is dead or the idle set is full. */
+    public void release(Backend backend, Channel ch) {
+        if (!ch.isActive()) {
+            ch.close();
+            return;
+        }
+        ArrayDeque<Channel> q = idle.computeIfAbsent(backend, b -> new ArrayDeque<>());
+        if (q.size() >= maxIdlePerBackend) {
+            ch.close();
+            return;
+        }
+        q.addFirst(ch);
+        backend.stats().idleConnections.incrementAndGet();
+    }
+
+    /** Forgets a pooled connection that closed or misbehaved while idle. */
+    public void remove(Backend backend, Channel ch) {
+        ArrayDeque<Channel> q = idle.get(backend);
+        if (q != null && q.remove(ch)) {
+            backend.stats().idleConnections.decrementAndGet();
+        }
+    }
+
+    /** Closes every idle connection to this backend (it was removed from config). */
+    public void closeAll(Backend backend) {
+        ArrayDeque<Channel> q = idle.remove(backend);
+        if (q != null) {
+            backend.stats().idleConnections.addAndGet(-q.size());
+            q.forEach(Channel::close);
+        }
+    }
+
+    /** Idle connections held for this backend on this loop. */
+    public int idleCount(Backend backend) {
+        ArrayDeque<Channel> q = idle.get(backend);
+        return q == null ? 0 : q.size();
+    }
+}

@@ -1,0 +1,39 @@
+package io.stickylb.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The short answers stickylb gives itself (400, 404, 502, 503, 504, ...). Bodies name the status only: never a
+ * backend address, a stack trace or a version. Bodies are built once and shared read-only.
+ */
+public final class ErrorResponses {
+
+    private static final ConcurrentHashMap<Integer, ByteBuf> BODIES = new ConcurrentHashMap<>();
+
+    private ErrorResponses() {
+    }
+
+    /** A complete response for this status; {@code close} adds {@code Connection: close}. */
+    public static FullHttpResponse of(HttpResponseStatus status, boolean close) {
+        ByteBuf body = BODIES.computeIfAbsent(status.code(), c -> Unpooled.unreleasableBuffer(
+                Unpooled.unmodifiableBuffer(Unpooled.copiedBuffer(status.code() + " " + status.reasonPhrase() + "\n",
+                        StandardCharsets.US_ASCII))));
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body.duplicate());
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+        if (close) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        return r;
+    }
+}

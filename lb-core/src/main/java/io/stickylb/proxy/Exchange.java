@@ -1,0 +1,564 @@
+package io.stickylb.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.stickylb.backend.Backend;
+import io.stickylb.backend.BackendPool;
+import io.stickylb.config.PoolConfig;
+import io.stickylb.metrics.ErrorKind;
+import io.stickylb.pool.UpstreamConnections;
+import io.stickylb.routing.RequestContext;
+import java.net.InetAddress;
+
+/**
+ * One request and its response through the proxy: choose a backend, take a pooled connection or open one on the
+ * client's event loop, stream the request up and the response down, then return the connection to its pool.
+ * Failures before the first response byte are retried or answered (502/503/504); failures after it close the
+ * client connection so a truncated response never looks complete. Runs entirely on the client's event loop.
+ */
+final class Exchange {
+
+    private final FrontendHandler frontend;
+    private final ChannelHandlerContext client;
+    private final ProxyRuntime runtime;
+    private final BackendPool pool;
+    private final PoolConfig poolConfig;
+    private final HttpRequest request;
+    private final RequestContext rctx;
+    private final UpstreamConnections connections;
+    private final HttpMethod method;
+    private final String uri;
+    private final String clientIp;
+    private final boolean clientKeepAlive;
+    private final boolean http10;
+    private final long startNanos = System.nanoTime();
+    private final ReplayBuffer replay;
+
+    private Backend backend;
+    private boolean backendCounted;
+    private Channel backendChannel;
+    private BackendHandler backendHandler;
+    private boolean reused;
+    private boolean forwardHookDone;
+    private boolean hostAdded;
+    private int attempts;
+    private long requestBodyBytes;
+    private boolean requestComplete;
+    private boolean responseStarted;
+    private boolean interim;
+    private boolean backendKeepAlive;
+    private boolean closeClient;
+    private boolean done;
+    private int status;
+    private long responseBytes;
+    private long headNanos;
+
+    Exchange(FrontendHandler frontend, ChannelHandlerContext client, ProxyRuntime runtime, Upstreams upstreams,
+             BackendPool pool, HttpRequest request, InetAddress peer) {
+        this.frontend = frontend;
+        this.client = client;
+        this.runtime = runtime;
+        this.pool = pool;
+        this.poolConfig = pool.config();
+        this.request = request;
+        this.method = request.method();
+        this.uri = request.uri();
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
+        this.connections = runtime.connections().forLoop(client.channel().eventLoop());
+        InetAddress clientAddress = upstreams.clientAddresses().resolve(peer, request.headers());
+        this.rctx = new RequestContext(pool, request, clientAddress);
+        boolean retriable = poolConfig.retry().retries() > 0
+                && (RetryPolicy.isIdempotent(method) || poolConfig.retry().retryNonIdempotent());
+        this.replay = retriable ? new ReplayBuffer(poolConfig.retry().bufferBytes()) : null;
+        this.clientIp = peer.getHostAddress();
+        toOriginForm();
+        ForwardedHeaders.rewriteRequest(request, clientIp, upstreams.clientAddresses().isTrusted(peer));
+        runtime.exchangeStarted();
+    }
+
+    /** Chooses a backend and gets a connection to it; may be called again to retry elsewhere. */
+    void dispatch() {
+        Backend b = pool.strategy().choose(rctx);
+        if (b == null) {
+            // With every backend excluded by retries, the last failure speaks for the request (502) — unless the
+            // affinity strategy refused to redispatch (on-unavailable: fail), which is a 503 like any other refusal.
+            boolean refused = rctx.affinity().broken();
+            fail(attempts > 0 && !refused ? HttpResponseStatus.BAD_GATEWAY : HttpResponseStatus.SERVICE_UNAVAILABLE);
+            return;
+        }
+        attempts++;
+        connectTo(b, true);
+    }
+
+    private void connectTo(Backend b, boolean mayReuse) {
+        backend = b;
+        backendCounted = true;
+        b.requestStarted();
+        Channel idle = mayReuse ? connections.pollIdle(b) : null;
+        if (idle != null) {
+            reused = true;
+            attach(idle);
+            return;
+        }
+        reused = false;
+        if (b.pendingConnects() >= runtime.config().limits().maxPendingPerBackend()) {
+            // Too many requests already waiting for this backend's connections: shed load rather than queue.
+            endBackend();
+            fail(HttpResponseStatus.SERVICE_UNAVAILABLE);
+            return;
+        }
+        int timeout = (int) Math.min(Integer.MAX_VALUE, poolConfig.timeouts().connect().toMillis());
+        b.connectStarted();
+        connections.connect(b, timeout, new BackendChannelInitializer(poolConfig.timeouts().idle()))
+                .addListener((ChannelFuture f) -> {
+                    b.connectFinished();
+                    connected(b, f);
+                });
+    }
+
+    private void connected(Backend b, ChannelFuture f) {
+        if (done) {
+            // The client left while we were connecting; a fresh, unused connection is still good for the pool.
+            if (f.isSuccess()) {
+                connections.release(b, f.channel());
+            }
+            return;
+        }
+        if (f.isSuccess()) {
+            attach(f.channel());
+            return;
+        }
+        recordFailure(b, ErrorKind.CONNECT);
+        endBackend();
+        if (RetryPolicy.mayRetry(poolConfig.retry(), ErrorKind.CONNECT, method, bodyHeld(), attempts)) {
+            retryElsewhere(b);
+        } else {
+            fail(HttpResponseStatus.BAD_GATEWAY);
+        }
+    }
+
+    private void attach(Channel ch) {
+        backendChannel = ch;
+        backendHandler = ch.pipeline().get(BackendHandler.class);
+        backendHandler.bind(this, backend, connections);
+        if (!forwardHookDone) {
+            forwardHookDone = true;
+            pool.strategy().beforeForward(rctx, request);
+            // HTTP/1.0 may omit Host, but what we forward is HTTP/1.1, which requires it (RFC 9112 §3.2).
+            hostAdded = !request.headers().contains(HttpHeaderNames.HOST);
+        }
+        if (hostAdded) {
+            request.headers().set(HttpHeaderNames.HOST, backend.endpoint().toString());
+        }
+        ch.write(request, ch.voidPromise());
+        if (requestBodyBytes > 0 || requestComplete) {
+            // A replay: what the client already sent was consumed by the failed attempt.
+            if (replay != null) {
+                replay.replay(ch, requestComplete);
+            } else {
+                ch.write(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+            }
+            if (requestComplete) {
+                startResponseTimer();
+            }
+        }
+        frontend.process();
+        ch.flush();
+        frontend.maybeRead();
+    }
+
+    boolean acceptsRequestContent() {
+        return backendChannel != null && !requestComplete && !done;
+    }
+
+    boolean wantsRequestContent() {
+        return acceptsRequestContent() && backendChannel.isWritable();
+    }
+
+    void forwardRequestContent(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            // A malformed body (bad chunk framing) cannot be forwarded or resynchronised.
+            content.release();
+            abortBadRequest();
+            return;
+        }
+        requestBodyBytes += content.content().readableBytes();
+        long maxBody = runtime.config().limits().maxBodySize();
+        if (maxBody > 0 && requestBodyBytes > maxBody) {
+            // A chunked body that outgrew the limit: the backend already has part of it, so that connection goes too.
+            content.release();
+            abortWith(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
+        boolean last = content instanceof LastHttpContent;
+        if (replay != null) {
+            replay.add(content);
+        }
+        backendChannel.write(content, backendChannel.voidPromise());
+        if (last) {
+            requestComplete = true;
+            if (!responseStarted) {
+                startResponseTimer();
+            }
+        }
+    }
+
+    void flushBackend() {
+        if (backendChannel != null) {
+            backendChannel.flush();
+        }
+    }
+
+    void flushClient() {
+        client.flush();
+    }
+
+    void onBackendMessage(Object msg) {
+        if (done) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            if (response.decoderResult().isFailure()) {
+                ReferenceCountUtil.release(msg);
+                backendFailed(ErrorKind.PROTOCOL);
+                return;
+            }
+            int code = response.status().code();
+            if (code < 100 || code > 599) {
+                // RFC 9110 §15: a status code is three digits; anything else is not HTTP.
+                ReferenceCountUtil.release(msg);
+                backendFailed(ErrorKind.PROTOCOL);
+                return;
+            }
+            if (code < 200) {
+                if (code == 101) {
+                    // Upgrade headers are never forwarded, so a switch of protocols is a backend error.
+                    ReferenceCountUtil.release(msg);
+                    backendFailed(ErrorKind.PROTOCOL);
+                    return;
+                }
+                interim = true;
+                ForwardedHeaders.rewriteResponse(response);
+                client.write(response, client.voidPromise());
+            } else if (RetryPolicy.mayRetryStatus(poolConfig.retry(), code, method, bodyHeld(), attempts)) {
+                // retry-on: [503] and the like: drop this answer (and its connection) and ask another backend.
+                ReferenceCountUtil.release(msg);
+                cancelResponseTimer();
+                Backend failed = backend;
+                failed.stats().response(code);
+                pool.outcomes().response(failed, code);
+                closeBackendChannel();
+                endBackend();
+                retryElsewhere(failed);
+                return;
+            } else {
+                relayHead(response);
+            }
+        }
+        if (msg instanceof HttpContent content) {
+            relayContent(content);
+        }
+    }
+
+    private void relayHead(HttpResponse response) {
+        cancelResponseTimer();
+        responseStarted = true;
+        headNanos = System.nanoTime();
+        status = response.status().code();
+        backendKeepAlive = HttpUtil.isKeepAlive(response);
+        ForwardedHeaders.rewriteResponse(response);
+        pool.strategy().beforeRespond(rctx, response);
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        closeClient = !clientKeepAlive || runtime.draining();
+        boolean bodyless = method.equals(HttpMethod.HEAD) || status == 204 || status == 304;
+        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
+        if (!bodyless && !chunked && !HttpUtil.isContentLengthSet(response)) {
+            // Read-until-close from the backend: re-frame as chunks for HTTP/1.1, or close for HTTP/1.0.
+            if (http10) {
+                closeClient = true;
+            } else {
+                HttpUtil.setTransferEncodingChunked(response, true);
+            }
+        } else if (chunked && http10) {
+            // HTTP/1.0 has no chunked coding: send the raw body and mark its end by closing.
+            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            closeClient = true;
+        }
+        if (closeClient) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+        backend.stats().response(status);
+        pool.outcomes().response(backend, status);
+        client.write(response, client.voidPromise());
+    }
+
+    private void relayContent(HttpContent content) {
+        if (interim) {
+            // The empty end of a 1xx interim response.
+            interim = !(content instanceof LastHttpContent);
+            client.write(content, client.voidPromise());
+            return;
+        }
+        responseBytes += content.content().readableBytes();
+        if (content instanceof LastHttpContent) {
+            client.write(content, client.voidPromise());
+            responseComplete();
+            return;
+        }
+        client.write(content, client.voidPromise());
+        if (!client.channel().isWritable() && backendChannel != null) {
+            // Slow client: stop reading the backend until the client drains (see clientWritabilityChanged).
+            backendChannel.config().setAutoRead(false);
+        }
+    }
+
+    private void responseComplete() {
+        done = true;
+        cancelResponseTimer();
+        boolean reusable = requestComplete && backendKeepAlive && backendChannel != null
+                && backendChannel.isActive();
+        releaseBackendChannel(reusable);
+        endBackend();
+        client.flush();
+        finish();
+        // An unfinished request body leaves no way to find the next request: close after this response.
+        frontend.exchangeDone(this, !closeClient && requestComplete);
+    }
+
+    void clientWritabilityChanged(boolean writable) {
+        if (writable && backendChannel != null && !backendChannel.config().isAutoRead()) {
+            backendChannel.config().setAutoRead(true);
+        }
+    }
+
+    void backendWritable() {
+        frontend.maybeRead();
+    }
+
+    /** The backend connection closed while bound to this exchange. */
+    void backendClosed() {
+        if (done) {
+            return;
+        }
+        backendChannel = null;
+        if (responseStarted) {
+            recordFailure(backend, ErrorKind.TRUNCATED);
+            abortAfterResponseStarted();
+            return;
+        }
+        cancelResponseTimer();
+        Backend failed = backend;
+        endBackend();
+        boolean held = bodyHeld();
+        if (reused && held && RetryPolicy.isIdempotent(method)) {
+            // A pooled connection the backend had already closed: not the backend's fault, try a fresh one.
+            connectTo(failed, false);
+            return;
+        }
+        recordFailure(failed, ErrorKind.RESET);
+        if (RetryPolicy.mayRetry(poolConfig.retry(), ErrorKind.RESET, method, held, attempts)) {
+            retryElsewhere(failed);
+        } else {
+            fail(HttpResponseStatus.BAD_GATEWAY);
+        }
+    }
+
+    /** The backend connection was idle too long while bound: a stalled response body. */
+    void backendIdle() {
+        if (done || !responseStarted) {
+            return;
+        }
+        recordFailure(backend, ErrorKind.TRUNCATED);
+        closeBackendChannel();
+        abortAfterResponseStarted();
+    }
+
+    void clientClosed() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelResponseTimer();
+        closeBackendChannel();
+        endBackend();
+        finish();
+    }
+
+    private void backendFailed(ErrorKind kind) {
+        recordFailure(backend, kind);
+        closeBackendChannel();
+        if (responseStarted) {
+            abortAfterResponseStarted();
+        } else {
+            endBackend();
+            fail(HttpResponseStatus.BAD_GATEWAY);
+        }
+    }
+
+    void responseTimedOut() {
+        if (done || responseStarted) {
+            return;
+        }
+        recordFailure(backend, ErrorKind.TIMEOUT);
+        closeBackendChannel();
+        endBackend();
+        if (RetryPolicy.mayRetry(poolConfig.retry(), ErrorKind.TIMEOUT, method, bodyHeld(), attempts)) {
+            retryElsewhere(backend);
+        } else {
+            fail(HttpResponseStatus.GATEWAY_TIMEOUT);
+        }
+    }
+
+    private void retryElsewhere(Backend failed) {
+        failed.stats().retries.increment();
+        rctx.exclude(failed);
+        backendChannel = null;
+        dispatch();
+    }
+
+    private void abortBadRequest() {
+        abortWith(HttpResponseStatus.BAD_REQUEST);
+    }
+
+    /** Ends the exchange because of the client's request: answer {@code answer} if we still can, then close. */
+    private void abortWith(HttpResponseStatus answer) {
+        closeBackendChannel();
+        if (responseStarted) {
+            abortAfterResponseStarted();
+            return;
+        }
+        done = true;
+        cancelResponseTimer();
+        endBackend();
+        status = answer.code();
+        finish();
+        frontend.exchangeAborted(this, answer);
+    }
+
+    /** Answers the client ourselves; only possible before any response byte was relayed. */
+    private void fail(HttpResponseStatus answer) {
+        done = true;
+        cancelResponseTimer();
+        closeBackendChannel();
+        endBackend();
+        status = answer.code();
+        if (backend != null) {
+            backend.stats().response(status);
+        }
+        // The rest of the request may still sit unread in the client queue; if all of it is there, skip it and
+        // keep the connection, otherwise the next request cannot be found and the connection must close.
+        boolean complete = requestComplete || frontend.skipQueuedBody();
+        boolean keepAlive = clientKeepAlive && complete && !runtime.draining();
+        client.writeAndFlush(ErrorResponses.of(answer, !keepAlive));
+        finish();
+        frontend.exchangeDone(this, keepAlive);
+    }
+
+    /** After the head went out, the only honest signal of failure is closing the client connection. */
+    private void abortAfterResponseStarted() {
+        done = true;
+        cancelResponseTimer();
+        endBackend();
+        finish();
+        frontend.exchangeAborted(this, null);
+    }
+
+    private void closeBackendChannel() {
+        if (backendChannel != null) {
+            backendHandler.unbind();
+            backendChannel.close();
+            backendChannel = null;
+        }
+    }
+
+    private void releaseBackendChannel(boolean reusable) {
+        if (backendChannel == null) {
+            return;
+        }
+        backendHandler.unbind();
+        if (!backendChannel.config().isAutoRead()) {
+            backendChannel.config().setAutoRead(true);
+        }
+        if (reusable) {
+            connections.release(backend, backendChannel);
+        } else {
+            backendChannel.close();
+        }
+        backendChannel = null;
+    }
+
+    private void recordFailure(Backend b, ErrorKind kind) {
+        b.stats().error(kind);
+        pool.outcomes().failure(b, kind);
+    }
+
+    private void endBackend() {
+        if (backendCounted) {
+            backendCounted = false;
+            backend.requestFinished();
+        }
+    }
+
+    private void startResponseTimer() {
+        frontend.responseDeadline().set(poolConfig.timeouts().response().toMillis());
+    }
+
+    private void cancelResponseTimer() {
+        frontend.responseDeadline().clear();
+    }
+
+    /** True when every body byte sent so far could be sent again (none was sent, or all are held). */
+    private boolean bodyHeld() {
+        return requestBodyBytes == 0 || (replay != null && replay.complete());
+    }
+
+    private void finish() {
+        runtime.exchangeFinished();
+        if (replay != null) {
+            replay.release();
+        }
+        if (backend != null) {
+            backend.stats().recordLatency(System.nanoTime() - startNanos);
+            backend.stats().bytesOut.add(responseBytes);
+            backend.stats().bytesIn.add(requestBodyBytes);
+            backend.stats().countAffinity(rctx.affinity());
+        }
+        AccessLog accessLog = runtime.accessLog();
+        if (accessLog.enabled()) {
+            long now = System.nanoTime();
+            accessLog.log(new AccessRecord(rctx.clientAddress().getHostAddress(), method.name(), uri, pool.name(),
+                    backend == null ? null : backend.id(), rctx.affinity().label(), status, responseBytes,
+                    headNanos == 0 ? -1 : (headNanos - startNanos) / 1e6, (now - startNanos) / 1e6));
+        }
+    }
+
+    /** Absolute-form targets become origin-form with the authority as Host (RFC 9112 §3.2.2). */
+    private void toOriginForm() {
+        String u = request.uri();
+        if (u.startsWith("/") || u.equals("*")) {
+            return;
+        }
+        RequestTarget t = RequestTarget.of(request);
+        if (t.host() != null) {
+            request.headers().set(HttpHeaderNames.HOST, t.host());
+        }
+        int pathStart = t.path().isEmpty() ? -1 : 0;
+        request.setUri(pathStart < 0 ? "/" : t.path());
+    }
+}

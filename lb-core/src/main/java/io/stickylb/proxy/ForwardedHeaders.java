@@ -1,0 +1,90 @@
+package io.stickylb.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/**
+ * Rewrites message heads as a proxy must (RFC 9110 §7.6): hop-by-hop headers are removed in both directions and
+ * requests get {@code X-Forwarded-For/-Proto/-Host}. Incoming {@code X-Forwarded-*} are kept and appended to only
+ * when the peer is a trusted proxy; from anyone else they are replaced, so clients cannot forge their origin.
+ */
+public final class ForwardedHeaders {
+
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final AsciiString HTTP = AsciiString.cached("http");
+
+    private ForwardedHeaders() {
+    }
+
+    /**
+     * Prepares a client request for the backend: HTTP/1.1 with keep-alive, no hop-by-hop headers, forwarding
+     * headers set. Transfer-Encoding stays: Netty's encoder uses it to re-frame the body as chunks.
+     */
+    public static void rewriteRequest(HttpRequest request, String clientIp, boolean peerTrusted) {
+        HttpHeaders h = request.headers();
+        removeHopByHop(h);
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (peerTrusted) {
+            List<String> prior = h.getAll(X_FORWARDED_FOR);
+            h.set(X_FORWARDED_FOR, prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
+            if (!h.contains(X_FORWARDED_PROTO)) {
+                h.set(X_FORWARDED_PROTO, HTTP);
+            }
+            if (!h.contains(X_FORWARDED_HOST)) {
+                setForwardedHost(h);
+            }
+        } else {
+            h.set(X_FORWARDED_FOR, clientIp);
+            h.set(X_FORWARDED_PROTO, HTTP);
+            setForwardedHost(h);
+        }
+    }
+
+    private static void setForwardedHost(HttpHeaders h) {
+        String host = h.get(HttpHeaderNames.HOST);
+        if (host != null) {
+            h.set(X_FORWARDED_HOST, host);
+        } else {
+            h.remove(X_FORWARDED_HOST);
+        }
+    }
+
+    /** Removes hop-by-hop headers from a backend response before it is relayed. */
+    public static void rewriteResponse(HttpMessage response) {
+        removeHopByHop(response.headers());
+    }
+
+    /**
+     * Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Trailer and Upgrade (stickylb does
+     * not tunnel upgrades, so the backend must never switch protocols under it).
+     */
+    static void removeHopByHop(HttpHeaders h) {
+        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
+        if (!connection.isEmpty()) {
+            for (String value : connection) {
+                for (String token : value.split(",")) {
+                    String name = token.trim();
+                    // Never let Connection strip framing or end-to-end essentials.
+                    if (!name.isEmpty() && !name.equalsIgnoreCase("transfer-encoding")
+                            && !name.equalsIgnoreCase("content-length") && !name.equalsIgnoreCase("host")) {
+                        h.remove(name);
+                    }
+                }
+            }
+            h.remove(HttpHeaderNames.CONNECTION);
+        }
+        h.remove(HttpHeaderNames.KEEP_ALIVE);
+        h.remove(PROXY_CONNECTION);
+        h.remove(HttpHeaderNames.TE);
+        h.remove(HttpHeaderNames.TRAILER);
+        h.remove(HttpHeaderNames.UPGRADE);
+    }
+}

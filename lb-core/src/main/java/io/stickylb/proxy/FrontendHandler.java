@@ -1,0 +1,285 @@
+package io.stickylb.proxy;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.stickylb.backend.BackendPool;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of one connection. AUTO_READ is off: decoded request parts wait in a small queue (at most one
+ * socket read's worth) and are handed to the current {@link Exchange}; the next read is requested only when the
+ * backend can take more, and pipelined requests wait until the previous response is done.
+ */
+public final class FrontendHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+
+    private final ProxyRuntime runtime;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>(4);
+    private ChannelHandlerContext ctx;
+    private Exchange exchange;
+    private boolean closing;
+    private LazyDeadline responseDeadline;
+    private LazyDeadline idleDeadline;
+
+    public FrontendHandler(ProxyRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.responseDeadline = new LazyDeadline(ctx.executor(), () -> {
+            if (exchange != null) {
+                exchange.responseTimedOut();
+            }
+        });
+        // Keep-alive idle time: armed while no request is in progress, so a long response never counts as idle.
+        this.idleDeadline = new LazyDeadline(ctx.executor(), () -> {
+            if (exchange == null && pending.isEmpty()) {
+                close();
+            }
+        });
+    }
+
+    /** The deadline for the current exchange's response head (one per connection: requests are answered in turn). */
+    LazyDeadline responseDeadline() {
+        return responseDeadline;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        idleDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis());
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        pending.add(msg);
+        process();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.flushBackend();
+        }
+        maybeRead();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.clientWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        responseDeadline.cancel();
+        idleDeadline.cancel();
+        releasePending();
+        if (exchange != null) {
+            Exchange e = exchange;
+            exchange = null;
+            e.clientClosed();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == GracefulShutdown.EVENT) {
+            if (exchange == null && pending.isEmpty()) {
+                close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        close();
+    }
+
+    /** Hands queued request parts to the exchange, starting a new exchange for each request head. */
+    void process() {
+        while (!closing && !pending.isEmpty()) {
+            if (exchange == null) {
+                Object msg = pending.poll();
+                if (msg instanceof HttpRequest request) {
+                    start(request);
+                } else {
+                    // Body of a request we already answered without a backend: drop it.
+                    ReferenceCountUtil.release(msg);
+                }
+            } else if (exchange.acceptsRequestContent()) {
+                exchange.forwardRequestContent((HttpContent) pending.poll());
+            } else {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Drops queued body parts of the current request; true when its end was among them (the connection can carry on
+     * with the next request), false when more body is still to come from the socket.
+     */
+    boolean skipQueuedBody() {
+        Object m;
+        while ((m = pending.peek()) instanceof HttpContent) {
+            pending.poll();
+            ReferenceCountUtil.release(m);
+            if (m instanceof io.netty.handler.codec.http.LastHttpContent) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Asks for the next socket read when the current state can take what it brings. */
+    void maybeRead() {
+        if (closing || !pending.isEmpty()) {
+            return;
+        }
+        if (exchange == null || exchange.wantsRequestContent()) {
+            ctx.read();
+        }
+    }
+
+    private void start(HttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            rejectMalformed(request.decoderResult().cause());
+            return;
+        }
+        HttpResponseStatus invalid = RequestValidator.check(request, runtime.config().limits().maxHeaderCount());
+        if (invalid != null) {
+            log.debug("rejected request from {}: {}", ctx.channel().remoteAddress(), invalid);
+            sendAndClose(invalid);
+            return;
+        }
+        long maxBody = runtime.config().limits().maxBodySize();
+        if (maxBody > 0 && HttpUtil.getContentLength(request, 0L) > maxBody) {
+            sendAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+            return;
+        }
+        Upstreams upstreams = runtime.upstreams();
+        RequestTarget target = RequestTarget.of(request);
+        BackendPool pool = upstreams.router().route(target.host(), target.path());
+        if (pool == null) {
+            answerLocally(request, HttpResponseStatus.NOT_FOUND);
+            return;
+        }
+        InetAddress peer = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        idleDeadline.clear();
+        exchange = new Exchange(this, ctx, runtime, upstreams, pool, request, peer);
+        exchange.dispatch();
+    }
+
+    private void rejectMalformed(Throwable cause) {
+        HttpResponseStatus status = HttpResponseStatus.BAD_REQUEST;
+        if (cause instanceof TooLongHttpLineException) {
+            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        } else if (cause instanceof TooLongFrameException) {
+            status = HttpResponseStatus.BAD_REQUEST;
+        }
+        log.debug("malformed request from {}: {}", ctx.channel().remoteAddress(), String.valueOf(cause));
+        // The decoder cannot find the next message boundary after an error, so the connection must end.
+        sendAndClose(status);
+    }
+
+    /** Answers without a backend (404). Keeps the connection only when no request body is left to skip. */
+    private void answerLocally(HttpRequest request, HttpResponseStatus status) {
+        boolean bodyFollows = HttpUtil.isTransferEncodingChunked(request)
+                || HttpUtil.getContentLength(request, 0L) > 0;
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !bodyFollows && !runtime.draining();
+        if (!keepAlive) {
+            sendAndClose(status);
+            return;
+        }
+        ctx.writeAndFlush(ErrorResponses.of(status, false));
+    }
+
+    void sendAndClose(HttpResponseStatus status) {
+        closing = true;
+        releasePending();
+        ctx.writeAndFlush(ErrorResponses.of(status, true)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Called by the exchange when its response is fully written (or it failed and answered). */
+    void exchangeDone(Exchange done, boolean keepAlive) {
+        if (exchange != done) {
+            return;
+        }
+        exchange = null;
+        if (!keepAlive || runtime.draining()) {
+            closing = true;
+            releasePending();
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        idleDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis());
+        process();
+        maybeRead();
+    }
+
+    /** The exchange failed in a way that ends the connection: answer {@code status} and close, or just close. */
+    void exchangeAborted(Exchange aborted, HttpResponseStatus status) {
+        if (exchange == aborted) {
+            exchange = null;
+        }
+        if (status != null) {
+            sendAndClose(status);
+        } else {
+            close();
+        }
+    }
+
+    /** True while a request is being proxied on this connection. */
+    boolean busy() {
+        return exchange != null;
+    }
+
+    /** Closes the client connection at once (an error after the response head was sent). */
+    void close() {
+        closing = true;
+        releasePending();
+        ctx.close();
+    }
+
+    private void releasePending() {
+        Object m;
+        while ((m = pending.poll()) != null) {
+            ReferenceCountUtil.release(m);
+        }
+    }
+
+    static String hostOf(HttpRequest request) {
+        return request.headers().get(HttpHeaderNames.HOST);
+    }
+}

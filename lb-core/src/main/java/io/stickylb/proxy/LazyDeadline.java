@@ -1,0 +1,66 @@
+package io.stickylb.proxy;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A deadline that can be set and cleared on every request without touching the event loop's timer queue: one task
+ * stays scheduled and, when it fires early, reschedules itself for the time left (the trick IdleStateHandler uses).
+ * Setting or clearing costs a clock read; the queue sees at most one task per timeout period. Event-loop confined.
+ */
+final class LazyDeadline {
+
+    private final EventExecutor executor;
+    private final Runnable onExpiry;
+    private long deadline;
+    private ScheduledFuture<?> task;
+
+    LazyDeadline(EventExecutor executor, Runnable onExpiry) {
+        this.executor = executor;
+        this.onExpiry = onExpiry;
+    }
+
+    /** Expires {@code timeoutMillis} from now unless cleared or set again first. */
+    void set(long timeoutMillis) {
+        long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        deadline = System.nanoTime() + nanos;
+        if (deadline == 0) {
+            deadline = 1; // 0 means "not set"
+        }
+        if (task == null) {
+            task = executor.schedule(this::check, nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    boolean isSet() {
+        return deadline != 0;
+    }
+
+    void clear() {
+        deadline = 0;
+    }
+
+    /** Clears and drops the scheduled task (the connection is closing). */
+    void cancel() {
+        deadline = 0;
+        if (task != null) {
+            task.cancel(false);
+            task = null;
+        }
+    }
+
+    private void check() {
+        task = null;
+        if (deadline == 0) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+            task = executor.schedule(this::check, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        deadline = 0;
+        onExpiry.run();
+    }
+}

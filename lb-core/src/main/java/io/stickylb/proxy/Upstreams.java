@@ -1,0 +1,85 @@
+package io.stickylb.proxy;
+
+import io.stickylb.backend.Backend;
+import io.stickylb.backend.BackendPool;
+import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.PoolConfig;
+import io.stickylb.routing.ClientAddressResolver;
+import io.stickylb.routing.Router;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The routing state of one config generation: pools by name, the router and the client-address resolver. Immutable
+ * once built; a reload builds a new one (reusing pools by name) and publishes it in one volatile write.
+ */
+public final class Upstreams {
+
+    private final Map<String, BackendPool> pools;
+    private final Router<BackendPool> router;
+    private final ClientAddressResolver clientAddresses;
+
+    private Upstreams(Map<String, BackendPool> pools, LoadBalancerConfig config) {
+        this.pools = Collections.unmodifiableMap(pools);
+        this.router = Router.of(config.routes(), pools);
+        this.clientAddresses = new ClientAddressResolver(config.trustedProxies());
+    }
+
+    /** Builds fresh pools for a first start. */
+    public static Upstreams create(LoadBalancerConfig config) {
+        Map<String, BackendPool> pools = new LinkedHashMap<>();
+        for (PoolConfig pc : config.pools().values()) {
+            pools.put(pc.name(), new BackendPool(pc));
+        }
+        return new Upstreams(pools, config);
+    }
+
+    /**
+     * Builds the next generation: pools with the same name are reconfigured in place (backends with the same id keep
+     * state, counters and connections). Backends that disappear are added to {@code removed}.
+     */
+    public Upstreams next(LoadBalancerConfig config, List<Backend> removed) {
+        Map<String, BackendPool> next = new LinkedHashMap<>();
+        for (PoolConfig pc : config.pools().values()) {
+            BackendPool existing = pools.get(pc.name());
+            if (existing != null) {
+                removed.addAll(existing.reconfigure(pc, removed));
+                next.put(pc.name(), existing);
+            } else {
+                next.put(pc.name(), new BackendPool(pc));
+            }
+        }
+        for (BackendPool old : pools.values()) {
+            if (!next.containsKey(old.name())) {
+                removed.addAll(old.backends());
+            }
+        }
+        return new Upstreams(next, config);
+    }
+
+    public Map<String, BackendPool> pools() {
+        return pools;
+    }
+
+    public BackendPool pool(String name) {
+        return pools.get(name);
+    }
+
+    public Router<BackendPool> router() {
+        return router;
+    }
+
+    public ClientAddressResolver clientAddresses() {
+        return clientAddresses;
+    }
+
+    /** Every backend of every pool. */
+    public List<Backend> allBackends() {
+        List<Backend> all = new ArrayList<>();
+        pools.values().forEach(p -> all.addAll(p.backends()));
+        return all;
+    }
+}

@@ -1,0 +1,242 @@
+package io.stickylb.server;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.stickylb.admin.AdminServer;
+import io.stickylb.admin.AdminTarget;
+import io.stickylb.backend.Backend;
+import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.health.HealthSupervisor;
+import io.stickylb.metrics.ProxyMetrics;
+import io.stickylb.pool.ConnectionPools;
+import io.stickylb.pool.Transport;
+import io.stickylb.proxy.GracefulShutdown;
+import io.stickylb.proxy.ProxyRuntime;
+import io.stickylb.proxy.ProxyServerInitializer;
+import io.stickylb.proxy.Upstreams;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running stickylb instance: the client listener on its worker event loops, the pools and their connections.
+ * {@link #start()} binds, {@link #reload} swaps the config atomically, {@link #close()} shuts down gracefully: stop
+ * accepting, let in-flight requests finish up to the drain timeout, then close everything.
+ */
+public final class LoadBalancer implements AutoCloseable, AdminTarget {
+
+    private static final Logger log = LoggerFactory.getLogger(LoadBalancer.class);
+    private static final int MAX_IDLE_PER_BACKEND_PER_LOOP = 512;
+
+    private final Transport transport;
+    private final ProxyRuntime runtime;
+    private final ProxyMetrics metrics = new ProxyMetrics();
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private EventLoopGroup workers;
+    private Channel listener;
+    private AdminServer admin;
+    private HealthSupervisor health;
+    private volatile boolean closed;
+
+    public LoadBalancer(LoadBalancerConfig config) {
+        this.transport = Transport.best();
+        this.runtime = new ProxyRuntime(config, Upstreams.create(config));
+        metrics.bind(runtime.upstreams().pools().values());
+    }
+
+    @Override
+    public String scrapeMetrics() {
+        return metrics.scrape();
+    }
+
+    /** The Prometheus metrics of this instance. */
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    /** Binds the listener; throws {@link PortInUseException} when the address is taken. */
+    public synchronized LoadBalancer start() {
+        LoadBalancerConfig config = runtime.config();
+        int threads = config.effectiveWorkers();
+        workers = transport.newGroup(threads, "stickylb-worker");
+        runtime.connections(new ConnectionPools(workers, transport, MAX_IDLE_PER_BACKEND_PER_LOOP));
+        ServerBootstrap b = new ServerBootstrap()
+                .group(workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ClientTracker(clients, new ProxyServerInitializer(runtime), runtime));
+        InetSocketAddress bindTo = config.listen().toBindAddress();
+        try {
+            listener = b.bind(bindTo).syncUninterruptibly().channel();
+        } catch (Exception e) {
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            if (e instanceof BindException || e.getCause() instanceof BindException
+                    || String.valueOf(e.getMessage()).contains("Address already in use")) {
+                throw new PortInUseException("listen", config.listen(), e);
+            }
+            throw e;
+        }
+        health = new HealthSupervisor(workers, transport);
+        health.apply(runtime.upstreams().pools().values(), List.of());
+        if (config.admin().enabled()) {
+            startAdmin(config);
+        }
+        log.info("stickylb listening on http://{}:{} ({} worker thread{}, {} transport)", address().getHostString(), port(), threads,
+                threads == 1 ? "" : "s", transport.name().toLowerCase(java.util.Locale.ROOT));
+        return this;
+    }
+
+    private void startAdmin(LoadBalancerConfig config) {
+        try {
+            admin = AdminServer.start(config.admin(), this);
+        } catch (RuntimeException e) {
+            listener.close().syncUninterruptibly();
+            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /** The bound admin API address, or null when the admin listener is off. */
+    public InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.address();
+    }
+
+    /** The bound listener address (with the real port when the config asked for port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    public int port() {
+        return address().getPort();
+    }
+
+    public LoadBalancerConfig config() {
+        return runtime.config();
+    }
+
+    public Upstreams upstreams() {
+        return runtime.upstreams();
+    }
+
+    /** Client connections currently open. */
+    public int clientConnections() {
+        return clients.size();
+    }
+
+    public ProxyRuntime runtime() {
+        return runtime;
+    }
+
+    /**
+     * Swaps in a new, already validated config. Pools and backends with the same names keep their state, counters and
+     * pooled connections; removed backends have their idle connections closed. The listener address does not change
+     * here (a restart is needed to move it).
+     */
+    public synchronized void reload(LoadBalancerConfig next) {
+        List<Backend> removed = new ArrayList<>();
+        List<Backend> before = runtime.upstreams().allBackends();
+        Upstreams upstreams = runtime.upstreams().next(next, removed);
+        runtime.update(next.withListen(runtime.config().listen()), upstreams);
+        metrics.bind(upstreams.pools().values());
+        if (health != null) {
+            List<Backend> added = upstreams.allBackends().stream().filter(b -> !before.contains(b)).toList();
+            health.apply(upstreams.pools().values(), added);
+        }
+        removed.forEach(runtime.connections()::closeAll);
+        log.info("configuration reloaded{} ({} pool(s), {} backend(s) removed)",
+                next.source() == null ? "" : " from " + next.source(), next.pools().size(), removed.size());
+    }
+
+    /** Graceful shutdown with the configured drain timeout. */
+    @Override
+    public void close() {
+        close(runtime.config().shutdownTimeout());
+    }
+
+    /** Stops accepting, waits up to {@code drain} for in-flight requests, then closes everything. */
+    public synchronized void close(Duration drain) {
+        if (closed || workers == null) {
+            return;
+        }
+        closed = true;
+        if (admin != null) {
+            admin.close();
+        }
+        if (health != null) {
+            health.stop();
+        }
+        runtime.startDraining();
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        clients.forEach(ch -> ch.pipeline().fireUserEventTriggered(GracefulShutdown.EVENT));
+        long deadline = System.nanoTime() + drain.toNanos();
+        while (runtime.activeExchanges() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int abandoned = runtime.activeExchanges();
+        if (abandoned > 0) {
+            log.warn("drain timeout ({}) reached with {} request(s) still in flight; closing them", drain, abandoned);
+        }
+        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        log.info("stickylb stopped");
+    }
+
+    /**
+     * Adds every accepted client channel to the group, so shutdown can reach idle keep-alive connections, and refuses
+     * connections beyond {@code limits.max-connections} with a 503 (existing connections are unaffected).
+     */
+    private static final class ClientTracker extends io.netty.channel.ChannelInitializer<SocketChannel> {
+        private static final byte[] OVERLOADED = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+                + "Content-Length: 24\r\nConnection: close\r\n\r\n503 Service Unavailable\n")
+                .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+        private final ChannelGroup group;
+        private final ProxyServerInitializer delegate;
+        private final ProxyRuntime runtime;
+        private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+
+        ClientTracker(ChannelGroup group, ProxyServerInitializer delegate, ProxyRuntime runtime) {
+            this.group = group;
+            this.delegate = delegate;
+            this.runtime = runtime;
+        }
+
+        @Override
+        protected void initChannel(SocketChannel ch) {
+            if (open.incrementAndGet() > runtime.config().limits().maxConnections()) {
+                open.decrementAndGet();
+                log.warn("refusing connection from {}: max-connections ({}) reached", ch.remoteAddress(),
+                        runtime.config().limits().maxConnections());
+                ch.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(OVERLOADED))
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                return;
+            }
+            ch.closeFuture().addListener(f -> open.decrementAndGet());
+            group.add(ch);
+            ch.pipeline().addLast(delegate);
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package io.stickylb.strategy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Cookie header scanning and rewriting for the affinity modes (RFC 6265; Set-Cookie is {@link SetCookies}). Reading
+ * scans in place and returns ranges packed as {@code start << 32 | end}, so the hit path creates no substrings;
+ * rewriting builds a new header value only when something changes.
+ */
+final class CookieHeaders {
+
+    private CookieHeaders() {
+    }
+
+    /**
+     * The range of the value of the first cookie {@code name} in a Cookie header, DQUOTEs removed, or -1 when absent
+     * or empty. Names are case-sensitive (RFC 6265 §5.4 compares them octet by octet).
+     */
+    static long value(CharSequence header, String name) {
+        int len = header.length();
+        int i = 0;
+        while (i < len) {
+            int end = pairEnd(header, i);
+            long v = valueIfNamed(header, i, end, name);
+            if (v != -2) {
+                return v;
+            }
+            i = end + 1;
+        }
+        return -1;
+    }
+
+    /**
+     * The first Cookie header of a request that carries a non-empty cookie {@code name}, or null. RFC 6265 §5.4 has
+     * user agents send one Cookie header, so the first is tried before any iterator is made.
+     */
+    static String headerWith(HttpHeaders headers, String name) {
+        String first = headers.get(HttpHeaderNames.COOKIE);
+        if (first == null || value(first, name) >= 0) {
+            return first;
+        }
+        Iterator<String> it = headers.valueStringIterator(HttpHeaderNames.COOKIE);
+        it.next();
+        while (it.hasNext()) {
+            String h = it.next();
+            if (value(h, name) >= 0) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    /** The first non-empty value of cookie {@code name} over all Cookie headers of a request, or null. */
+    static String requestValue(HttpHeaders headers, String name) {
+        String h = headerWith(headers, name);
+        if (h == null) {
+            return null;
+        }
+        long r = value(h, name);
+        return r < 0 ? null : h.substring(start(r), end(r));
+    }
+
+    static int start(long range) {
+        return (int) (range >>> 32);
+    }
+
+    static int end(long range) {
+        return (int) range;
+    }
+
+    /** How {@link #rewrite} changes one pair: the new value, {@link #KEEP}, or null to remove the pair. */
+    @FunctionalInterface
+    interface PairEdit {
+        /** Edits the pair whose value (without DQUOTEs) is {@code header[from, to)}. */
+        String apply(String header, int from, int to);
+    }
+
+    /** Returned by a {@link PairEdit} to leave a pair as it is; compared by identity, so never a real value. */
+    @SuppressWarnings("StringOperationCanBeSimplified")
+    static final String KEEP = new String("keep");
+
+    /** Removes every pair it is applied to. */
+    static final PairEdit REMOVE = (header, from, to) -> null;
+
+    /**
+     * Rewrites every Cookie header of a request with {@code edit}: a pair for which it returns null is removed, and
+     * a header left without pairs is dropped. Headers whose pairs all come back unchanged keep their original text.
+     */
+    static void rewrite(HttpHeaders headers, String name, PairEdit edit) {
+        List<String> values = headers.getAll(HttpHeaderNames.COOKIE);
+        if (values.size() == 1) {
+            // The usual case (RFC 6265 §5.4: one Cookie header): no list to build.
+            String h = values.get(0);
+            String r = rewriteOne(h, name, edit);
+            if (r != h) {
+                if (r.isEmpty()) {
+                    headers.remove(HttpHeaderNames.COOKIE);
+                } else {
+                    headers.set(HttpHeaderNames.COOKIE, r);
+                }
+            }
+            return;
+        }
+        List<String> out = new ArrayList<>(values.size());
+        boolean changed = false;
+        for (String h : values) {
+            String r = rewriteOne(h, name, edit);
+            changed |= r != h;
+            if (!r.isEmpty()) {
+                out.add(r);
+            }
+        }
+        if (!changed) {
+            return;
+        }
+        if (out.isEmpty()) {
+            headers.remove(HttpHeaderNames.COOKIE);
+        } else {
+            headers.set(HttpHeaderNames.COOKIE, out);
+        }
+    }
+
+    /**
+     * One Cookie header with the pairs named {@code name} edited; the same instance when nothing changed, and an empty
+     * string when no pair is left. Pairs are re-joined with "; " as RFC 6265 §4.2.1 writes them.
+     */
+    static String rewriteOne(String header, String name, PairEdit edit) {
+        if (header.indexOf(name) < 0) {
+            return header;
+        }
+        int len = header.length();
+        StringBuilder sb = null;
+        int i = 0;
+        while (i < len) {
+            int end = pairEnd(header, i);
+            int ps = skipSeparators(header, i, end);
+            int pe = end;
+            while (pe > ps && isOws(header.charAt(pe - 1))) {
+                pe--;
+            }
+            long v = valueIfNamed(header, i, end, name);
+            String edited = KEEP;
+            int vs = pe;
+            int ve = pe;
+            if (v != -2) {
+                vs = v < 0 ? pe : start(v);
+                ve = v < 0 ? pe : end(v);
+                edited = edit.apply(header, vs, ve);
+                if (edited != KEEP && sb == null) {
+                    // The first change: copy the untouched pairs before it as they are.
+                    sb = new StringBuilder(len);
+                    appendPairs(sb, header, 0, i);
+                }
+            }
+            if (sb != null && pe > ps && edited != null) {
+                if (sb.length() > 0) {
+                    sb.append("; ");
+                }
+                if (edited == KEEP) {
+                    sb.append(header, ps, pe);
+                } else {
+                    sb.append(header, ps, vs).append(edited).append(header, ve, pe);
+                }
+            }
+            i = end + 1;
+        }
+        return sb == null ? header : sb.toString();
+    }
+
+    /** Appends the pairs of {@code header[from, to)} normalised to "; " separators. */
+    private static void appendPairs(StringBuilder sb, String header, int from, int to) {
+        int i = from;
+        while (i < to) {
+            int end = Math.min(pairEnd(header, i), to);
+            int ps = skipSeparators(header, i, end);
+            int pe = end;
+            while (pe > ps && isOws(header.charAt(pe - 1))) {
+                pe--;
+            }
+            if (pe > ps) {
+                if (sb.length() > 0) {
+                    sb.append("; ");
+                }
+                sb.append(header, ps, pe);
+            }
+            i = end + 1;
+        }
+    }
+
+    /** End of the pair starting at {@code from}: the next ';' or the end. */
+    private static int pairEnd(CharSequence s, int from) {
+        int len = s.length();
+        int i = from;
+        while (i < len && s.charAt(i) != ';') {
+            i++;
+        }
+        return i;
+    }
+
+    private static int skipSeparators(CharSequence s, int i, int end) {
+        while (i < end && isOws(s.charAt(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * If the pair in {@code s[from, end)} is named {@code name}: its value range (DQUOTEs and OWS removed), or -1 for
+     * an empty value. Otherwise -2.
+     */
+    static long valueIfNamed(CharSequence s, int from, int end, String name) {
+        int i = skipSeparators(s, from, end);
+        int nameEnd = i + name.length();
+        if (nameEnd > end || !regionEquals(s, i, name)) {
+            return -2;
+        }
+        int eq = nameEnd;
+        while (eq < end && isOws(s.charAt(eq))) {
+            eq++;
+        }
+        if (eq >= end || s.charAt(eq) != '=') {
+            return -2;
+        }
+        int vs = eq + 1;
+        int ve = end;
+        while (vs < ve && isOws(s.charAt(vs))) {
+            vs++;
+        }
+        while (ve > vs && isOws(s.charAt(ve - 1))) {
+            ve--;
+        }
+        if (ve - vs >= 2 && s.charAt(vs) == '"' && s.charAt(ve - 1) == '"') {
+            vs++;
+            ve--;
+        }
+        return ve > vs ? (long) vs << 32 | ve : -1;
+    }
+
+    private static boolean regionEquals(CharSequence s, int at, String name) {
+        for (int k = 0; k < name.length(); k++) {
+            if (s.charAt(at + k) != name.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isOws(char c) {
+        return c == ' ' || c == '\t';
+    }
+}

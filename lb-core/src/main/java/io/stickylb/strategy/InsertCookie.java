@@ -1,0 +1,53 @@
+package io.stickylb.strategy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.stickylb.config.AffinityConfig;
+
+/**
+ * {@code insert} mode: stickylb's own cookie ({@code LB_ROUTE}) holds a signed token naming the backend. The cookie
+ * is removed from every request before it is forwarded, and set only when it must change (missing, invalid, expired,
+ * signed by an older key, due for refresh, or re-pinned after a failure), like HAProxy's {@code insert indirect}.
+ * A response that sets it is marked {@code Cache-Control: private} (see {@link CacheControl}).
+ */
+final class InsertCookie implements AffinityCarrier {
+
+    private final String name;
+    private final String attributes;
+    private final TokenIssuer issuer;
+
+    InsertCookie(AffinityConfig config, TokenIssuer issuer) {
+        this.name = config.name();
+        this.attributes = SetCookies.attributes(config);
+        this.issuer = issuer;
+    }
+
+    @Override
+    public void read(HttpRequest request, AffinityState state) {
+        String header = CookieHeaders.headerWith(request.headers(), name);
+        if (header == null) {
+            // An empty "LB_ROUTE=" is no affinity, but it is still ours to remove.
+            String first = request.headers().get(HttpHeaderNames.COOKIE);
+            state.strip = first != null && first.contains(name);
+            return;
+        }
+        state.strip = true;
+        long r = CookieHeaders.value(header, name);
+        issuer.read(header, CookieHeaders.start(r), CookieHeaders.end(r), state);
+    }
+
+    @Override
+    public void beforeForward(HttpRequest request, AffinityState state) {
+        CookieHeaders.rewrite(request.headers(), name, CookieHeaders.REMOVE);
+    }
+
+    @Override
+    public void beforeRespond(HttpResponse response, AffinityState state) {
+        AffinityToken next = issuer.next(state, false);
+        if (next != null) {
+            response.headers().add(HttpHeaderNames.SET_COOKIE, name + "=" + issuer.encode(next) + attributes);
+            CacheControl.markPrivate(response.headers());
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.stickylb.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stickylb.config.LimitsConfig;
+import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.RawHttp;
+import io.stickylb.testing.TestConfigs;
+import java.io.IOException;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Client-side limits: slow heads, too many connections, bodies too large, idle keep-alive connections. */
+class ClientLimitsTest {
+
+    private FakeBackend backend;
+    private LoadBalancer lb;
+
+    @BeforeEach
+    void start() throws IOException {
+        backend = FakeBackend.ok("ok");
+        LimitsConfig limits = new LimitsConfig(8192, 16384, 100, 1000, Duration.ofMillis(400), Duration.ofMillis(800),
+                3, 16);
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port()).withLimits(limits)).start();
+    }
+
+    @AfterEach
+    void stop() throws IOException {
+        lb.close(Duration.ofSeconds(1));
+        backend.close();
+    }
+
+    @Test
+    void aClientThatSendsItsHeadTooSlowlyGets408AndIsClosed() throws Exception {
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET / HTTP/1.1\r\nHo");
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).isEqualTo(408);
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        assertThat(backend.requests()).isEmpty();
+    }
+
+    @Test
+    void aSlowlorisDrippingHeaderLinesIsCutOffByTheHeadDeadlineNotRefreshedByEachByte() throws Exception {
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET / HTTP/1.1\r\n");
+            RawHttp.Response r = null;
+            for (int i = 0; i < 20 && r == null; i++) {
+                try {
+                    c.send("X-" + i + ": a\r\n");
+                    c.socket().setSoTimeout(100);
+                    r = c.read();
+                } catch (java.net.SocketTimeoutException e) {
+                    // keep dripping
+                } catch (IOException e) {
+                    break;
+                }
+            }
+            assertThat(r).isNotNull();
+            assertThat(r.status()).isEqualTo(408);
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheLimitAreRefusedWithout503HarmingTheOthers() throws Exception {
+        try (RawHttp a = new RawHttp(lb.port()); RawHttp b = new RawHttp(lb.port()); RawHttp c = new RawHttp(lb.port())) {
+            assertThat(a.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(b.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+            try (RawHttp d = new RawHttp(lb.port())) {
+                RawHttp.Response r = d.read();
+                assertThat(r.status()).isEqualTo(503);
+                assertThat(d.closedByPeer()).isTrue();
+            }
+            assertThat(a.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aDeclaredBodyOverTheLimitGets413BeforeAnythingIsForwarded() throws Exception {
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        assertThat(backend.requests()).isEmpty();
+    }
+
+    @Test
+    void aChunkedBodyGrowingOverTheLimitGets413() throws Exception {
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
+            String chunk = "x".repeat(600);
+            c.send(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
+            c.send(Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n0\r\n\r\n");
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).isEqualTo(413);
+        }
+    }
+
+    @Test
+    void idleKeepAliveConnectionsAreClosedAfterTheIdleTimeout() throws Exception {
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+            long t0 = System.nanoTime();
+            assertThat(c.closedByPeer()).isTrue();
+            assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(300);
+        }
+    }
+}

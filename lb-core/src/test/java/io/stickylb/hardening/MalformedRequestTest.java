@@ -1,0 +1,90 @@
+package io.stickylb.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.RawHttp;
+import io.stickylb.testing.TestConfigs;
+import java.io.IOException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Ambiguous or malformed requests (RFC 9112 §6 and §11.2: request smuggling) get a 4xx/505 and a closed connection,
+ * and never reach a backend. Each row is one case; {@code \r\n} and {@code \t} are written literally in the table.
+ */
+class MalformedRequestTest {
+
+    private static FakeBackend backend;
+    private static LoadBalancer lb;
+
+    @BeforeAll
+    static void start() throws IOException {
+        backend = FakeBackend.ok("ok");
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        lb.close();
+        backend.close();
+    }
+
+    @BeforeEach
+    void clear() {
+        backend.requests().clear();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            both Content-Length and Transfer-Encoding | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+            differing Content-Length headers         | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 3\\r\\nContent-Length: 4\\r\\n\\r\\nabcd
+            Content-Length list                      | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 3, 3\\r\\n\\r\\nabc
+            Content-Length not digits                | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: +3\\r\\n\\r\\nabc
+            negative Content-Length                  | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: -1\\r\\n\\r\\n
+            Transfer-Encoding not chunked            | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: gzip\\r\\n\\r\\nabc
+            chunked not final                        | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked, gzip\\r\\n\\r\\n0\\r\\n\\r\\n
+            chunked twice                            | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+            unknown transfer coding                  | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: xchunked\\r\\n\\r\\n0\\r\\n\\r\\n
+            malformed chunk size                     | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nzz\\r\\nabc\\r\\n0\\r\\n\\r\\n
+            obs-fold continuation line               | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A: 1\\r\\n folded\\r\\n\\r\\n
+            space before colon                       | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A : 1\\r\\n\\r\\n
+            tab before colon                         | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A\\t: 1\\r\\n\\r\\n
+            control character in header name         | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX\\u0001A: 1\\r\\n\\r\\n
+            control character in header value        | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A: 1\\u00012\\r\\n\\r\\n
+            header line without colon                | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nNoColonHere\\r\\n\\r\\n
+            invalid method                           | 400 | G(T / HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            invalid request target                   | 400 | GET no-slash HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            space in request target                  | 400 | GET /a b HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            unsupported HTTP version                 | 505 | GET / HTTP/2.0\\r\\nHost: h\\r\\n\\r\\n
+            HTTP/1.2                                 | 505 | GET / HTTP/1.2\\r\\nHost: h\\r\\n\\r\\n
+            garbage version                          | 400 | GET / FTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            HTTP/1.0 with chunked body               | 400 | POST / HTTP/1.0\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+            second Host header                       | 400 | GET / HTTP/1.1\\r\\nHost: a\\r\\nHost: b\\r\\n\\r\\n
+            missing Host in HTTP/1.1                 | 400 | GET / HTTP/1.1\\r\\nX-A: 1\\r\\n\\r\\n
+            Host with a space                        | 400 | GET / HTTP/1.1\\r\\nHost: a b\\r\\n\\r\\n
+            bare LF line endings                     | 400 | GET / HTTP/1.1\\nHost: h\\n\\n
+            request line too long                    | 414 | GET /LONG HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            header too large                         | 431 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-Big: BIG\\r\\n\\r\\n
+            too many headers                         | 431 | GET / HTTP/1.1\\r\\nHost: h\\r\\nMANY\\r\\n
+            """)
+    void isRejectedClosedAndNeverForwarded(String name, int status, String raw) throws Exception {
+        String request = raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
+                .replace("\\u0001", "\u0001")
+                .replace("/LONG", "/" + "a".repeat(9000))
+                .replace("BIG", "b".repeat(17000))
+                .replace("MANY", "X-H: 1\r\n".repeat(101));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send(request).read();
+            assertThat(r).as(name + ": no response").isNotNull();
+            assertThat(r.status()).as(name).isEqualTo(status);
+            assertThat(r.header("Connection")).as(name).isEqualToIgnoringCase("close");
+            assertThat(c.closedByPeer()).as(name + ": connection closed").isTrue();
+        }
+        assertThat(backend.requests()).as(name + ": reached the backend").isEmpty();
+    }
+}

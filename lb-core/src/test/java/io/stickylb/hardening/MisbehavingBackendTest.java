@@ -1,0 +1,131 @@
+package io.stickylb.hardening;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stickylb.config.PoolConfig;
+import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.RawHttp;
+import io.stickylb.testing.TestConfigs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Backends that break the protocol: the client gets a clean 502/504 or a closed connection, never a fake success. */
+class MisbehavingBackendTest {
+
+    private FakeBackend backend;
+    private LoadBalancer lb;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (lb != null) {
+            lb.close(Duration.ofSeconds(1));
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private void start(String rawResponse, boolean keep, Duration response, Duration idle) throws IOException {
+        backend = new FakeBackend((req, out, s) -> {
+            out.write(rawResponse.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            if (rawResponse.isEmpty() || !keep) {
+                try {
+                    Thread.sleep(keep ? 0 : 3000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return keep;
+        });
+        PoolConfig pool = TestConfigs.withTimeouts(TestConfigs.pool("round-robin", backend.port()),
+                Duration.ofSeconds(1), response, idle);
+        lb = new LoadBalancer(TestConfigs.single(pool)).start();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            garbage instead of a status line      | 502 | SSH-2.0-OpenSSH\\r\\n\\r\\n
+            Content-Length and Transfer-Encoding  | 502 | HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3\\r\\nabc\\r\\n0\\r\\n\\r\\n
+            differing Content-Length headers      | 502 | HTTP/1.1 200 OK\\r\\nContent-Length: 3\\r\\nContent-Length: 4\\r\\n\\r\\nabcd
+            Content-Length not digits             | 502 | HTTP/1.1 200 OK\\r\\nContent-Length: x\\r\\n\\r\\nabc
+            oversized response head               | 502 | HTTP/1.1 200 OK\\r\\nX-Big: BIG\\r\\nContent-Length: 2\\r\\n\\r\\nok
+            switching protocols unasked           | 502 | HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\n\\r\\n
+            bad status code                       | 502 | HTTP/1.1 2000 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok
+            closes before the head                | 502 | HTTP/1.1 200 O
+            """)
+    void protocolViolationsBecome502(String name, int status, String raw) throws Exception {
+        start(raw.replace("\\r", "\r").replace("\\n", "\n").replace("BIG", "b".repeat(40_000)), false,
+                Duration.ofSeconds(5), Duration.ofSeconds(60));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(r).as(name).isNotNull();
+            assertThat(r.status()).as(name).isEqualTo(status);
+        }
+    }
+
+    @Test
+    void obsFoldInAResponseHeadIsReplacedBySpaceAsRfc9112Allows() throws Exception {
+        start("HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 2\r\n\r\nok", true, Duration.ofSeconds(5),
+                Duration.ofSeconds(60));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("X-A")).isEqualTo("1 folded");
+        }
+    }
+
+    @Test
+    void aBackendThatStallsBeforeTheHeadGives504() throws Exception {
+        start("", false, Duration.ofMillis(300), Duration.ofSeconds(60));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(504);
+        }
+    }
+
+    @Test
+    void aBackendThatStallsMidBodyIsCutOffAfterTheIdleTimeout() throws Exception {
+        start("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhalf", false, Duration.ofSeconds(5),
+                Duration.ofMillis(400));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            org.assertj.core.api.Assertions.assertThatThrownBy(c::read).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void connectionCloseFromTheBackendDoesNotCloseTheClient() throws Exception {
+        start("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", false, Duration.ofSeconds(5),
+                Duration.ofSeconds(60));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(r.body()).isEqualTo("ok");
+            assertThat(r.header("Connection")).isNull();
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().body()).isEqualTo("ok");
+        }
+        assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    @Test
+    void anEarlyAnswerBeforeTheBodyWasReadIsRelayedAndTheClientConnectionCloses() throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\n\r\nbig".getBytes(StandardCharsets.US_ASCII));
+            return false;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            // The head and part of the body go first; the backend's answer arrives before the rest is sent.
+            c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n12345");
+            Thread.sleep(300);
+            c.send("67890");
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).isEqualTo(413);
+        }
+    }
+}

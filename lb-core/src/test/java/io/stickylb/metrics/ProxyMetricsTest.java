@@ -1,0 +1,57 @@
+package io.stickylb.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.RawHttp;
+import io.stickylb.testing.TestConfigs;
+import java.io.IOException;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+public class ProxyMetricsTest {
+
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})? (\\S+)$");
+
+    /** Parses the text exposition into "name{labels}" -> value; fails on any line that is not valid. */
+    public static Map<String, Double> parse(String text) {
+        return text.lines().filter(l -> !l.isEmpty() && !l.startsWith("#")).map(l -> {
+            Matcher m = SAMPLE.matcher(l);
+            assertThat(m.matches()).as("exposition line: " + l).isTrue();
+            return m;
+        }).collect(Collectors.toMap(m -> m.group(1) + (m.group(2) == null ? "" : m.group(2)),
+                m -> Double.parseDouble(m.group(3)), (a, b) -> a));
+    }
+
+    @Test
+    void requestsResponsesStatesAndLatencyAppearPerBackend() throws IOException {
+        try (FakeBackend b1 = FakeBackend.ok("one"); FakeBackend b2 = FakeBackend.ok("two")) {
+            LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(b1.port(), b2.port())).start();
+            try {
+                try (RawHttp c = new RawHttp(lb.port())) {
+                    for (int i = 0; i < 10; i++) {
+                        assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+                    }
+                }
+                Map<String, Double> m = parse(lb.metrics().scrape());
+                assertThat(m).containsEntry("stickylb_backend_requests_total{backend=\"b1\",pool=\"app\"}", 5.0);
+                assertThat(m).containsEntry("stickylb_backend_responses_total{backend=\"b2\",class=\"2xx\",pool=\"app\"}",
+                        5.0);
+                assertThat(m).containsEntry("stickylb_backend_state{backend=\"b1\",pool=\"app\",state=\"UP\"}", 1.0);
+                assertThat(m).containsEntry("stickylb_backend_state{backend=\"b1\",pool=\"app\",state=\"DOWN\"}", 0.0);
+                assertThat(m).containsEntry("stickylb_backend_latency_seconds_count{backend=\"b1\",pool=\"app\"}", 5.0);
+                assertThat(m.keySet()).anyMatch(k -> k.startsWith("stickylb_backend_latency_seconds_bucket{"));
+                assertThat(m.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes"));
+                assertThat(m.keySet()).anyMatch(k -> k.startsWith("process_uptime_seconds"));
+                assertThat(PrometheusTextFormatWriter.CONTENT_TYPE).startsWith("text/plain");
+            } finally {
+                lb.close();
+            }
+        }
+    }
+}

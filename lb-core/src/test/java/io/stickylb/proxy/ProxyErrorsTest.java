@@ -1,0 +1,200 @@
+package io.stickylb.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.stickylb.backend.BackendState;
+import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.PoolConfig;
+import io.stickylb.config.RouteConfig;
+import io.stickylb.metrics.ErrorKind;
+import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.RawHttp;
+import io.stickylb.testing.TestConfigs;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What clients get when backends are missing, refuse, stall or break, and how shutdown treats requests in flight. */
+class ProxyErrorsTest {
+
+    private FakeBackend backend;
+    private LoadBalancer lb;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (lb != null) {
+            lb.close(Duration.ofSeconds(2));
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void refusedBackendGives502WithoutRevealingItsAddress() throws Exception {
+        int dead = closedPort();
+        lb = new LoadBalancer(TestConfigs.roundRobin(dead)).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(502);
+            assertThat(r.body()).doesNotContain("127.0.0.1").doesNotContain(Integer.toString(dead))
+                    .doesNotContain("Exception");
+            // The request was complete, so the client connection survives the error.
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(502);
+        }
+        assertThat(lb.upstreams().pool("app").backends().get(0).stats().errors(ErrorKind.CONNECT)).isPositive();
+    }
+
+    @Test
+    void aRefusingBackendIsRetriedOnAnotherOne() throws Exception {
+        backend = FakeBackend.ok("alive");
+        lb = new LoadBalancer(TestConfigs.roundRobin(closedPort(), backend.port())).start();
+        for (int i = 0; i < 10; i++) {
+            try (RawHttp c = new RawHttp(lb.port())) {
+                RawHttp.Response r = c.send("POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx").read();
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("alive");
+            }
+        }
+    }
+
+    @Test
+    void noAvailableBackendGives503() throws Exception {
+        backend = FakeBackend.ok("ok");
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        lb.upstreams().pool("app").setState("b1", BackendState.MAINTENANCE, "test");
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(503);
+        }
+        assertThat(backend.requests()).isEmpty();
+    }
+
+    @Test
+    void slowBackendGives504AfterTheResponseTimeout() throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return false;
+        });
+        PoolConfig pool = TestConfigs.withTimeouts(TestConfigs.pool("round-robin", backend.port()),
+                Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofSeconds(60));
+        lb = new LoadBalancer(TestConfigs.single(pool)).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            long t0 = System.nanoTime();
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(504);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(2500);
+        }
+    }
+
+    @Test
+    void unmatchedRouteGives404() throws Exception {
+        backend = FakeBackend.ok("ok");
+        PoolConfig pool = TestConfigs.pool("round-robin", backend.port());
+        LoadBalancerConfig base = TestConfigs.single(pool);
+        lb = new LoadBalancer(new LoadBalancerConfig(null, base.listen(), 1, Map.of("app", pool),
+                List.of(new RouteConfig("api.example.com", "/v1", "app")), null, null, base.accessLog(), null,
+                null)).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET /v1/x HTTP/1.1\r\nHost: www.example.com\r\n\r\n").read().status()).isEqualTo(404);
+            assertThat(c.send("GET /v2 HTTP/1.1\r\nHost: api.example.com\r\n\r\n").read().status()).isEqualTo(404);
+            assertThat(c.send("GET /v1/x HTTP/1.1\r\nHost: API.example.com:8080\r\n\r\n").read().status())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
+    void backendClosingMidBodyClosesTheClientConnectionInsteadOfFakingCompletion() throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten..".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            return false;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertThatThrownBy(c::read).isInstanceOf(IOException.class).hasMessageContaining("closed after 10");
+        }
+        assertThat(lb.upstreams().pool("app").backends().get(0).stats().errors(ErrorKind.TRUNCATED)).isEqualTo(1);
+    }
+
+    @Test
+    void garbageFromTheBackendGives502() throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            out.write("SSH-2.0-OpenSSH_9.2\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            return false;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(502);
+        }
+    }
+
+    @Test
+    void aPooledConnectionClosedByTheBackendIsNeverUsedAgain() throws Exception {
+        // The backend answers and then closes every connection, but says nothing about it: the proxy pools the
+        // connection, sees it close, and must not send the next request into it.
+        backend = new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
+            return false;
+        });
+        lb = new LoadBalancer(TestConfigs.single(TestConfigs.pool("round-robin", backend.port())).withWorkers(1))
+                .start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            for (int i = 0; i < 20; i++) {
+                assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+                Thread.sleep(5);
+            }
+        }
+        assertThat(backend.connections()).isEqualTo(20);
+    }
+
+    @Test
+    void gracefulShutdownLetsAnInFlightRequestFinish() throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            try {
+                Thread.sleep(800);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow".getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        int port = lb.port();
+        RawHttp idle = new RawHttp(port);
+        RawHttp busy = new RawHttp(port);
+        busy.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+        Thread.sleep(200);
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> lb.close(Duration.ofSeconds(5)));
+        RawHttp.Response r = busy.read();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("slow");
+        assertThat(r.header("Connection")).isEqualToIgnoringCase("close");
+        assertThat(idle.closedByPeer()).isTrue();
+        closing.get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> new RawHttp(port).send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read())
+                .isInstanceOf(IOException.class);
+        idle.close();
+        busy.close();
+        lb = null;
+    }
+}

@@ -1,0 +1,240 @@
+package io.stickylb.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stickylb.config.CidrRange;
+import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.RawHttp;
+import io.stickylb.testing.TestConfigs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** RFC 9110/9112 proxy behaviour, checked byte for byte with raw sockets on both sides. */
+class ProxySemanticsTest {
+
+    private FakeBackend backend;
+    private LoadBalancer lb;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (lb != null) {
+            lb.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private void start(FakeBackend b) {
+        start(b, TestConfigs.roundRobin(b.port()));
+    }
+
+    private void start(FakeBackend b, LoadBalancerConfig config) {
+        backend = b;
+        lb = new LoadBalancer(config).start();
+    }
+
+    private static FakeBackend answering(String rawResponse) throws IOException {
+        return new FakeBackend((req, out, s) -> {
+            out.write(rawResponse.getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        });
+    }
+
+    @Test
+    void hopByHopRequestHeadersAreRemovedAndForwardingHeadersReplacedForUntrustedPeers() throws Exception {
+        start(FakeBackend.ok("ok"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET /p?q=1 HTTP/1.1\r\nHost: example.com\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
+                    + "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: websocket\r\n"
+                    + "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\nX-End-To-End: kept\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        FakeBackend.Request r = backend.lastRequest();
+        assertThat(r.requestLine()).isEqualTo("GET /p?q=1 HTTP/1.1");
+        assertThat(r.header("Host")).isEqualTo("example.com");
+        for (String hop : List.of("Connection", "X-Hop", "Keep-Alive", "Proxy-Connection", "TE", "Upgrade")) {
+            assertThat(r.header(hop)).as(hop).isNull();
+        }
+        assertThat(r.header("X-Forwarded-For")).isEqualTo("127.0.0.1");
+        assertThat(r.header("X-Forwarded-Proto")).isEqualTo("http");
+        assertThat(r.header("X-Forwarded-Host")).isEqualTo("example.com");
+        assertThat(r.header("X-End-To-End")).isEqualTo("kept");
+    }
+
+    @Test
+    void forwardedForIsAppendedWhenThePeerIsATrustedProxy() throws Exception {
+        FakeBackend b = FakeBackend.ok("ok");
+        LoadBalancerConfig base = TestConfigs.roundRobin(b.port());
+        start(b, new LoadBalancerConfig(null, base.listen(), 1, base.pools(), base.routes(),
+                List.of(CidrRange.parse("127.0.0.0/8")), null, base.accessLog(), null, null));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        assertThat(backend.lastRequest().header("X-Forwarded-For")).isEqualTo("6.6.6.6, 127.0.0.1");
+        assertThat(backend.lastRequest().header("X-Forwarded-Proto")).isEqualTo("https");
+    }
+
+    @Test
+    void hopByHopResponseHeadersAreRemoved() throws Exception {
+        start(answering("HTTP/1.1 200 OK\r\nConnection: X-Internal\r\nX-Internal: secret\r\nKeep-Alive: timeout=9\r\n"
+                + "X-Public: yes\r\nContent-Length: 2\r\n\r\nok"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(r.header("X-Internal")).isNull();
+            assertThat(r.header("Keep-Alive")).isNull();
+            assertThat(r.header("Connection")).isNull();
+            assertThat(r.header("X-Public")).isEqualTo("yes");
+            assertThat(r.body()).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderOnOneConnection() throws Exception {
+        start(new FakeBackend((req, out, s) -> {
+            String path = req.requestLine().split(" ")[1];
+            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + path.length() + "\r\n\r\n" + path)
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        }));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET /one HTTP/1.1\r\nHost: h\r\n\r\nGET /two HTTP/1.1\r\nHost: h\r\n\r\n"
+                    + "GET /three HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertThat(c.read().body()).isEqualTo("/one");
+            assertThat(c.read().body()).isEqualTo("/two");
+            assertThat(c.read().body()).isEqualTo("/three");
+        }
+    }
+
+    @Test
+    void headResponsesCarryNoBodyAndTheConnectionStaysUsable() throws Exception {
+        start(new FakeBackend((req, out, s) -> {
+            boolean head = req.requestLine().startsWith("HEAD");
+            out.write(("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + (head ? "" : "hello"))
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        }));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response head = c.send("HEAD / HTTP/1.1\r\nHost: h\r\n\r\n").read(true);
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("Content-Length")).isEqualTo("5");
+            RawHttp.Response get = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(get.body()).isEqualTo("hello");
+        }
+    }
+
+    @Test
+    void noContentAndNotModifiedAreRelayedWithoutBodies() throws Exception {
+        start(new FakeBackend((req, out, s) -> {
+            String status = req.requestLine().contains("/204") ? "204 No Content" : "304 Not Modified";
+            out.write(("HTTP/1.1 " + status + "\r\nETag: \"x\"\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        }));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET /204 HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(204);
+            RawHttp.Response r = c.send("GET /304 HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"x\"\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(304);
+            assertThat(r.header("ETag")).isEqualTo("\"x\"");
+            assertThat(c.send("GET /204 HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(204);
+        }
+    }
+
+    @Test
+    void chunkedRequestBodiesAreReframedAndForwarded() throws Exception {
+        start(FakeBackend.ok("ok"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        assertThat(new String(backend.lastRequest().body(), StandardCharsets.ISO_8859_1)).isEqualTo("hello world");
+        assertThat(backend.lastRequest().header("Transfer-Encoding")).isEqualTo("chunked");
+    }
+
+    @Test
+    void interimContinueResponsesAreRelayedBeforeTheFinalAnswer() throws Exception {
+        start(answering("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\ndone"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("POST /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc");
+            assertThat(c.read().status()).isEqualTo(100);
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).isEqualTo(201);
+            assertThat(r.body()).isEqualTo("done");
+        }
+        assertThat(backend.lastRequest().header("Expect")).isEqualTo("100-continue");
+    }
+
+    @Test
+    void readUntilCloseResponsesAreReframedAsChunksForHttp11Clients() throws Exception {
+        start(new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 200 OK\r\n\r\nstreamed until close".getBytes(StandardCharsets.ISO_8859_1));
+            return false;
+        }));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(r.header("Transfer-Encoding")).isEqualTo("chunked");
+            assertThat(r.body()).isEqualTo("streamed until close");
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().body()).isEqualTo("streamed until close");
+        }
+    }
+
+    @Test
+    void http10ClientsGetAClosedConnectionUnlessTheyAskForKeepAlive() throws Exception {
+        start(FakeBackend.ok("ok"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.0\r\nHost: h\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("Connection")).isEqualToIgnoringCase("close");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n").read();
+            assertThat(r.header("Connection")).isEqualToIgnoringCase("keep-alive");
+            assertThat(c.send("GET / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n").read().status())
+                    .isEqualTo(200);
+        }
+    }
+
+    @Test
+    void http10RequestsWithoutHostAreForwardedAsHttp11WithTheBackendAsHost() throws Exception {
+        start(FakeBackend.ok("ok"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET /old HTTP/1.0\r\n\r\n").read().status()).isEqualTo(200);
+        }
+        assertThat(backend.lastRequest().requestLine()).isEqualTo("GET /old HTTP/1.1");
+        assertThat(backend.lastRequest().header("Host")).isEqualTo("127.0.0.1:" + backend.port());
+        assertThat(backend.lastRequest().header("X-Forwarded-Host")).isNull();
+    }
+
+    @Test
+    void backendConnectionsArePooledAndReused() throws Exception {
+        start(FakeBackend.ok("ok"));
+        for (int conn = 0; conn < 5; conn++) {
+            try (RawHttp c = new RawHttp(lb.port())) {
+                for (int i = 0; i < 20; i++) {
+                    assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+                }
+            }
+        }
+        assertThat(backend.requests()).hasSize(100);
+        // Two event loops, one sequential client: at most one pooled connection per loop.
+        assertThat(backend.connections()).isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void absoluteFormTargetsAreForwardedInOriginFormWithTheirAuthorityAsHost() throws Exception {
+        start(FakeBackend.ok("ok"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET http://example.org/a/b?c HTTP/1.1\r\nHost: other\r\n\r\n").read().status())
+                    .isEqualTo(200);
+        }
+        assertThat(backend.lastRequest().requestLine()).isEqualTo("GET /a/b?c HTTP/1.1");
+        assertThat(backend.lastRequest().header("Host")).isEqualTo("example.org");
+    }
+}

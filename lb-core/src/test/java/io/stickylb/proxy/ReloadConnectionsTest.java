@@ -1,0 +1,58 @@
+package io.stickylb.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stickylb.config.BackendConfig;
+import io.stickylb.config.Endpoint;
+import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.PoolConfig;
+import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.RawHttp;
+import io.stickylb.testing.TestConfigs;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReloadConnectionsTest {
+
+    @Test
+    void aBackendThatKeepsItsIdButMovesIsReachedAtItsNewAddressAfterAReload() throws Exception {
+        try (FakeBackend old = FakeBackend.ok("old"); FakeBackend moved = FakeBackend.ok("new")) {
+            LoadBalancerConfig first = TestConfigs.roundRobin(old.port()).withWorkers(1);
+            LoadBalancer lb = new LoadBalancer(first).start();
+            try (RawHttp c = new RawHttp(lb.port())) {
+                assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().body()).isEqualTo("old");
+                PoolConfig pool = first.pools().get("app")
+                        .withBackends(List.of(new BackendConfig("b1", new Endpoint("127.0.0.1", moved.port()), 1)));
+                lb.reload(first.withPools(Map.of("app", pool)));
+                Thread.sleep(100);
+                for (int i = 0; i < 3; i++) {
+                    assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().body()).isEqualTo("new");
+                }
+                assertThat(lb.upstreams().pool("app").backends().get(0).stats().requests.sum()).isEqualTo(4);
+            } finally {
+                lb.close();
+            }
+        }
+    }
+
+    @Test
+    void aReloadThatKeepsTheStrategySettingsKeepsTheStrategy() throws Exception {
+        try (FakeBackend a = FakeBackend.ok("a"); FakeBackend b = FakeBackend.ok("b")) {
+            LoadBalancerConfig first = TestConfigs.roundRobin(a.port(), b.port());
+            LoadBalancer lb = new LoadBalancer(first).start();
+            try {
+                Object before = lb.upstreams().pool("app").strategy();
+                PoolConfig weighted = first.pools().get("app").withBackends(List.of(
+                        TestConfigs.backend("b1", a.port(), 3), TestConfigs.backend("b2", b.port(), 1)));
+                lb.reload(first.withPools(Map.of("app", weighted)));
+                assertThat(lb.upstreams().pool("app").strategy()).isSameAs(before);
+                lb.reload(first.withPools(Map.of("app", weighted.withStrategy("least-connections"))));
+                assertThat(lb.upstreams().pool("app").strategy()).isNotSameAs(before);
+            } finally {
+                lb.close();
+            }
+        }
+    }
+}

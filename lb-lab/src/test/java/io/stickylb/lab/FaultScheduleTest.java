@@ -1,0 +1,74 @@
+package io.stickylb.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The fault actions other than kill, applied to in-process backends, and real loopback client addresses. */
+class FaultScheduleTest {
+
+    @TempDir
+    Path out;
+
+    @AfterEach
+    void noProcessOutlivesATest() {
+        assertThat(ChildProcesses.alive()).isZero();
+    }
+
+    @Test
+    void addDrainRemoveAndRestartChangeWhereRequestsGo() throws Exception {
+        Scenario s = ScenarioLoader.parse("""
+                name: actions
+                seed: 5
+                duration: 4s
+                backends: { count: 3, service-time: 1ms, mode: in-process }
+                clients: { count: 300, rate: { total-rps: 400 } }
+                strategies:
+                  - { name: rr, strategy: round-robin }
+                events:
+                  - { at: 1s, action: add-backend }
+                  - { at: 1500ms, action: remove, backend: 2 }
+                  - { at: 2s, action: drain, backend: 1 }
+                  - { at: 2500ms, action: restart, backend: 3 }
+                """, "actions.yaml");
+        RunResult r = new Experiment(s, out, Progress.silent(), new AtomicBoolean()).warmUp(Duration.ZERO).run()
+                .runs().get(0);
+        long[][] perSecond = r.timeline().requests();
+        assertThat(r.perBackend()).extracting(RunResult.BackendResult::id).containsExactly("b1", "b2", "b3", "b4");
+        assertThat(perSecond[3][0]).as("b4 before it was added").isZero();
+        assertThat(perSecond[3][3]).as("b4 after it was added").isGreaterThan(50);
+        assertThat(perSecond[1][3]).as("b2 after its removal").isZero();
+        // Round robin keeps no clients, so a draining backend gets nothing new.
+        assertThat(perSecond[0][3]).as("b1 draining").isZero();
+        assertThat(perSecond[2][3]).as("b3 after its restart").isGreaterThan(50);
+        assertThat(r.events()).extracting(RunResult.EventResult::action)
+                .containsExactly("add-backend", "remove", "drain", "restart");
+        assertThat(r.errors()).isLessThan(r.requests() / 20);
+    }
+
+    @Test
+    void loopbackSourceAddressesAreWhatIpHashSees() throws Exception {
+        Scenario s = ScenarioLoader.parse("""
+                name: loopback
+                seed: 9
+                duration: 3s
+                backends: { count: 4, service-time: 1ms }
+                clients: { count: 400, nat-groups: 10, source: loopback, rate: { total-rps: 300 } }
+                strategies:
+                  - { name: ip, strategy: ip-hash, hash: maglev }
+                """, "loopback.yaml");
+        RunResult r = new Experiment(s, out, Progress.silent(), new AtomicBoolean()).warmUp(Duration.ZERO).run()
+                .runs().get(0);
+        // Forty real source addresses from 127.1.0.1 on, hashed onto four backends: all four get some (one shared
+        // address would reach only one), and every client stays on its backend.
+        assertThat(r.requests()).isGreaterThan(500);
+        assertThat(r.perBackend()).allSatisfy(b -> assertThat(b.requests()).isPositive());
+        assertThat(r.affinityRatio()).isGreaterThan(0.97);
+        assertThat(r.errors()).isLessThan(r.requests() / 20);
+    }
+}
