@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * chunked body), for two jobs the decoder cannot do: it rejects obsolete line folding in request heads with 400
  * (RFC 9112 §5.2 allows a server to reject or unfold; a proxy that unfolds can be made to disagree with a backend, so
  * stickylb rejects), and it enforces the time allowed to send a complete request head (slowloris, 408). Bytes pass
- * through unchanged; framing errors are left to the decoder, which rejects them.
+ * through unchanged; framing errors are left to the decoder, which rejects them. The head deadline starts at the
+ * head's first byte and is not refreshed by later bytes.
  */
 final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
 
@@ -42,8 +43,10 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        // Armed at the first byte of each head, not at accept: a connection that has sent nothing (a browser's
+        // preconnect, a client's pool opened ahead) is idle, not slow, and an unsolicited 408 on it would be read as
+        // the answer to the request it sends next. Idle connections are closed silently by the idle timeout.
         this.timer = new LazyDeadline(ctx.executor(), this::timedOut);
-        arm();
         ctx.fireChannelActive();
     }
 

@@ -66,6 +66,24 @@ class ClientLimitsTest {
     }
 
     @Test
+    void aConnectionThatHasSentNothingPastTheHeadTimeoutIsIdleNotSlowAndIsServed() throws Exception {
+        try (RawHttp c = new RawHttp(lb.port())) {
+            Thread.sleep(600); // past header-timeout (400 ms), before idle-timeout (800 ms)
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void aConnectionThatNeverSendsIsClosedSilentlyAtTheIdleTimeout() throws Exception {
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.socket().setSoTimeout(5000);
+            int first = c.socket().getInputStream().read();
+            assertThat(first).as("no unsolicited response, just a close").isEqualTo(-1);
+        }
+    }
+
+    @Test
     void connectionsBeyondTheLimitAreRefusedWithout503HarmingTheOthers() throws Exception {
         try (RawHttp a = new RawHttp(lb.port()); RawHttp b = new RawHttp(lb.port()); RawHttp c = new RawHttp(lb.port())) {
             assertThat(a.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
