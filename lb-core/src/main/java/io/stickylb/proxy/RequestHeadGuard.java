@@ -34,6 +34,7 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     private final StringBuilder chunkLine = new StringBuilder(16);
     private LazyDeadline timer;
     private ChannelHandlerContext ctx;
+    private String rejection;
 
     RequestHeadGuard(long headTimeoutMillis, int maxHead) {
         this.headTimeoutMillis = headTimeoutMillis;
@@ -68,7 +69,7 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
             scan(buf);
             if (state == State.REJECTED) {
                 buf.release();
-                reject(HttpResponseStatus.BAD_REQUEST, "obsolete line folding in request head");
+                reject(HttpResponseStatus.BAD_REQUEST, rejection);
                 return;
             }
         }
@@ -125,6 +126,11 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
         }
         head.append((char) (b & 0xff));
         if (b == '\n') {
+            if (lines == 0 && !requestLineWellFormed()) {
+                rejection = "malformed request line";
+                state = State.REJECTED;
+                return;
+            }
             lines++;
             atLineStart = true;
             if (++newlines == 2) {
@@ -134,12 +140,56 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
         }
         if (b != '\r') {
             if (atLineStart && lines > 0 && (b == ' ' || b == '\t')) {
+                rejection = "obsolete line folding in request head";
                 state = State.REJECTED;
                 return;
             }
             newlines = 0;
         }
         atLineStart = false;
+    }
+
+    /**
+     * RFC 9112 §3: {@code method SP request-target SP HTTP-version}, one space each, a case-sensitive {@code HTTP/d.d}.
+     * The decoder splits on any whitespace run and accepts other casings; the RFC lets a server be that lenient, but
+     * a proxy that guesses where a lenient peer would not is how requests get smuggled, so stickylb is strict. Which
+     * versions are supported (505) is decided later.
+     */
+    private boolean requestLineWellFormed() {
+        int end = head.length() - 1;
+        if (end > 0 && head.charAt(end - 1) == '\r') {
+            end--;
+        }
+        int sp1 = head.indexOf(" ");
+        if (sp1 <= 0 || sp1 >= end) {
+            return false;
+        }
+        for (int i = 0; i < sp1; i++) {
+            if (!isTchar(head.charAt(i))) {
+                return false;
+            }
+        }
+        int sp2 = head.indexOf(" ", sp1 + 1);
+        if (sp2 <= sp1 + 1 || sp2 >= end) {
+            return false;
+        }
+        for (int i = sp1 + 1; i < sp2; i++) {
+            char c = head.charAt(i);
+            if (c <= ' ' || c >= 0x7f) {
+                return false;
+            }
+        }
+        return end - sp2 - 1 == 8 && head.indexOf("HTTP/", sp2 + 1) == sp2 + 1 && isDigit(head.charAt(sp2 + 6))
+                && head.charAt(sp2 + 7) == '.' && isDigit(head.charAt(sp2 + 8));
+    }
+
+    /** RFC 9110 §5.6.2 token characters. */
+    private static boolean isTchar(char c) {
+        return c < 0x80 && (Character.isLetterOrDigit(c) || "!#$%&'*+-.^_`|~".indexOf(c) >= 0);
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private void headComplete() {

@@ -21,15 +21,19 @@ class MalformedRequestTest {
 
     private static FakeBackend backend;
     private static LoadBalancer lb;
+    /** A well-behaved keep-alive client that must keep being served between the hostile ones. */
+    private static RawHttp bystander;
 
     @BeforeAll
     static void start() throws IOException {
         backend = FakeBackend.ok("ok");
         lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        bystander = new RawHttp(lb.port());
     }
 
     @AfterAll
     static void stop() throws IOException {
+        bystander.close();
         lb.close();
         backend.close();
     }
@@ -71,10 +75,41 @@ class MalformedRequestTest {
             request line too long                    | 414 | GET /LONG HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
             header too large                         | 431 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-Big: BIG\\r\\n\\r\\n
             too many headers                         | 431 | GET / HTTP/1.1\\r\\nHost: h\\r\\nMANY\\r\\n
+            Content-Length reversed after TE          | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\nContent-Length: 4\\r\\n\\r\\n0\\r\\n\\r\\n
+            Content-Length with inner space           | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 1 2\\r\\n\\r\\nabcdefghijkl
+            Content-Length in hex                     | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 0x10\\r\\n\\r\\nabc
+            Content-Length overflowing 64 bits        | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: 99999999999999999999999\\r\\n\\r\\nabc
+            empty Content-Length                      | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nContent-Length: \\r\\n\\r\\nabc
+            Transfer-Encoding identity                | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: identity\\r\\n\\r\\nabc
+            space before colon of Transfer-Encoding   | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding : chunked\\r\\n\\r\\n0\\r\\n\\r\\n
+            HTTP/1.0 chunked and Content-Length       | 400 | POST / HTTP/1.0\\r\\nHost: h\\r\\nContent-Length: 3\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nabc
+            negative chunk size                       | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n-3\\r\\nabc\\r\\n0\\r\\n\\r\\n
+            chunk size overflowing 64 bits            | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\nfffffffffffffffffff\\r\\nabc\\r\\n0\\r\\n\\r\\n
+            chunk size with 0x prefix                 | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0x3\\r\\nabc\\r\\n0\\r\\n\\r\\n
+            chunk data longer than its size           | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3\\r\\nabcdef\\r\\n0\\r\\n\\r\\n
+            chunk extension with control character    | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3;a\\u0001b\\r\\nabc\\r\\n0\\r\\n\\r\\n
+            NUL in header value                       | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A: a\\u0000b\\r\\n\\r\\n
+            DEL in header value                       | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A: a\\u007fb\\r\\n\\r\\n
+            bare CR inside header value               | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A: a\\rb\\r\\n\\r\\n
+            non-token character in header name        | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX@A: 1\\r\\n\\r\\n
+            empty header name                         | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\n: 1\\r\\n\\r\\n
+            non-ASCII byte in header name             | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX\\u00e9A: 1\\r\\n\\r\\n
+            whitespace before the first header        | 400 | GET / HTTP/1.1\\r\\n Host: h\\r\\n\\r\\n
+            tab between method and target             | 400 | GET\\t/ HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            two spaces between method and target      | 400 | GET  / HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            lowercase protocol name                   | 400 | GET / http/1.1\\r\\nHost: h\\r\\n\\r\\n
+            HTTP/0.9 request line without version     | 400 | GET /\\r\\n\\r\\n
+            control character in request target       | 400 | GET /a\\u0001b HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            non-ASCII byte in request target          | 400 | GET /\\u00e9 HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            asterisk target with GET                  | 400 | GET * HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            Host with userinfo                        | 400 | GET / HTTP/1.1\\r\\nHost: user@h\\r\\n\\r\\n
+            Host with a slash                         | 400 | GET / HTTP/1.1\\r\\nHost: h/x\\r\\n\\r\\n
+            Host port not a number                    | 400 | GET / HTTP/1.1\\r\\nHost: h:8x\\r\\n\\r\\n
             """)
     void isRejectedClosedAndNeverForwarded(String name, int status, String raw) throws Exception {
         String request = raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
-                .replace("\\u0001", "\u0001")
+                .replace("\\u0001", "\u0001").replace("\\u0000", "\u0000").replace("\\u007f", "\u007f")
+                .replace("\\u00e9", "\u00e9")
                 .replace("/LONG", "/" + "a".repeat(9000))
                 .replace("BIG", "b".repeat(17000))
                 .replace("MANY", "X-H: 1\r\n".repeat(101));
@@ -86,5 +121,7 @@ class MalformedRequestTest {
             assertThat(c.closedByPeer()).as(name + ": connection closed").isTrue();
         }
         assertThat(backend.requests()).as(name + ": reached the backend").isEmpty();
+        RawHttp.Response served = bystander.send("GET /bystander HTTP/1.1\r\nHost: h\r\n\r\n").read();
+        assertThat(served.status()).as(name + ": the well-behaved client on its kept-alive connection").isEqualTo(200);
     }
 }
