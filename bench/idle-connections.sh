@@ -59,12 +59,17 @@ measure() { # -> "heap_used_bytes direct_bytes rss_kb"
   echo "${heap:-0} ${direct:-0} ${rss:-0}"
 }
 read -r h0 d0 r0 < <(measure)
-mkfifo "$WORK/clients.in" "$WORK/clients.out"
-python3 bench/idle_clients.py 127.0.0.1 "$PORT" "$N" <"$WORK/clients.in" >"$WORK/clients.out" 2>"$WORK/clients.err" &
+python3 bench/idle_clients.py 127.0.0.1 "$PORT" "$N" "$WORK/ready" "$WORK/done" 2>"$WORK/clients.err" &
 CLIENTS_PID=$!
-exec 7>"$WORK/clients.in"     # keeps the clients' stdin open until we are done
-read -r ready n <"$WORK/clients.out"
-[[ $ready == READY ]] || { echo "clients failed: $(tail -3 "$WORK/clients.err")" >&2; exit 1; }
+PIDS+=("$CLIENTS_PID")
+for ((i = 0; i < 1200; i++)); do
+  [[ -s $WORK/ready ]] && break
+  alive() { kill -0 "$1" 2>/dev/null; }
+  alive "$CLIENTS_PID" || break
+  sleep 0.1
+done
+[[ -s $WORK/ready ]] || { echo "clients failed: $(tail -5 "$WORK/clients.err")" >&2; exit 1; }
+read -r ready n <"$WORK/ready"
 sleep 1
 read -r h1 d1 r1 < <(measure)
 open=$(ss -tn state established "( sport = :$PORT )" | tail -n +2 | wc -l)
@@ -75,5 +80,5 @@ awk -v n="$n" -v h0="$h0" -v h1="$h1" -v d0="$d0" -v d1="$d1" -v r0="$r0" -v r1=
   printf "heap + direct:                                   = %6.2f KiB per connection (target <= 10)\n", ((h1-h0)+(d1-d0))/1024/n
   printf "process RSS:          %8.1f MiB -> %8.1f MiB  = %6.2f KiB per connection (includes heap pages touched)\n", r0/1024, r1/1024, (r1-r0)/n
 }'
-exec 7>&-
+touch "$WORK/done"
 wait "$CLIENTS_PID" 2>/dev/null || true

@@ -6,7 +6,7 @@ import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Run-time adjustments of the Logback setup in {@code logback.xml}; harmless no-ops under any other SLF4J binding. */
+/** Run-time adjustments of the Logback setup ({@link LogSetup}); harmless no-ops under any other SLF4J binding. */
 final class Logging {
 
     private Logging() {

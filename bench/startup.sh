@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Start-up to first request served: starts `lb run` in front of one backend (nginx), polls until the first proxied
+# request is answered and prints the time from process start (JVM start included). Runs RUNS times plain and RUNS
+# times with an application class-data-sharing archive (AppCDS) made by one training run, and prints the medians.
+#   bench/startup.sh             # RUNS=5
+# Needs: nginx, curl, java 17 and the built jar (mvn -B -ntp -q package -DskipTests).
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-5}
+LB_JAR=${LB_JAR:-lb-cli/target/lb.jar}
+PORT=18097
+ADMIN=18098
+BACKEND=19112
+[[ -f $LB_JAR ]] || { echo "build first: mvn -B -ntp -q package -DskipTests" >&2; exit 1; }
+WORK=$(mktemp -d /tmp/stickylb-startup.XXXXXX)
+chmod 755 "$WORK"
+NGINX=
+cleanup() { set +e; [[ -n $NGINX ]] && kill "$NGINX" 2>/dev/null; sleep 0.2; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+cat >"$WORK/nginx.conf" <<NGINX
+worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/error.log warn;
+events { worker_connections 1024; }
+http { access_log off; client_body_temp_path $WORK; proxy_temp_path $WORK; fastcgi_temp_path $WORK;
+  uwsgi_temp_path $WORK; scgi_temp_path $WORK;
+  server { listen 127.0.0.1:$BACKEND; location / { return 200 "ok"; } } }
+NGINX
+nginx -p "$WORK/" -c "$WORK/nginx.conf" >/dev/null 2>&1 &
+NGINX=$!
+cat >"$WORK/lb.yaml" <<YAML
+listen: 127.0.0.1:$PORT
+workers: 1
+access-log: off
+admin: { listen: 127.0.0.1:$ADMIN }
+pools:
+  app:
+    health: { active: { path: /, interval: 2s } }
+    backends: [ { id: b1, address: 127.0.0.1:$BACKEND } ]
+YAML
+until curl -s -o /dev/null "http://127.0.0.1:$BACKEND/"; do sleep 0.05; done
+
+one_start() { # JVM options... -> prints milliseconds to the first proxied 200
+  local t0 t1 pid
+  t0=$(date +%s%N)
+  java "$@" -jar "$LB_JAR" run --config "$WORK/lb.yaml" >"$WORK/lb.log" 2>&1 &
+  pid=$!
+  until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/") == 200 ]]; do
+    kill -0 "$pid" 2>/dev/null || { echo "lb exited: $(tail -3 "$WORK/lb.log")" >&2; exit 1; }
+    sleep 0.005
+  done
+  t1=$(date +%s%N)
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  echo $(((t1 - t0) / 1000000))
+}
+median() { tr ' ' '\n' | sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+
+plain=()
+for ((i = 0; i < RUNS; i++)); do plain+=("$(one_start)"); done
+# Training run: the JVM writes the classes it loaded (start-up, first request, admin API) to the archive at exit.
+java -XX:ArchiveClassesAtExit="$WORK/lb.jsa" -jar "$LB_JAR" run --config "$WORK/lb.yaml" >"$WORK/train.log" 2>&1 &
+train=$!
+until [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/") == 200 ]]; do sleep 0.05; done
+curl -s -o /dev/null "http://127.0.0.1:$ADMIN/metrics"
+kill "$train"; wait "$train" 2>/dev/null || true
+cds=()
+for ((i = 0; i < RUNS; i++)); do cds+=("$(one_start -XX:SharedArchiveFile="$WORK/lb.jsa")"); done
+echo "start-up to first request served (JVM start included), $RUNS runs each:"
+echo "  plain java -jar:           median $(echo "${plain[*]}" | median) ms   (${plain[*]})"
+echo "  with an AppCDS archive:    median $(echo "${cds[*]}" | median) ms   (${cds[*]})"

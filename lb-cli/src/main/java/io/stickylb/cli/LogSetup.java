@@ -1,0 +1,72 @@
+package io.stickylb.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.AsyncAppender;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.Configurator;
+import ch.qos.logback.classic.spi.ConfiguratorRank;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.util.ContextInitializer;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.spi.ContextAwareBase;
+
+/**
+ * The {@code lb} command's logging, configured in code: parsing a {@code logback.xml} costs about a quarter of a
+ * second of start-up, a third of the one-second budget. An operator's own file still wins: with
+ * {@code -Dlogback.configurationFile=FILE} (or a {@code logback-test.xml} on the class path) this steps aside.
+ */
+@ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
+public final class LogSetup extends ContextAwareBase implements Configurator {
+
+    /** The access log's logger: its own level and appender, so {@code --log-level} leaves it alone. */
+    static final String ACCESS_LOGGER = "stickylb.access";
+
+    @Override
+    public ExecutionStatus configure(LoggerContext context) {
+        if (System.getProperty(ContextInitializer.CONFIG_FILE_PROPERTY) != null
+                || LogSetup.class.getClassLoader().getResource(ContextInitializer.TEST_AUTOCONFIG_FILE) != null) {
+            return ExecutionStatus.INVOKE_NEXT_IF_ANY;
+        }
+        apply(context);
+        return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** Installs the console log and the asynchronous access log into {@code context}. */
+    static void apply(LoggerContext context) {
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.INFO);
+        root.addAppender(console(context, "CONSOLE", "%d{HH:mm:ss.SSS} %-5level %msg%n"));
+        context.getLogger("io.netty").setLevel(Level.WARN);
+
+        // One line per request, already formatted by stickylb. Asynchronous and never blocking, so a slow terminal or
+        // pipe drops access lines instead of stalling event loops.
+        AsyncAppender access = new AsyncAppender();
+        access.setContext(context);
+        access.setName("ACCESS");
+        access.setNeverBlock(true);
+        access.setQueueSize(8192);
+        access.setDiscardingThreshold(0);
+        access.setIncludeCallerData(false);
+        access.addAppender(console(context, "ACCESS_CONSOLE", "%msg%n"));
+        access.start();
+        Logger accessLogger = context.getLogger(ACCESS_LOGGER);
+        accessLogger.setLevel(Level.INFO);
+        accessLogger.setAdditive(false);
+        accessLogger.addAppender(access);
+    }
+
+    private static ConsoleAppender<ILoggingEvent> console(LoggerContext context, String name, String pattern) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern(pattern);
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setContext(context);
+        appender.setName(name);
+        appender.setEncoder(encoder);
+        appender.start();
+        return appender;
+    }
+}
