@@ -63,8 +63,21 @@ public final class LbCommand {
     }
 
     public static void main(String[] args) {
+        productionLeakDetection();
         int code = commandLine(new LbCommand()).execute(args);
         Logging.stop();
         System.exit(code);
+    }
+
+    /**
+     * Netty's default leak detector samples buffer allocations with stack traces, about 7% of throughput here. The
+     * test suites run it at PARANOID on every path (fuzz and soak included); in production it is off unless the
+     * operator asks for it with {@code -Dio.netty.leakDetection.level=simple}.
+     */
+    static void productionLeakDetection() {
+        if (System.getProperty("io.netty.leakDetection.level") == null
+                && System.getProperty("io.netty.leakDetectionLevel") == null) {
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        }
     }
 }

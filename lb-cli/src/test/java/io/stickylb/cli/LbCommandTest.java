@@ -12,6 +12,26 @@ import org.slf4j.LoggerFactory;
 class LbCommandTest {
 
     @Test
+    void leakDetectionIsOffInProductionUnlessTheOperatorAsksForIt() {
+        io.netty.util.ResourceLeakDetector.Level before = io.netty.util.ResourceLeakDetector.getLevel();
+        String property = System.getProperty("io.netty.leakDetection.level");
+        try {
+            LbCommand.productionLeakDetection();
+            assertThat(io.netty.util.ResourceLeakDetector.getLevel()).as("asked for with -D (tests run PARANOID)")
+                    .isEqualTo(before);
+            System.clearProperty("io.netty.leakDetection.level");
+            LbCommand.productionLeakDetection();
+            assertThat(io.netty.util.ResourceLeakDetector.getLevel())
+                    .isEqualTo(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        } finally {
+            if (property != null) {
+                System.setProperty("io.netty.leakDetection.level", property);
+            }
+            io.netty.util.ResourceLeakDetector.setLevel(before);
+        }
+    }
+
+    @Test
     void versionNamesTheBuildTheJvmAndTheTransport() {
         Cli.Result r = Cli.run("--version");
 

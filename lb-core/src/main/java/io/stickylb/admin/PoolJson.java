@@ -43,6 +43,7 @@ final class PoolJson {
         n.put("state", b.state().name());
         n.put("adminState", b.adminState().name());
         n.put("weight", b.weight());
+        n.put("effectiveWeight", b.effectiveWeight());
         n.put("configuredWeight", b.configuredWeight());
         n.put("inFlight", b.inFlight());
         n.put("requests", stats.requests.sum());

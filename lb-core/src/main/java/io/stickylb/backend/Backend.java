@@ -54,12 +54,22 @@ public final class Backend {
         return socketAddress;
     }
 
-    /** The weight in effect: an operator's runtime override, else the configured weight. */
+    /**
+     * The weight in effect: an operator's runtime override, else the configured weight. Hash tables (ip-hash,
+     * header-hash, successors) are built from it, so a slow start never remaps keys twice.
+     */
     public int weight() {
         int w = weightOverride;
-        int base = w > 0 ? w : config.weight();
+        return w > 0 ? w : config.weight();
+    }
+
+    /**
+     * {@link #weight()} scaled by slow start: what the picking strategies (round robin, least connections, a cookie
+     * pool's first assignments) use. Fractional, so a ramp works at the default weight 1 too.
+     */
+    public double effectiveWeight() {
         double scale = weightScale;
-        return scale >= 1.0 ? base : Math.max(1, (int) Math.round(base * scale));
+        return scale >= 1.0 ? weight() : weight() * scale;
     }
 
     /** Slow start: the fraction of its weight the backend gets while ramping up (1.0 = full). */

@@ -144,6 +144,10 @@ public final class BackendPool {
         listeners.add(listener);
     }
 
+    public void removeStateListener(StateListener listener) {
+        listeners.remove(listener);
+    }
+
     /** Told about every backend state change. */
     @FunctionalInterface
     public interface StateListener {

@@ -25,6 +25,7 @@ public final class PoolHealth {
     private final OutlierDetector passive;
     private final SlowStart slowStart;
     private final LongAdder panics = new LongAdder();
+    private final BackendPool.StateListener panicWatch = this::watchPanic;
     private volatile boolean inPanic;
 
     private PoolHealth(BackendPool pool, EventLoopGroup loops, Transport transport) {
@@ -45,7 +46,7 @@ public final class PoolHealth {
 
     private void begin() {
         pool.outcomes(passive);
-        pool.addStateListener(this::watchPanic);
+        pool.addStateListener(panicWatch);
         if (slowStart != null) {
             slowStart.start();
         }
@@ -77,6 +78,9 @@ public final class PoolHealth {
             slowStart.stop();
         }
         pool.outcomes(null);
+        // A reload that changes health settings starts a new layer: the old one must stop listening, or its slow
+        // start would pin recovering backends at 10% with no ticker left to raise them.
+        pool.removeStateListener(panicWatch);
     }
 
     /** Times the pool entered panic mode. */

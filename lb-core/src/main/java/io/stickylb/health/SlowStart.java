@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Slow start: after a backend comes UP (or is added), its effective weight ramps linearly from 10% to 100% over
- * {@code slow-start}, so a recovered server is not flooded. A ticker republishes the pool's snapshot about every
- * second while some backend is ramping; strategies see the scaled weight through {@link Backend#weight()}.
+ * Slow start: after a backend comes UP from DOWN or MAINTENANCE (or is added), its effective weight ramps linearly
+ * from 10% to 100% over {@code slow-start}, so a recovered server is not flooded. A ticker republishes the pool's
+ * snapshot about every second while some backend is ramping; round robin and least connections see the scaled weight
+ * through {@link Backend#effectiveWeight()}. Hash tables keep the full weight: ramping them would move keys twice.
  */
 public final class SlowStart implements BackendPool.StateListener {
 
@@ -45,6 +46,7 @@ public final class SlowStart implements BackendPool.StateListener {
     }
 
     public synchronized void stop() {
+        pool.removeStateListener(this);
         if (ticker != null) {
             ticker.cancel(false);
         }
@@ -59,7 +61,7 @@ public final class SlowStart implements BackendPool.StateListener {
 
     @Override
     public void stateChanged(Backend backend, BackendState from, BackendState to, String reason) {
-        if (to == BackendState.UP && from == BackendState.DOWN) {
+        if (to == BackendState.UP && (from == BackendState.DOWN || from == BackendState.MAINTENANCE)) {
             begin(backend);
         }
     }

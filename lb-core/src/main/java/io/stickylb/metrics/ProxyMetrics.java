@@ -117,8 +117,8 @@ public final class ProxyMetrics {
                 .description("Idle pooled keep-alive connections to the backend").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_connections_pending", b, Backend::pendingConnects)
                 .description("Connections being opened to the backend").tags(tags).register(registry);
-        Gauge.builder("stickylb_backend_weight", b, Backend::weight)
-                .description("Effective weight of the backend").tags(tags).register(registry);
+        Gauge.builder("stickylb_backend_weight", b, Backend::effectiveWeight)
+                .description("Effective weight of the backend (runtime override, scaled while slow-starting)").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_configured_weight", b, Backend::configuredWeight)
                 .description("Configured weight of the backend").tags(tags).register(registry);
         for (BackendState st : BackendState.values()) {

@@ -538,6 +538,9 @@ final class Exchange {
             backend.stats().bytesOut.add(responseBytes);
             backend.stats().bytesIn.add(requestBodyBytes);
             backend.stats().countAffinity(rctx.affinity());
+        } else if (rctx.affinityHome() != null) {
+            // on-unavailable: fail answered 503: the break still counts, at the backend the client was pinned to.
+            rctx.affinityHome().stats().countAffinity(rctx.affinity());
         }
         AccessLog accessLog = runtime.accessLog();
         if (accessLog.enabled()) {

@@ -6,7 +6,9 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Rewrites message heads as a proxy must (RFC 9110 §7.6): hop-by-hop headers are removed in both directions and
@@ -67,6 +69,9 @@ public final class ForwardedHeaders {
      * not tunnel upgrades, so the backend must never switch protocols under it).
      */
     static void removeHopByHop(HttpHeaders h) {
+        if (!anyHopByHop(h)) {
+            return; // the common case: one pass over a few names instead of six hash lookups and a list
+        }
         List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
         if (!connection.isEmpty()) {
             for (String value : connection) {
@@ -86,5 +91,24 @@ public final class ForwardedHeaders {
         h.remove(HttpHeaderNames.TE);
         h.remove(HttpHeaderNames.TRAILER);
         h.remove(HttpHeaderNames.UPGRADE);
+    }
+
+    private static boolean anyHopByHop(HttpHeaders h) {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = h.iteratorCharSequence(); it.hasNext();) {
+            CharSequence name = it.next().getKey();
+            boolean hop = switch (name.length()) {
+                case 2 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TE);
+                case 7 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.TRAILER)
+                        || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.UPGRADE);
+                case 10 -> AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.CONNECTION)
+                        || AsciiString.contentEqualsIgnoreCase(name, HttpHeaderNames.KEEP_ALIVE);
+                case 16 -> AsciiString.contentEqualsIgnoreCase(name, PROXY_CONNECTION);
+                default -> false;
+            };
+            if (hop) {
+                return true;
+            }
+        }
+        return false;
     }
 }

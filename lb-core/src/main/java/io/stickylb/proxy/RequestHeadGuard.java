@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.ByteProcessor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,6 +33,10 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     private int newlines;
     private long remaining;
     private final StringBuilder chunkLine = new StringBuilder(16);
+    private final ByteProcessor headScanner = b -> {
+        headByte(b);
+        return state == State.HEAD;
+    };
     private LazyDeadline timer;
     private ChannelHandlerContext ctx;
     private String rejection;
@@ -79,9 +84,14 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     private void scan(ByteBuf buf) {
         int end = buf.writerIndex();
         for (int i = buf.readerIndex(); i < end && state != State.REJECTED && state != State.PASS; i++) {
+            if (state == State.HEAD) {
+                // The hot case: one bulk pass without per-byte index and reference-count checks.
+                int stop = buf.forEachByte(i, end - i, headScanner);
+                i = stop < 0 ? end - 1 : stop;
+                continue;
+            }
             byte b = buf.getByte(i);
             switch (state) {
-                case HEAD -> headByte(b);
                 case BODY -> {
                     long skip = Math.min(remaining, end - i);
                     remaining -= skip;

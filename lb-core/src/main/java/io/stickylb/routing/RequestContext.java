@@ -21,6 +21,7 @@ public final class RequestContext {
     private final InetAddress clientAddress;
     private Backend[] excluded = NONE;
     private AffinityOutcome affinity = AffinityOutcome.NONE;
+    private Backend affinityHome;
     private Object attachment;
 
     public RequestContext(BackendPool pool, HttpRequest request, InetAddress clientAddress) {
@@ -81,6 +82,17 @@ public final class RequestContext {
 
     public void affinity(AffinityOutcome outcome) {
         this.affinity = outcome;
+    }
+
+    /** A broken affinity and the backend it pointed to, so the break is counted there even when nobody serves. */
+    public void affinity(AffinityOutcome outcome, Backend home) {
+        this.affinity = outcome;
+        this.affinityHome = home;
+    }
+
+    /** The backend a broken affinity pointed to, or null. */
+    public Backend affinityHome() {
+        return affinityHome;
     }
 
     /** Strategy-private state carried from {@code choose} to the response (e.g. the cookie to set). */

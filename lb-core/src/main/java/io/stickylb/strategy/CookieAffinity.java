@@ -131,7 +131,7 @@ public final class CookieAffinity implements LoadBalancingStrategy {
             outcome = home.state() == BackendState.DRAINING ? AffinityOutcome.BROKEN_DRAINING
                     : AffinityOutcome.BROKEN_DOWN;
         }
-        ctx.affinity(outcome);
+        ctx.affinity(outcome, home);
         s.broken = true;
         s.repin = repinOnFailure;
         if (failWhenUnavailable) {

@@ -29,7 +29,8 @@ final class HeaderHash implements LoadBalancingStrategy {
         }
         this.header = isBlank(h) ? null : AsciiString.cached(h.trim());
         this.cookie = isBlank(c) ? null : c.trim();
-        this.router = new KeyRouter(config.hash(), config.balanceFactor());
+        this.router = new KeyRouter(config.hash(), config.balanceFactor(),
+                config.onUnavailable() == PoolConfig.OnUnavailable.FAIL);
         this.fallback = HashFallback.create(config);
     }
 

@@ -16,7 +16,8 @@ final class IpHash implements LoadBalancingStrategy {
     private final LoadBalancingStrategy fallback;
 
     IpHash(PoolConfig config) {
-        this.router = new KeyRouter(config.hash(), config.balanceFactor());
+        this.router = new KeyRouter(config.hash(), config.balanceFactor(),
+                config.onUnavailable() == PoolConfig.OnUnavailable.FAIL);
         this.fallback = HashFallback.create(config);
     }
 

@@ -21,12 +21,14 @@ final class KeyRouter {
 
     private final String kind;
     private final BoundedLoad load;
+    private final boolean failWhenUnavailable;
     private volatile Tables tables;
 
-    KeyRouter(String kind, double balanceFactor) {
+    KeyRouter(String kind, double balanceFactor, boolean failWhenUnavailable) {
         KeyTable.create(kind, new Backend[0], new Backend[0]); // rejects an unknown hash now, not on first request
         this.kind = kind;
         this.load = new BoundedLoad(balanceFactor);
+        this.failWhenUnavailable = failWhenUnavailable;
     }
 
     /** The backend for a key, or null when no backend may serve (or all were excluded by retries). */
@@ -46,10 +48,15 @@ final class KeyRouter {
             ctx.affinity(AffinityOutcome.HIT);
             return home;
         }
-        // No outcome says "home overloaded"; NEW is the closest: the client gets a fresh, load-driven assignment.
-        ctx.affinity(excluded ? AffinityOutcome.BROKEN_CONNECT_FAILED
-                : !available ? broken(home.state())
-                : AffinityOutcome.NEW);
+        if (excluded || !available) {
+            ctx.affinity(excluded ? AffinityOutcome.BROKEN_CONNECT_FAILED : broken(home.state()), home);
+            if (failWhenUnavailable) {
+                return null; // on-unavailable: fail -> 503
+            }
+        } else {
+            // No outcome says "home overloaded"; NEW is the closest: the client gets a fresh, load-driven assignment.
+            ctx.affinity(AffinityOutcome.NEW);
+        }
         return elsewhere(ctx, t, keyHash, total);
     }
 

@@ -51,7 +51,7 @@ final class LeastConnections implements LoadBalancingStrategy {
     }
 
     private static double load(Backend b) {
-        return (double) b.inFlight() / b.weight();
+        return b.inFlight() / b.effectiveWeight();
     }
 
     /**
@@ -59,7 +59,7 @@ final class LeastConnections implements LoadBalancingStrategy {
      * and 1/2 are as equal as whole requests allow.
      */
     private static boolean nearTie(Backend b, double min) {
-        return b.inFlight() < min * b.weight() + 1;
+        return b.inFlight() < min * b.effectiveWeight() + 1;
     }
 
     private static Backend nthTie(RequestContext ctx, Backend[] candidates, double min, int n) {

@@ -45,13 +45,30 @@ final class SmoothWeightedRoundRobin implements LoadBalancingStrategy {
         return s;
     }
 
+    private static final int UNITS_PER_WEIGHT = 10;
+
+    private static int gcd(int a, int b) {
+        while (b != 0) {
+            int t = a % b;
+            a = b;
+            b = t;
+        }
+        return a;
+    }
+
     /** The nginx algorithm, run once over a whole cycle of total-weight picks. */
     static Backend[] build(Backend[] candidates) {
         int n = candidates.length;
         int[] weights = new int[n];
         long total = 0;
+        int gcd = 0;
         for (int i = 0; i < n; i++) {
-            weights[i] = candidates[i].weight();
+            // Tenths of a weight, so a slow-starting backend at weight 1 gets 1/10 of a share, not a whole one.
+            weights[i] = (int) Math.max(1, Math.round(candidates[i].effectiveWeight() * UNITS_PER_WEIGHT));
+            gcd = gcd(gcd, weights[i]);
+        }
+        for (int i = 0; i < n; i++) {
+            weights[i] /= gcd; // unscaled weights 5,1,1 stay a 7-slot cycle
             total += weights[i];
         }
         if (total > MAX_SCHEDULE) {

@@ -150,6 +150,8 @@ class CookieAffinityEndToEndTest {
         String home = browser.get(lb).backend();
         poolOf(lb).setState(home, BackendState.DOWN, "test");
         assertThat(browser.get(lb).status()).isEqualTo(503);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(affinity(lb, home, AffinityOutcome.BROKEN_DOWN))
+                .as("nobody served it, so the break is counted at the backend it was pinned to").isEqualTo(1));
         assertThat(new Browser().get(lb).status()).as("new clients are still served").isEqualTo(200);
         poolOf(lb).setState(home, BackendState.UP, "test");
         Page back = browser.get(lb);

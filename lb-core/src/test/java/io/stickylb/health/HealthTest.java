@@ -187,23 +187,38 @@ class HealthTest {
     }
 
     @Test
-    void slowStartRampsTheWeightOfARecoveredBackend() {
-        BackendPool pool = new BackendPool(TestConfigs.pool("round-robin", 1, 2).withBackends(List.of(
-                TestConfigs.backend("a", 1, 100), TestConfigs.backend("b", 2, 100))));
+    void slowStartRampsTheWeightOfARecoveredBackendEvenAtTheDefaultWeight() {
+        BackendPool pool = new BackendPool(TestConfigs.pool("round-robin", 1, 2));
         long[] now = {0};
-        SlowStart s = new SlowStart(pool, Duration.ofSeconds(10),
-                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(), () -> now[0]);
-        pool.addStateListener(s);
-        pool.setState("a", BackendState.DOWN, "test");
-        pool.setState("a", BackendState.UP, "test");
-        Backend a = pool.backend("a").orElseThrow();
-        assertThat(a.weight()).isEqualTo(10);
-        now[0] = 5_000;
-        s.tick();
-        assertThat(a.weight()).isEqualTo(55);
-        now[0] = 10_000;
-        s.tick();
-        assertThat(a.weight()).isEqualTo(100);
+        var sched = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            SlowStart s = new SlowStart(pool, Duration.ofSeconds(10), sched, () -> now[0]);
+            s.start();
+            Backend a = pool.backends().get(0);
+            assertThat(a.weight()).isEqualTo(1);
+            pool.setState(a.id(), BackendState.DOWN, "test");
+            pool.setState(a.id(), BackendState.UP, "test");
+            assertThat(a.effectiveWeight()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(a.weight()).as("hash tables keep the full weight").isEqualTo(1);
+            now[0] = 5_000;
+            s.tick();
+            assertThat(a.effectiveWeight()).isCloseTo(0.55, org.assertj.core.data.Offset.offset(1e-9));
+            now[0] = 10_000;
+            s.tick();
+            assertThat(a.effectiveWeight()).isEqualTo(1.0);
+
+            // Back from maintenance (an operator's restart) ramps too; after stop() the pool is no longer watched.
+            pool.setAdminState(a.id(), io.stickylb.backend.AdminState.MAINTENANCE, "test");
+            pool.setAdminState(a.id(), io.stickylb.backend.AdminState.ENABLED, "test");
+            assertThat(a.effectiveWeight()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-9));
+            s.stop();
+            assertThat(a.effectiveWeight()).isEqualTo(1.0);
+            pool.setState(a.id(), BackendState.DOWN, "test");
+            pool.setState(a.id(), BackendState.UP, "test");
+            assertThat(a.effectiveWeight()).as("a stopped slow start leaves the backend alone").isEqualTo(1.0);
+        } finally {
+            sched.shutdownNow();
+        }
     }
 
     @Test

@@ -94,6 +94,34 @@ class IpHashTest {
         assertThat(homes(pool)).containsExactly(homes);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"maglev", "ring", "modulo"})
+    void onUnavailableFailAnswersNobodyForClientsOfADownBackendAndCountsTheBreakThere(String hash) {
+        PoolConfig c = config("ip-hash", hash, 0, 1, 1, 1);
+        c = new PoolConfig(c.name(), c.strategy(), c.backends(), c.timeouts(), c.hash(), c.balanceFactor(),
+                c.hashHeader(), c.hashCookie(), c.affinity(), c.fallback(), PoolConfig.OnUnavailable.FAIL,
+                c.returnHome(), c.changeCookieOnFailure(), c.retry(), c.slowStart(), c.health());
+        BackendPool pool = new BackendPool(c);
+        pool.setState("b2", BackendState.DOWN, "test");
+        int failed = 0;
+        int served = 0;
+        for (int i = 0; i < CLIENTS; i++) {
+            RequestContext ctx = new RequestContext(pool, null, client(i));
+            Backend b = pool.strategy().choose(ctx);
+            if (b == null) {
+                failed++;
+                assertThat(ctx.affinity()).isEqualTo(AffinityOutcome.BROKEN_DOWN);
+                assertThat(ctx.affinityHome().id()).isEqualTo("b2");
+            } else {
+                served++;
+                assertThat(b.id()).isNotEqualTo("b2");
+                assertThat(ctx.affinity()).isEqualTo(AffinityOutcome.HIT);
+            }
+        }
+        assertThat(failed).as("b2's third of the clients").isBetween(CLIENTS / 3 - 200, CLIENTS / 3 + 200);
+        assertThat(served + failed).isEqualTo(CLIENTS);
+    }
+
     @Test
     void aDrainingBackendsClientsMoveAsBrokenDraining() {
         BackendPool pool = pool("maglev", 4);

@@ -55,6 +55,20 @@ class SmoothWeightedRoundRobinTest {
     }
 
     @Test
+    void aSlowStartingBackendAtTheDefaultWeightGetsItsFractionOfAShare() {
+        BackendPool p = pool(1, 1);
+        p.backend("a").orElseThrow().weightScale(0.1);
+        p.republish();
+        Map<Character, Long> counts = pick(p, 110).chars().mapToObj(c -> (char) c)
+                .collect(Collectors.groupingBy(c -> c, HashMap::new, Collectors.counting()));
+        assertThat(counts).containsEntry('a', 10L).containsEntry('b', 100L);
+
+        p.backend("a").orElseThrow().weightScale(1.0);
+        p.republish();
+        assertThat(pick(p, 4)).isIn("abab", "baba");
+    }
+
+    @Test
     void unavailableBackendsAreSkippedAndTheScheduleIsRebuilt() {
         BackendPool p = pool(1, 1, 1);
         p.setState("b", BackendState.DOWN, "test");
