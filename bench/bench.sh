@@ -24,7 +24,9 @@ cd "$(dirname "$0")/.."
 WORKERS=${WORKERS:-1}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
-JVM_WARMUP=${JVM_WARMUP:-20s}          # extra warm-up for stickylb's first measurement (JIT)
+JVM_WARM_RUNS=${JVM_WARM_RUNS:-6}     # stickylb: rounds of short runs over every size and connection count before
+                                      # its first measurement, so the JIT has compiled connection set-up and both
+                                      # body paths (a JVM warm-up, never measured)
 ROUNDS=${ROUNDS:-1}
 TARGETS=${TARGETS:-"direct stickylb-rr stickylb-cookie stickylb-iphash haproxy-rr haproxy-cookie nginx-rr nginx-iphash"}
 SIZES=${SIZES:-"small 64k"}
@@ -251,10 +253,20 @@ for ((round = 1; round <= ROUNDS; round++)); do
     for size in $SIZES; do
       path=/; [[ $size == 64k ]] && path=/64k
       for c in $CONNS_LIST; do
-        warm=$WARMUP
-        if [[ $t == stickylb-* && -z ${FIRST_WARM[$t.$round]:-} ]]; then warm=$JVM_WARMUP; FIRST_WARM[$t.$round]=1; fi
-        log "round $round $t size=$size conns=$c: warm-up $warm"
-        run_wrk "$WORK/warm.txt" "$c" "$warm" "$URL_BASE$path" "${COOKIE_ARGS[@]}"
+        if [[ $t == stickylb-* && -z ${FIRST_WARM[$t.$round]:-} ]]; then
+          FIRST_WARM[$t.$round]=1
+          # Each wrk run opens its connections afresh; a JVM compiles the accept and close paths only after they
+          # have run a few hundred times, and compiling on the proxy's one core inflates the tail of the next runs.
+          log "round $round $t: JVM warm-up, $JVM_WARM_RUNS x (2 s per size and connection count)"
+          for ((w = 0; w < JVM_WARM_RUNS; w++)); do
+            for wsize in $SIZES; do
+              wpath=/; [[ $wsize == 64k ]] && wpath=/64k
+              for wc in $CONNS_LIST; do run_wrk "$WORK/warm.txt" "$wc" 2s "$URL_BASE$wpath" "${COOKIE_ARGS[@]}"; done
+            done
+          done
+        fi
+        log "round $round $t size=$size conns=$c: warm-up $WARMUP"
+        run_wrk "$WORK/warm.txt" "$c" "$WARMUP" "$URL_BASE$path" "${COOKIE_ARGS[@]}"
         sid=${PROXY_PID:-$BACKEND_PID}
         t0=$(cpu_ticks "$sid")
         run_wrk "$WORK/run.txt" "$c" "$DURATION" "$URL_BASE$path" "${COOKIE_ARGS[@]}"
@@ -278,7 +290,8 @@ done
 # ------------------------------------------------------------------- table --
 {
   echo "# stickylb bench $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo))"
-  echo "# workers=$WORKERS taskset=$TASKSET (backend+wrk cpu $BACKEND_CPUS, proxy cpu $PROXY_CPUS) duration=$DURATION rounds=$ROUNDS"
+  if [[ $TASKSET == 1 ]]; then pinning="backend cpu $BACKEND_CPUS, wrk cpu $WRK_CPUS, proxy cpu $PROXY_CPUS"; else pinning="no pinning"; fi
+  echo "# workers=$WORKERS taskset=$TASKSET ($pinning) duration=$DURATION rounds=$ROUNDS"
   echo "# $(haproxy -v 2>&1 | head -1); $(nginx -v 2>&1 | head -1); $(java -version 2>&1 | head -1)"
   awk -F, 'NR > 1 {
       k = $3 "," $4 "," $2; n[k]++; v[k, n[k]] = $5; p50[k, n[k]] = $6; p99[k, n[k]] = $7; p999[k, n[k]] = $8
