@@ -34,6 +34,18 @@ final class TokenCodec {
     };
 
     private final SigningKey[] keys;
+    /**
+     * Tokens that verified recently, by a hash of their MAC: a browser sends the same cookie on every request of a
+     * keep-alive connection, and a lookup costs a few dozen nanoseconds against about half a microsecond for the MAC.
+     * Only verified tokens get in, so the cache cannot make a forged token pass; max-life and max-idle are checked by
+     * the caller on every request. Shared by the event loops without locks: entries are immutable records, and a lost
+     * update only costs one more MAC.
+     */
+    private final Verified[] verified = new Verified[VERIFIED_SLOTS];
+    private static final int VERIFIED_SLOTS = 1024;
+
+    private record Verified(String text, AffinityToken token) {
+    }
 
     /** {@code secrets}: the first signs, all verify; duplicates are ignored. */
     TokenCodec(List<String> secrets) {
@@ -90,6 +102,11 @@ final class TokenCodec {
                 || s.charAt(from + 6) != '.' || s.charAt(to - MAC_CHARS - 1) != '.') {
             return null;
         }
+        int slot = macHash(s, to) & (VERIFIED_SLOTS - 1);
+        Verified seen = verified[slot];
+        if (seen != null && sameText(seen.text(), s, from, to)) {
+            return seen.token();
+        }
         int keyIndex = keyIndex(s, from + 2);
         if (keyIndex < 0) {
             return null;
@@ -114,8 +131,31 @@ final class TokenCodec {
         if (n < FIXED + 1 || n != FIXED + (p[16] & 0xFF)) {
             return null;
         }
-        return new AffinityToken(new String(p, FIXED, n - FIXED, StandardCharsets.UTF_8), getLong(p, 0),
-                getInt(p, 8) & 0xFFFFFFFFL, getInt(p, 12) & 0xFFFFFFFFL, keyIndex);
+        AffinityToken token = new AffinityToken(new String(p, FIXED, n - FIXED, StandardCharsets.UTF_8),
+                getLong(p, 0), getInt(p, 8) & 0xFFFFFFFFL, getInt(p, 12) & 0xFFFFFFFFL, keyIndex);
+        verified[slot] = new Verified(s.subSequence(from, to).toString(), token);
+        return token;
+    }
+
+    /** The MAC's last characters: uniformly distributed for real tokens. */
+    private static int macHash(CharSequence s, int to) {
+        int h = 0;
+        for (int i = to - 8; i < to; i++) {
+            h = h * 31 + s.charAt(i);
+        }
+        return h ^ (h >>> 16);
+    }
+
+    /** Compares without an early exit, so timing does not tell how much of a guess matched a cached token. */
+    private static boolean sameText(String known, CharSequence s, int from, int to) {
+        if (known.length() != to - from) {
+            return false;
+        }
+        int diff = 0;
+        for (int i = 0; i < known.length(); i++) {
+            diff |= known.charAt(i) ^ s.charAt(from + i);
+        }
+        return diff == 0;
     }
 
     /**

@@ -54,6 +54,27 @@ class TokenCodecTest {
     }
 
     @Test
+    void aVerifiedTokenIsRememberedButNoVariantOfItPassesOnTheStrengthOfThat() {
+        String text = codec.encode(token);
+        assertThat(codec.decode(text, 0, text.length())).isEqualTo(token);
+        String header = "a=b; LB_ROUTE=" + text + "; c=d";
+        int from = header.indexOf(text);
+        assertThat(codec.decode(header, from, from + text.length())).as("the remembered token").isEqualTo(token);
+        for (int i = 0; i < text.length(); i++) {
+            for (char c : (ALPHABET + ".~").toCharArray()) {
+                if (c == text.charAt(i)) {
+                    continue;
+                }
+                String tampered = text.substring(0, i) + c + text.substring(i + 1);
+                assertThat(codec.decode(tampered, 0, tampered.length())).as(tampered).isNull();
+                assertThat(codec.decode(text, 0, text.length())).isEqualTo(token);
+            }
+        }
+        TokenCodec otherSecret = new TokenCodec(List.of("another"));
+        assertThat(otherSecret.decode(text, 0, text.length())).as("the memory belongs to one set of keys").isNull();
+    }
+
+    @Test
     void everyTruncationAndExtensionIsRejected() {
         String text = codec.encode(token);
         for (int len = 0; len < text.length(); len++) {
