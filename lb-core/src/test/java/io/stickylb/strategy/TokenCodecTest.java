@@ -42,15 +42,21 @@ class TokenCodecTest {
     @Test
     void everySingleCharacterChangeIsRejected() {
         String text = codec.encode(token);
+        for (String tampered : singleCharacterChanges(text)) {
+            assertThat(codec.decode(tampered, 0, tampered.length())).as(tampered).isNull();
+        }
+    }
+
+    private static java.util.List<String> singleCharacterChanges(String text) {
+        java.util.List<String> out = new java.util.ArrayList<>();
         for (int i = 0; i < text.length(); i++) {
             for (char c : (ALPHABET + ".~").toCharArray()) {
-                if (c == text.charAt(i)) {
-                    continue;
+                if (c != text.charAt(i)) {
+                    out.add(text.substring(0, i) + c + text.substring(i + 1));
                 }
-                String tampered = text.substring(0, i) + c + text.substring(i + 1);
-                assertThat(codec.decode(tampered, 0, tampered.length())).as(tampered).isNull();
             }
         }
+        return out;
     }
 
     @Test
@@ -60,15 +66,9 @@ class TokenCodecTest {
         String header = "a=b; LB_ROUTE=" + text + "; c=d";
         int from = header.indexOf(text);
         assertThat(codec.decode(header, from, from + text.length())).as("the remembered token").isEqualTo(token);
-        for (int i = 0; i < text.length(); i++) {
-            for (char c : (ALPHABET + ".~").toCharArray()) {
-                if (c == text.charAt(i)) {
-                    continue;
-                }
-                String tampered = text.substring(0, i) + c + text.substring(i + 1);
-                assertThat(codec.decode(tampered, 0, tampered.length())).as(tampered).isNull();
-                assertThat(codec.decode(text, 0, text.length())).isEqualTo(token);
-            }
+        for (String tampered : singleCharacterChanges(text)) {
+            assertThat(codec.decode(tampered, 0, tampered.length())).as(tampered).isNull();
+            assertThat(codec.decode(text, 0, text.length())).isEqualTo(token);
         }
         TokenCodec otherSecret = new TokenCodec(List.of("another"));
         assertThat(otherSecret.decode(text, 0, text.length())).as("the memory belongs to one set of keys").isNull();
