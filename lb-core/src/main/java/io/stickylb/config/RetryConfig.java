@@ -25,6 +25,15 @@ public record RetryConfig(int retries, Set<String> retryOn, boolean retryNonIdem
 
     /** True when a backend answer with this status should be retried (e.g. {@code retry-on: [503]}). */
     public boolean retriesStatus(int status) {
-        return retryOn.contains(Integer.toString(status));
+        // Asked on every response: look the status up by a string made once, not one per call.
+        return status >= 100 && status < 600 && retryOn.contains(STATUS_TEXT[status - 100]);
+    }
+
+    private static final String[] STATUS_TEXT = new String[500];
+
+    static {
+        for (int i = 0; i < STATUS_TEXT.length; i++) {
+            STATUS_TEXT[i] = Integer.toString(i + 100);
+        }
     }
 }

@@ -116,6 +116,9 @@ class ConfigLoaderTest {
                         new PassiveHealthConfig(true, 7, Duration.ofSeconds(20), Duration.ofMinutes(10), 30, true),
                         40)));
         assertThat(app.retry().retriesStatus(503)).isTrue();
+        assertThat(app.retry().retriesStatus(502)).isFalse();
+        assertThat(app.retry().retriesStatus(99)).isFalse();
+        assertThat(app.retry().retriesStatus(600)).isFalse();
 
         PoolConfig api = config.pools().get("api");
         assertThat(api.strategy()).isEqualTo("header-hash");
