@@ -30,7 +30,8 @@ public final class UpstreamConnections {
                 .group(loop)
                 .channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true);
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.ALLOCATOR, Transport.allocator());
     }
 
     public EventLoop loop() {

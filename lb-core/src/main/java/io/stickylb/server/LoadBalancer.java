@@ -80,6 +80,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, Transport.allocator())
                 .childHandler(new ClientTracker(clients, new ProxyServerInitializer(runtime), runtime));
         InetSocketAddress bindTo = config.listen().toBindAddress();
         try {
