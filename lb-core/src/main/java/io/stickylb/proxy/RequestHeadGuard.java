@@ -28,6 +28,8 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     private State state = State.HEAD;
     private final StringBuilder head = new StringBuilder(256);
     private boolean headStarted;
+    private int headBytes;
+    private boolean keepLine;
     private boolean atLineStart = true;
     private int lines;
     private int newlines;
@@ -129,12 +131,19 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
             headStarted = true;
             arm();
         }
-        if (head.length() >= maxHead) {
+        if (headBytes++ >= maxHead) {
             // Far beyond any limit: the decoder answers 414/431; stop following this connection.
             state = State.PASS;
             return;
         }
-        head.append((char) (b & 0xff));
+        if (atLineStart && lines > 0) {
+            // Only the request line and lines that may be Content-Length or Transfer-Encoding are kept for
+            // headComplete(); the rest are only watched for folding and the end of the head.
+            keepLine = b == 'c' || b == 'C' || b == 't' || b == 'T';
+        }
+        if (lines == 0 || keepLine) {
+            head.append((char) (b & 0xff));
+        }
         if (b == '\n') {
             if (lines == 0 && !requestLineWellFormed()) {
                 rejection = "malformed request line";
@@ -226,6 +235,7 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
             start = end + 1;
         }
         head.setLength(0);
+        headBytes = 0;
         headStarted = false;
         lines = 0;
         newlines = 0;
@@ -310,6 +320,7 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
     private void startHead() {
         state = State.HEAD;
         head.setLength(0);
+        headBytes = 0;
         headStarted = false;
         lines = 0;
         newlines = 0;

@@ -47,6 +47,29 @@ class ProxySemanticsTest {
     }
 
     @Test
+    void bodiesThatLookLikeHeadsArePassedThroughWhenRequestsArePipelined() throws Exception {
+        start(FakeBackend.ok("ok"));
+        // Bodies full of what would be folding, head ends and request lines if the framing guard lost its place.
+        String trap = "x\r\n folded: 1\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n";
+        String chunk = "x\r\n\tfold\r\n\r\n";
+        String pipelined = "POST /one HTTP/1.1\r\nHost: h\r\nX-Before: 1\r\ncontent-length: " + trap.length()
+                + "\r\nAccept: */*\r\n\r\n" + trap
+                + "POST /two HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING: chunked\r\nX-After: 2\r\n\r\n"
+                + Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n0\r\n\r\n"
+                + "GET /three HTTP/1.1\r\nHost: h\r\n\r\n";
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send(pipelined);
+            assertThat(c.read().status()).isEqualTo(200);
+            assertThat(c.read().status()).isEqualTo(200);
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        assertThat(backend.requests()).extracting(FakeBackend.Request::requestLine)
+                .containsExactly("POST /one HTTP/1.1", "POST /two HTTP/1.1", "GET /three HTTP/1.1");
+        assertThat(new String(backend.requests().get(0).body(), java.nio.charset.StandardCharsets.ISO_8859_1))
+                .isEqualTo(trap);
+    }
+
+    @Test
     void hopByHopRequestHeadersAreRemovedAndForwardingHeadersReplacedForUntrustedPeers() throws Exception {
         start(FakeBackend.ok("ok"));
         try (RawHttp c = new RawHttp(lb.port())) {
