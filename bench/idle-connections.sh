@@ -13,21 +13,9 @@ PORT=18095
 ADMIN=18096
 BACKEND=19111
 [[ -f $LB_JAR ]] || { echo "build first: mvn -B -ntp -q package -DskipTests" >&2; exit 1; }
-WORK=$(mktemp -d /tmp/stickylb-idle.XXXXXX)
-chmod 755 "$WORK"
-PIDS=()
-cleanup() { set +e; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.5; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-cat >"$WORK/nginx.conf" <<EOF
-worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/error.log warn;
-events { worker_connections 16384; }
-http { access_log off; client_body_temp_path $WORK; proxy_temp_path $WORK; fastcgi_temp_path $WORK;
-  uwsgi_temp_path $WORK; scgi_temp_path $WORK;
-  server { listen 127.0.0.1:$BACKEND; location / { return 200 "ok"; } } }
-EOF
-nginx -p "$WORK/" -c "$WORK/nginx.conf" >/dev/null 2>&1 &
-PIDS+=($!)
+source bench/lib.sh
+bench_workdir idle
+start_ok_backend "$BACKEND" 16384
 cat >"$WORK/lb.yaml" <<EOF
 listen: 127.0.0.1:$PORT
 workers: 1

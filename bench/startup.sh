@@ -13,21 +13,9 @@ PORT=18097
 ADMIN=18098
 BACKEND=19112
 [[ -f $LB_JAR ]] || { echo "build first: mvn -B -ntp -q package -DskipTests" >&2; exit 1; }
-WORK=$(mktemp -d /tmp/stickylb-startup.XXXXXX)
-chmod 755 "$WORK"
-NGINX=
-cleanup() { set +e; [[ -n $NGINX ]] && kill "$NGINX" 2>/dev/null; sleep 0.2; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/error.log warn;
-events { worker_connections 1024; }
-http { access_log off; client_body_temp_path $WORK; proxy_temp_path $WORK; fastcgi_temp_path $WORK;
-  uwsgi_temp_path $WORK; scgi_temp_path $WORK;
-  server { listen 127.0.0.1:$BACKEND; location / { return 200 "ok"; } } }
-NGINX
-nginx -p "$WORK/" -c "$WORK/nginx.conf" >/dev/null 2>&1 &
-NGINX=$!
+source bench/lib.sh
+bench_workdir startup
+start_ok_backend "$BACKEND" 1024
 cat >"$WORK/lb.yaml" <<YAML
 listen: 127.0.0.1:$PORT
 workers: 1

@@ -13,8 +13,8 @@ import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
- * The {@code lb} command's logging, configured in code: parsing a {@code logback.xml} costs about a quarter of a
- * second of start-up, a third of the one-second budget. An operator's own file still wins: with
+ * The {@code lb} command's logging, configured in code: parsing a {@code logback.xml} cost about 100 ms of the
+ * one-second start-up budget. An operator's own file still wins: with
  * {@code -Dlogback.configurationFile=FILE} (or a {@code logback-test.xml} on the class path) this steps aside.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)

@@ -78,8 +78,8 @@ public final class PoolHealth {
             slowStart.stop();
         }
         pool.outcomes(null);
-        // A reload that changes health settings starts a new layer: the old one must stop listening, or its slow
-        // start would pin recovering backends at 10% with no ticker left to raise them.
+        // A reload that changes health settings starts a new layer; the old one stops listening (its slow start
+        // removed itself above), so state changes are not counted twice.
         pool.removeStateListener(panicWatch);
     }
 

@@ -118,7 +118,8 @@ public final class ProxyMetrics {
         Gauge.builder("stickylb_backend_connections_pending", b, Backend::pendingConnects)
                 .description("Connections being opened to the backend").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_weight", b, Backend::effectiveWeight)
-                .description("Effective weight of the backend (runtime override, scaled while slow-starting)").tags(tags).register(registry);
+                .description("Effective weight of the backend (runtime override, scaled while slow-starting)")
+                .tags(tags).register(registry);
         Gauge.builder("stickylb_backend_configured_weight", b, Backend::configuredWeight)
                 .description("Configured weight of the backend").tags(tags).register(registry);
         for (BackendState st : BackendState.values()) {

@@ -27,7 +27,7 @@ public enum Transport {
     }
 
     /**
-     * The buffer allocator of proxied connections, client and backend side: Netty's pooled allocator measured 2.5 %
+     * The buffer allocator of proxied connections, client and backend side: Netty's pooled allocator measured 1-2 %
      * more requests per second than 4.2's default adaptive one on the proxy path (docs/benchmarks.md).
      * {@code -Dio.netty.allocator.type} does not change it; this does, for comparisons.
      */

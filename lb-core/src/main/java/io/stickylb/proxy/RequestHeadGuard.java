@@ -234,12 +234,7 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
             }
             start = end + 1;
         }
-        head.setLength(0);
-        headBytes = 0;
-        headStarted = false;
-        lines = 0;
-        newlines = 0;
-        atLineStart = true;
+        clearHead();
         if (chunked) {
             state = State.CHUNK_SIZE;
             chunkLine.setLength(0);
@@ -319,6 +314,11 @@ final class RequestHeadGuard extends ChannelInboundHandlerAdapter {
 
     private void startHead() {
         state = State.HEAD;
+        clearHead();
+    }
+
+    /** Forgets the head just followed, so the next one is scanned from its first byte. */
+    private void clearHead() {
         head.setLength(0);
         headBytes = 0;
         headStarted = false;
