@@ -3,9 +3,9 @@ package io.stickylb.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.stickylb.codec.ResponseDecoder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 public final class BackendChannelInitializer extends ChannelInitializer<Channel> {
 
     public static final String IDLE = "idle";
-    public static final String CODEC = "http-codec";
+    public static final String ENCODER = "http-encoder";
+    public static final String DECODER = "http-decoder";
     public static final String BACKEND = "backend";
 
     private static final int MAX_RESPONSE_LINE = 8192;
@@ -32,13 +33,8 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         p.addLast(IDLE, new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
-        HttpDecoderConfig decoder = new HttpDecoderConfig()
-                .setMaxInitialLineLength(MAX_RESPONSE_LINE)
-                .setMaxHeaderSize(MAX_RESPONSE_HEADERS)
-                .setMaxChunkSize(16 * 1024)
-                .setValidateHeaders(true);
-        p.addLast(CODEC, new HttpClientCodec(decoder, HttpClientCodec.DEFAULT_PARSE_HTTP_AFTER_CONNECT_REQUEST,
-                HttpClientCodec.DEFAULT_FAIL_ON_MISSING_RESPONSE));
+        p.addLast(ENCODER, new HttpRequestEncoder());
+        p.addLast(DECODER, new ResponseDecoder(MAX_RESPONSE_LINE, MAX_RESPONSE_HEADERS));
         p.addLast(BACKEND, new BackendHandler());
     }
 }

@@ -24,10 +24,16 @@ public final class ErrorResponses {
 
     /** A complete response for this status; {@code close} adds {@code Connection: close}. */
     public static FullHttpResponse of(HttpResponseStatus status, boolean close) {
+        return of(status, close, false);
+    }
+
+    /** As {@link #of(HttpResponseStatus, boolean)}; the answer to a HEAD request has the same head and no body. */
+    public static FullHttpResponse of(HttpResponseStatus status, boolean close, boolean headRequest) {
         ByteBuf body = BODIES.computeIfAbsent(status.code(), c -> Unpooled.unreleasableBuffer(
                 Unpooled.unmodifiableBuffer(Unpooled.copiedBuffer(status.code() + " " + status.reasonPhrase() + "\n",
                         StandardCharsets.US_ASCII))));
-        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body.duplicate());
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                headRequest ? Unpooled.EMPTY_BUFFER : body.duplicate());
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);

@@ -1,5 +1,8 @@
 package io.stickylb.proxy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -16,11 +19,14 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
+import io.stickylb.codec.BackendResponse;
+import io.stickylb.codec.ResponseDecoder;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.metrics.ErrorKind;
 import io.stickylb.pool.UpstreamConnections;
 import io.stickylb.routing.RequestContext;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 
 /**
  * One request and its response through the proxy: choose a backend, take a pooled connection or open one on the
@@ -29,6 +35,11 @@ import java.net.InetAddress;
  * client connection so a truncated response never looks complete. Runs entirely on the client's event loop.
  */
 final class Exchange {
+
+    private static final ByteBuf LAST_CHUNK = Unpooled.unreleasableBuffer(
+            Unpooled.copiedBuffer("0\r\n\r\n", StandardCharsets.US_ASCII)).asReadOnly();
+    private static final ByteBuf CRLF = Unpooled.unreleasableBuffer(
+            Unpooled.copiedBuffer("\r\n", StandardCharsets.US_ASCII)).asReadOnly();
 
     private final FrontendHandler frontend;
     private final ChannelHandlerContext client;
@@ -45,6 +56,8 @@ final class Exchange {
     private final boolean http10;
     private final long startNanos = System.nanoTime();
     private final ReplayBuffer replay;
+    /** Where relayed response bytes are written: past the HTTP encoder, which only serves stickylb's own answers. */
+    private final ChannelHandlerContext wire;
 
     private Backend backend;
     private boolean backendCounted;
@@ -58,6 +71,8 @@ final class Exchange {
     private boolean requestComplete;
     private boolean responseStarted;
     private boolean interim;
+    private boolean chunkBody;
+    private ResponseDecoder responseDecoder;
     private boolean backendKeepAlive;
     private boolean closeClient;
     private boolean done;
@@ -84,6 +99,7 @@ final class Exchange {
                 && (RetryPolicy.isIdempotent(method) || poolConfig.retry().retryNonIdempotent());
         this.replay = retriable ? new ReplayBuffer(poolConfig.retry().bufferBytes()) : null;
         this.clientIp = peer.getHostAddress();
+        this.wire = frontend.wire();
         toOriginForm();
         ForwardedHeaders.rewriteRequest(request, clientIp, upstreams.clientAddresses().isTrusted(peer));
         runtime.exchangeStarted();
@@ -154,6 +170,8 @@ final class Exchange {
         backendChannel = ch;
         backendHandler = ch.pipeline().get(BackendHandler.class);
         backendHandler.bind(this, backend, connections);
+        responseDecoder = ch.pipeline().get(ResponseDecoder.class);
+        responseDecoder.expectResponseTo(method);
         if (!forwardHookDone) {
             forwardHookDone = true;
             pool.strategy().beforeForward(rctx, request);
@@ -232,31 +250,33 @@ final class Exchange {
             return;
         }
         if (msg instanceof HttpResponse response) {
-            if (response.decoderResult().isFailure()) {
+            if (response.decoderResult().isFailure() || !(response instanceof BackendResponse head)) {
                 ReferenceCountUtil.release(msg);
                 backendFailed(ErrorKind.PROTOCOL);
                 return;
             }
-            int code = response.status().code();
+            int code = head.status().code();
             if (code < 100 || code > 599) {
                 // RFC 9110 §15: a status code is three digits; anything else is not HTTP.
-                ReferenceCountUtil.release(msg);
+                head.release();
                 backendFailed(ErrorKind.PROTOCOL);
                 return;
             }
             if (code < 200) {
                 if (code == 101) {
                     // Upgrade headers are never forwarded, so a switch of protocols is a backend error.
-                    ReferenceCountUtil.release(msg);
+                    head.release();
                     backendFailed(ErrorKind.PROTOCOL);
                     return;
                 }
                 interim = true;
-                ForwardedHeaders.rewriteResponse(response);
-                client.write(response, client.voidPromise());
+                if (head.hasHopByHop()) {
+                    ForwardedHeaders.rewriteResponse(head);
+                }
+                writeHead(head, 0);
             } else if (RetryPolicy.mayRetryStatus(poolConfig.retry(), code, method, bodyHeld(), attempts)) {
                 // retry-on: [503] and the like: drop this answer (and its connection) and ask another backend.
-                ReferenceCountUtil.release(msg);
+                head.release();
                 cancelResponseTimer();
                 Backend failed = backend;
                 failed.stats().response(code);
@@ -266,37 +286,51 @@ final class Exchange {
                 retryElsewhere(failed);
                 return;
             } else {
-                relayHead(response);
+                relayHead(head);
             }
+            return;
         }
-        if (msg instanceof HttpContent content) {
-            relayContent(content);
+        HttpContent content = (HttpContent) msg;
+        if (content.decoderResult().isFailure()) {
+            content.release();
+            backendFailed(ErrorKind.PROTOCOL);
+            return;
         }
+        relayContent(content);
     }
 
-    private void relayHead(HttpResponse response) {
+    private void relayHead(BackendResponse response) {
         cancelResponseTimer();
         responseStarted = true;
         headNanos = System.nanoTime();
         status = response.status().code();
-        backendKeepAlive = HttpUtil.isKeepAlive(response);
-        ForwardedHeaders.rewriteResponse(response);
+        backendKeepAlive = response.keepAlive();
+        if (response.hasHopByHop()) {
+            ForwardedHeaders.rewriteResponse(response);
+        }
         pool.strategy().beforeRespond(rctx, response);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         closeClient = !clientKeepAlive || runtime.draining();
-        boolean bodyless = method.equals(HttpMethod.HEAD) || status == 204 || status == 304;
-        boolean chunked = HttpUtil.isTransferEncodingChunked(response);
-        if (!bodyless && !chunked && !HttpUtil.isContentLengthSet(response)) {
-            // Read-until-close from the backend: re-frame as chunks for HTTP/1.1, or close for HTTP/1.0.
-            if (http10) {
-                closeClient = true;
-            } else {
-                HttpUtil.setTransferEncodingChunked(response, true);
+        switch (response.framing()) {
+            case UNTIL_CLOSE -> {
+                // Read-until-close from the backend: re-frame as chunks for HTTP/1.1, or close for HTTP/1.0.
+                if (http10) {
+                    closeClient = true;
+                } else {
+                    response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                    chunkBody = true;
+                }
             }
-        } else if (chunked && http10) {
-            // HTTP/1.0 has no chunked coding: send the raw body and mark its end by closing.
-            response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-            closeClient = true;
+            case CHUNKED -> {
+                if (http10) {
+                    // HTTP/1.0 has no chunked coding: send the raw body and mark its end by closing.
+                    response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+                    responseDecoder.dechunk();
+                    closeClient = true;
+                }
+            }
+            default -> {
+            }
         }
         if (closeClient) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -305,23 +339,47 @@ final class Exchange {
         }
         backend.stats().response(status);
         pool.outcomes().response(backend, status);
-        client.write(response, client.voidPromise());
+        writeHead(response, 0);
+    }
+
+    private void writeHead(BackendResponse response, int extra) {
+        ByteBuf bytes = response.encode(client.alloc(), extra);
+        response.release();
+        wire.write(bytes, wire.voidPromise());
     }
 
     private void relayContent(HttpContent content) {
+        ByteBuf data = content.content();
         if (interim) {
-            // The empty end of a 1xx interim response.
+            // The (empty) end of a 1xx interim response.
             interim = !(content instanceof LastHttpContent);
-            client.write(content, client.voidPromise());
+            content.release();
             return;
         }
-        responseBytes += content.content().readableBytes();
         if (content instanceof LastHttpContent) {
-            client.write(content, client.voidPromise());
+            content.release();
+            if (chunkBody) {
+                wire.write(LAST_CHUNK.duplicate(), wire.voidPromise());
+            }
             responseComplete();
             return;
         }
-        client.write(content, client.voidPromise());
+        int n = data.readableBytes();
+        responseBytes += n;
+        if (n == 0) {
+            data.release();
+            return;
+        }
+        if (chunkBody) {
+            ByteBuf size = client.alloc().buffer(12);
+            ByteBufUtil.writeAscii(size, Integer.toHexString(n));
+            size.writeByte('\r').writeByte('\n');
+            wire.write(size, wire.voidPromise());
+            wire.write(data, wire.voidPromise());
+            wire.write(CRLF.duplicate(), wire.voidPromise());
+        } else {
+            wire.write(data, wire.voidPromise());
+        }
         if (!client.channel().isWritable() && backendChannel != null) {
             // Slow client: stop reading the backend until the client drains (see clientWritabilityChanged).
             backendChannel.config().setAutoRead(false);
@@ -465,7 +523,7 @@ final class Exchange {
         // keep the connection, otherwise the next request cannot be found and the connection must close.
         boolean complete = requestComplete || frontend.skipQueuedBody();
         boolean keepAlive = clientKeepAlive && complete && !runtime.draining();
-        client.writeAndFlush(ErrorResponses.of(answer, !keepAlive));
+        client.writeAndFlush(ErrorResponses.of(answer, !keepAlive, method.equals(HttpMethod.HEAD)));
         finish();
         frontend.exchangeDone(this, keepAlive);
     }

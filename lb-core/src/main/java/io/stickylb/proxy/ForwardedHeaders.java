@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import io.stickylb.codec.BackendResponse;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -64,14 +65,23 @@ public final class ForwardedHeaders {
         removeHopByHop(response.headers());
     }
 
+    /** As {@link #rewriteResponse}, for a head already known to carry hop-by-hop fields (no scan for them first). */
+    static void rewriteResponse(BackendResponse response) {
+        removeHopByHopFields(response.headers());
+    }
+
     /**
      * Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Trailer and Upgrade (stickylb does
      * not tunnel upgrades, so the backend must never switch protocols under it).
      */
     static void removeHopByHop(HttpHeaders h) {
-        if (!anyHopByHop(h)) {
-            return; // the common case: one pass over a few names instead of six hash lookups and a list
+        if (anyHopByHop(h)) {
+            removeHopByHopFields(h);
         }
+        // else the common case: one pass over a few names instead of six hash lookups and a list
+    }
+
+    private static void removeHopByHopFields(HttpHeaders h) {
         List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
         if (!connection.isEmpty()) {
             for (String value : connection) {

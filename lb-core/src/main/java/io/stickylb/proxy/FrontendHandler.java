@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
@@ -31,6 +32,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ProxyRuntime runtime;
     private final ArrayDeque<Object> pending = new ArrayDeque<>(4);
     private ChannelHandlerContext ctx;
+    private ChannelHandlerContext wire;
     private Exchange exchange;
     private boolean closing;
     private LazyDeadline responseDeadline;
@@ -43,6 +45,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        // Writes from the encoder's own context start at the handler before it, so they skip the encoder.
+        ChannelHandlerContext encoder = ctx.pipeline().context(ProxyServerInitializer.ENCODER);
+        this.wire = encoder != null ? encoder : ctx;
         this.responseDeadline = new LazyDeadline(ctx.executor(), () -> {
             if (exchange != null) {
                 exchange.responseTimedOut();
@@ -54,6 +59,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 close();
             }
         });
+    }
+
+    /**
+     * The context that writes bytes straight to the socket, past the HTTP encoder: relayed responses are already
+     * HTTP, and the encoder keeps state per message that raw bytes would confuse.
+     */
+    ChannelHandlerContext wire() {
+        return wire;
     }
 
     /** The deadline for the current exchange's response head (one per connection: requests are answered in turn). */
@@ -222,7 +235,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             sendAndClose(status);
             return;
         }
-        ctx.writeAndFlush(ErrorResponses.of(status, false));
+        ctx.writeAndFlush(ErrorResponses.of(status, false, request.method().equals(HttpMethod.HEAD)));
     }
 
     void sendAndClose(HttpResponseStatus status) {
@@ -256,6 +269,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (status != null) {
             sendAndClose(status);
         } else {
+            // What the socket takes of the relayed bytes still goes out, then the close tells the client the
+            // response is incomplete. No waiting for a full flush: a client that stopped reading must not hold it.
+            ctx.flush();
             close();
         }
     }

@@ -4,14 +4,16 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.stickylb.config.LimitsConfig;
 
 /** Builds the client-side pipeline of every accepted connection, in named steps. */
 public final class ProxyServerInitializer extends ChannelInitializer<SocketChannel> {
 
     public static final String HEAD_GUARD = "head-guard";
-    public static final String CODEC = "http-codec";
+    public static final String DECODER = "http-decoder";
+    public static final String ENCODER = "http-encoder";
     public static final String FRONTEND = "frontend";
 
     private final ProxyRuntime runtime;
@@ -33,7 +35,9 @@ public final class ProxyServerInitializer extends ChannelInitializer<SocketChann
                 .setValidateHeaders(true)
                 .setStrictLineParsing(true)
                 .setAllowDuplicateContentLengths(false);
-        p.addLast(CODEC, new HttpServerCodec(decoder));
+        p.addLast(DECODER, new HttpRequestDecoder(decoder));
+        // Encodes only stickylb's own answers; relayed responses are written past it (FrontendHandler.wire()).
+        p.addLast(ENCODER, new HttpResponseEncoder());
         p.addLast(FRONTEND, new FrontendHandler(runtime));
     }
 }

@@ -1,0 +1,253 @@
+package io.stickylb.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+
+/**
+ * Parses one complete response head (status line, fields, empty line) in place and works out the body's framing
+ * (RFC 9112 §6.3). Strict where a proxy must be: one Content-Length, never together with Transfer-Encoding, field
+ * names made of token characters, no control characters in values; lenient where it can be safely: bare LF line
+ * ends, white space before a colon and obsolete folds are cleaned up on the way out.
+ */
+final class HeadParser {
+
+    private HeadParser() {
+    }
+
+    static BackendResponse parse(ByteBuf head, int maxLine, boolean headRequest) {
+        int end = head.writerIndex();
+        int pos = head.readerIndex();
+        int lf = head.indexOf(pos, end, (byte) '\n');
+        int lineEnd = lineEnd(head, pos, lf);
+        if (lineEnd - pos > maxLine) {
+            throw bad("status line too long");
+        }
+        if (lineEnd - pos < 12 || !isHttp1(head, pos)) {
+            throw bad("not an HTTP/1.x status line");
+        }
+        HttpVersion version = head.getByte(pos + 7) == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
+        int codeStart = pos + 9;
+        int code = 0;
+        for (int i = codeStart; i < codeStart + 3; i++) {
+            int d = head.getByte(i) - '0';
+            if (d < 0 || d > 9) {
+                throw bad("status code is not three digits");
+            }
+            code = code * 10 + d;
+        }
+        if (codeStart + 3 < lineEnd && head.getByte(codeStart + 3) != ' ') {
+            throw bad("status code is not three digits");
+        }
+        for (int i = codeStart + 3; i < lineEnd; i++) {
+            if (isControl(head.getByte(i))) {
+                throw bad("control character in the reason phrase");
+            }
+        }
+
+        RawHeaders fields = new RawHeaders(head);
+        long contentLength = -1;
+        boolean transferEncoding = false;
+        boolean chunked = false;
+        boolean close = false;
+        boolean keepAliveToken = false;
+        boolean hopByHop = false;
+        pos = lf + 1;
+        while (true) {
+            lf = head.indexOf(pos, end, (byte) '\n');
+            int le = lineEnd(head, pos, lf);
+            if (le == pos) {
+                break;
+            }
+            byte first = head.getByte(pos);
+            if (first == ' ' || first == '\t') {
+                if (fields.isEmptyReceived()) {
+                    throw bad("continuation line before the first field");
+                }
+                checkValue(head, pos, le);
+                fields.extendLast(trimEnd(head, pos, le));
+                pos = lf + 1;
+                continue;
+            }
+            int colon = head.indexOf(pos, le, (byte) ':');
+            if (colon < 0) {
+                throw bad("field line without a colon");
+            }
+            int nameEnd = colon;
+            while (nameEnd > pos && isWhite(head.getByte(nameEnd - 1))) {
+                nameEnd--;
+                fields.markRewritten();
+            }
+            if (nameEnd == pos) {
+                throw bad("empty field name");
+            }
+            for (int i = pos; i < nameEnd; i++) {
+                if (!isTokenChar(head.getByte(i))) {
+                    throw bad("invalid character in a field name");
+                }
+            }
+            int valueStart = colon + 1;
+            while (valueStart < le && isWhite(head.getByte(valueStart))) {
+                valueStart++;
+            }
+            int valueEnd = trimEnd(head, valueStart, le);
+            checkValue(head, valueStart, valueEnd);
+            fields.addField(pos, nameEnd, valueStart, valueEnd);
+
+            switch (nameEnd - pos) {
+                case 14 -> {
+                    if (nameIs(head, pos, "content-length")) {
+                        if (contentLength >= 0) {
+                            throw bad("more than one Content-Length");
+                        }
+                        contentLength = digits(head, valueStart, valueEnd);
+                    }
+                }
+                case 17 -> {
+                    if (nameIs(head, pos, "transfer-encoding")) {
+                        transferEncoding = true;
+                        chunked = lastCodingIsChunked(head, valueStart, valueEnd);
+                    }
+                }
+                case 10 -> {
+                    if (nameIs(head, pos, "connection")) {
+                        hopByHop = true;
+                        close |= hasToken(head, valueStart, valueEnd, "close");
+                        keepAliveToken |= hasToken(head, valueStart, valueEnd, "keep-alive");
+                    } else if (nameIs(head, pos, "keep-alive")) {
+                        hopByHop = true;
+                    }
+                }
+                case 2 -> hopByHop |= nameIs(head, pos, "te");
+                case 7 -> hopByHop |= nameIs(head, pos, "trailer") || nameIs(head, pos, "upgrade");
+                case 16 -> hopByHop |= nameIs(head, pos, "proxy-connection");
+                default -> {
+                }
+            }
+            pos = lf + 1;
+        }
+
+        if (transferEncoding && contentLength >= 0) {
+            throw bad("both Content-Length and Transfer-Encoding");
+        }
+        BackendResponse.Framing framing;
+        if (code < 200 || code == 204 || code == 304 || headRequest) {
+            framing = BackendResponse.Framing.NONE;
+        } else if (transferEncoding) {
+            framing = chunked ? BackendResponse.Framing.CHUNKED : BackendResponse.Framing.UNTIL_CLOSE;
+        } else if (contentLength >= 0) {
+            framing = BackendResponse.Framing.LENGTH;
+        } else {
+            framing = BackendResponse.Framing.UNTIL_CLOSE;
+        }
+        boolean keepAlive = framing != BackendResponse.Framing.UNTIL_CLOSE && !close
+                && (version == HttpVersion.HTTP_1_1 || keepAliveToken);
+        return new BackendResponse(head, fields, version, HttpResponseStatus.valueOf(code), codeStart, lineEnd,
+                framing, framing == BackendResponse.Framing.LENGTH ? contentLength : -1, keepAlive, hopByHop);
+    }
+
+    private static boolean isHttp1(ByteBuf b, int pos) {
+        return b.getByte(pos) == 'H' && b.getByte(pos + 1) == 'T' && b.getByte(pos + 2) == 'T'
+                && b.getByte(pos + 3) == 'P' && b.getByte(pos + 4) == '/' && b.getByte(pos + 5) == '1'
+                && b.getByte(pos + 6) == '.' && (b.getByte(pos + 7) == '1' || b.getByte(pos + 7) == '0')
+                && b.getByte(pos + 8) == ' ';
+    }
+
+    /** The end of a line's content: {@code lf}, or the CR just before it. */
+    private static int lineEnd(ByteBuf b, int start, int lf) {
+        return lf > start && b.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+    }
+
+    private static int trimEnd(ByteBuf b, int start, int end) {
+        while (end > start && isWhite(b.getByte(end - 1))) {
+            end--;
+        }
+        return end;
+    }
+
+    private static boolean isWhite(byte c) {
+        return c == ' ' || c == '\t';
+    }
+
+    private static boolean isControl(byte c) {
+        return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f;
+    }
+
+    private static void checkValue(ByteBuf b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (isControl(b.getByte(i))) {
+                throw bad("control character in a field value");
+            }
+        }
+    }
+
+    /** RFC 9110 §5.6.2 tchar. */
+    private static boolean isTokenChar(byte c) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+            return true;
+        }
+        return switch (c) {
+            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean nameIs(ByteBuf b, int start, String lowerName) {
+        for (int i = 0; i < lowerName.length(); i++) {
+            int c = b.getByte(start + i);
+            if (c >= 'A' && c <= 'Z') {
+                c += 32;
+            }
+            if (c != lowerName.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long digits(ByteBuf b, int from, int to) {
+        if (from == to || to - from > 18) {
+            throw bad("Content-Length is not a number");
+        }
+        long n = 0;
+        for (int i = from; i < to; i++) {
+            int d = b.getByte(i) - '0';
+            if (d < 0 || d > 9) {
+                throw bad("Content-Length is not a number");
+            }
+            n = n * 10 + d;
+        }
+        return n;
+    }
+
+    private static boolean lastCodingIsChunked(ByteBuf b, int from, int to) {
+        int comma = b.indexOf(to, from, (byte) ',');
+        int start = comma < 0 ? from : comma + 1;
+        while (start < to && isWhite(b.getByte(start))) {
+            start++;
+        }
+        return to - start == 7 && nameIs(b, start, "chunked");
+    }
+
+    private static boolean hasToken(ByteBuf b, int from, int to, String lowerToken) {
+        int start = from;
+        while (start < to) {
+            int comma = b.indexOf(start, to, (byte) ',');
+            int end = comma < 0 ? to : comma;
+            int s = start;
+            while (s < end && isWhite(b.getByte(s))) {
+                s++;
+            }
+            int e = trimEnd(b, s, end);
+            if (e - s == lowerToken.length() && nameIs(b, s, lowerToken)) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    private static IllegalArgumentException bad(String why) {
+        return new IllegalArgumentException(why);
+    }
+}

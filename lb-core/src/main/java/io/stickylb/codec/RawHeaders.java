@@ -1,0 +1,422 @@
+package io.stickylb.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The header fields of a response head, read in place from the bytes the backend sent. The few operations the proxy
+ * path uses (get, getAll, contains, add, set, remove) work on those bytes and remember their edits, so a head that
+ * nobody changes goes out as the very bytes that came in; any other {@link HttpHeaders} operation copies the fields
+ * into ordinary headers once and works on those from then on. Values are read as ISO-8859-1, one char per byte.
+ * Not thread-safe: it lives on one event loop, for one response.
+ */
+public final class RawHeaders extends HttpHeaders {
+
+    private static final int[] NO_FIELDS = new int[0];
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private final ByteBuf source;
+    /** Four indexes per field into {@code source}: name start, name end, value start, value end. */
+    private int[] fields = NO_FIELDS;
+    private int count;
+    private boolean[] removed;
+    private List<String> addedNames;
+    private List<String> addedValues;
+    private HttpHeaders copy;
+    private boolean rewritten;
+
+    RawHeaders(ByteBuf source) {
+        this.source = source;
+    }
+
+    void addField(int nameStart, int nameEnd, int valueStart, int valueEnd) {
+        if (fields.length == count * 4) {
+            fields = java.util.Arrays.copyOf(fields, Math.max(32, fields.length * 2));
+        }
+        int i = count++ * 4;
+        fields[i] = nameStart;
+        fields[i + 1] = nameEnd;
+        fields[i + 2] = valueStart;
+        fields[i + 3] = valueEnd;
+    }
+
+    /** The head's fields as received must be written anew (a fold or whitespace before a colon was cleaned up). */
+    void markRewritten() {
+        rewritten = true;
+    }
+
+    /** True when the fields are exactly the bytes received: nothing removed, added or cleaned up. */
+    public boolean unchanged() {
+        return copy == null && removed == null && addedNames == null && !rewritten;
+    }
+
+    /** The values received for {@code name}, ignoring later edits. */
+    List<String> receivedValues(String name) {
+        List<String> values = null;
+        for (int i = 0; i < count; i++) {
+            if (nameIs(i, name)) {
+                if (values == null) {
+                    values = new ArrayList<>(2);
+                }
+                values.add(value(i));
+            }
+        }
+        return values == null ? List.of() : values;
+    }
+
+    private boolean nameIs(int field, String name) {
+        int start = fields[field * 4];
+        int len = fields[field * 4 + 1] - start;
+        if (len != name.length()) {
+            return false;
+        }
+        for (int k = 0; k < len; k++) {
+            int b = source.getByte(start + k);
+            int c = name.charAt(k);
+            if (b != c && toLower(b) != toLower(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int toLower(int c) {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+
+    private boolean live(int field) {
+        return removed == null || !removed[field];
+    }
+
+    private String name(int field) {
+        int start = fields[field * 4];
+        return source.toString(start, fields[field * 4 + 1] - start, StandardCharsets.ISO_8859_1);
+    }
+
+    /** A field's value; an obsolete fold (line break and the white space after it) reads as one space (RFC 9112 §5.2). */
+    private String value(int field) {
+        int start = fields[field * 4 + 2];
+        int end = fields[field * 4 + 3];
+        char[] chars = new char[end - start];
+        int n = 0;
+        for (int k = start; k < end; k++) {
+            int b = source.getByte(k) & 0xff;
+            if (b == '\r' || b == '\n') {
+                while (k + 1 < end && isFoldByte(source.getByte(k + 1))) {
+                    k++;
+                }
+                chars[n++] = ' ';
+            } else {
+                chars[n++] = (char) b;
+            }
+        }
+        return new String(chars, 0, n);
+    }
+
+    private static boolean isFoldByte(byte b) {
+        return b == '\r' || b == '\n' || b == ' ' || b == '\t';
+    }
+
+    /** True when no field was received. */
+    boolean isEmptyReceived() {
+        return count == 0;
+    }
+
+    /** Extends the last field's value over a continuation line ending at {@code valueEnd}. */
+    void extendLast(int valueEnd) {
+        fields[(count - 1) * 4 + 3] = valueEnd;
+        rewritten = true;
+    }
+
+    private HttpHeaders copied() {
+        if (copy == null) {
+            HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().newEmptyHeaders();
+            for (int i = 0; i < count; i++) {
+                if (live(i)) {
+                    h.add(name(i), value(i));
+                }
+            }
+            if (addedNames != null) {
+                for (int i = 0; i < addedNames.size(); i++) {
+                    h.add(addedNames.get(i), addedValues.get(i));
+                }
+            }
+            copy = h;
+        }
+        return copy;
+    }
+
+    /** Writes the fields and the empty line that ends the head. */
+    void writeFields(ByteBuf out) {
+        if (copy != null) {
+            for (Iterator<Map.Entry<CharSequence, CharSequence>> it = copy.iteratorCharSequence(); it.hasNext();) {
+                Map.Entry<CharSequence, CharSequence> e = it.next();
+                writeField(out, e.getKey(), e.getValue());
+            }
+        } else {
+            for (int i = 0; i < count; i++) {
+                if (live(i)) {
+                    int f = i * 4;
+                    out.writeBytes(source, fields[f], fields[f + 1] - fields[f]);
+                    out.writeByte(':').writeByte(' ');
+                    if (rewritten) {
+                        ByteBufUtil.writeAscii(out, value(i));
+                    } else {
+                        out.writeBytes(source, fields[f + 2], fields[f + 3] - fields[f + 2]);
+                    }
+                    out.writeBytes(CRLF);
+                }
+            }
+            if (addedNames != null) {
+                for (int i = 0; i < addedNames.size(); i++) {
+                    writeField(out, addedNames.get(i), addedValues.get(i));
+                }
+            }
+        }
+        out.writeBytes(CRLF);
+    }
+
+    private static void writeField(ByteBuf out, CharSequence name, CharSequence value) {
+        ByteBufUtil.writeAscii(out, name);
+        out.writeByte(':').writeByte(' ');
+        ByteBufUtil.writeAscii(out, value);
+        out.writeBytes(CRLF);
+    }
+
+    // ---- the operations the proxy path uses, on the received bytes ----
+
+    @Override
+    public String get(String name) {
+        if (copy != null) {
+            return copy.get(name);
+        }
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name)) {
+                return value(i);
+            }
+        }
+        if (addedNames != null) {
+            for (int i = 0; i < addedNames.size(); i++) {
+                if (addedNames.get(i).equalsIgnoreCase(name)) {
+                    return addedValues.get(i);
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public List<String> getAll(String name) {
+        if (copy != null) {
+            return copy.getAll(name);
+        }
+        List<String> values = null;
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name)) {
+                if (values == null) {
+                    values = new ArrayList<>(2);
+                }
+                values.add(value(i));
+            }
+        }
+        if (addedNames != null) {
+            for (int i = 0; i < addedNames.size(); i++) {
+                if (addedNames.get(i).equalsIgnoreCase(name)) {
+                    if (values == null) {
+                        values = new ArrayList<>(2);
+                    }
+                    values.add(addedValues.get(i));
+                }
+            }
+        }
+        return values == null ? Collections.emptyList() : values;
+    }
+
+    @Override
+    public boolean contains(String name) {
+        if (copy != null) {
+            return copy.contains(name);
+        }
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name)) {
+                return true;
+            }
+        }
+        if (addedNames != null) {
+            for (String n : addedNames) {
+                if (n.equalsIgnoreCase(name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public HttpHeaders add(String name, Object value) {
+        if (copy != null) {
+            copy.add(name, value);
+            return this;
+        }
+        if (addedNames == null) {
+            addedNames = new ArrayList<>(2);
+            addedValues = new ArrayList<>(2);
+        }
+        addedNames.add(name);
+        addedValues.add(value.toString());
+        return this;
+    }
+
+    @Override
+    public HttpHeaders set(String name, Object value) {
+        remove(name);
+        return add(name, value);
+    }
+
+    @Override
+    public HttpHeaders remove(String name) {
+        if (copy != null) {
+            copy.remove(name);
+            return this;
+        }
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name)) {
+                if (removed == null) {
+                    removed = new boolean[count];
+                }
+                removed[i] = true;
+            }
+        }
+        if (addedNames != null) {
+            for (int i = addedNames.size() - 1; i >= 0; i--) {
+                if (addedNames.get(i).equalsIgnoreCase(name)) {
+                    addedNames.remove(i);
+                    addedValues.remove(i);
+                }
+            }
+        }
+        return this;
+    }
+
+    @Override
+    public int size() {
+        if (copy != null) {
+            return copy.size();
+        }
+        int n = addedNames == null ? 0 : addedNames.size();
+        for (int i = 0; i < count; i++) {
+            if (live(i)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    // ---- everything else works on a copy ----
+
+    @Override
+    public Integer getInt(CharSequence name) {
+        return copied().getInt(name);
+    }
+
+    @Override
+    public int getInt(CharSequence name, int defaultValue) {
+        return copied().getInt(name, defaultValue);
+    }
+
+    @Override
+    public Short getShort(CharSequence name) {
+        return copied().getShort(name);
+    }
+
+    @Override
+    public short getShort(CharSequence name, short defaultValue) {
+        return copied().getShort(name, defaultValue);
+    }
+
+    @Override
+    public Long getTimeMillis(CharSequence name) {
+        return copied().getTimeMillis(name);
+    }
+
+    @Override
+    public long getTimeMillis(CharSequence name, long defaultValue) {
+        return copied().getTimeMillis(name, defaultValue);
+    }
+
+    @Override
+    public List<Map.Entry<String, String>> entries() {
+        return copied().entries();
+    }
+
+    @Override
+    public Iterator<Map.Entry<String, String>> iterator() {
+        return copied().iterator();
+    }
+
+    @Override
+    public Iterator<Map.Entry<CharSequence, CharSequence>> iteratorCharSequence() {
+        return copied().iteratorCharSequence();
+    }
+
+    @Override
+    public Set<String> names() {
+        return copied().names();
+    }
+
+    @Override
+    public HttpHeaders add(String name, Iterable<?> values) {
+        copied().add(name, values);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders addInt(CharSequence name, int value) {
+        copied().addInt(name, value);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders addShort(CharSequence name, short value) {
+        copied().addShort(name, value);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders set(String name, Iterable<?> values) {
+        copied().set(name, values);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders setInt(CharSequence name, int value) {
+        copied().setInt(name, value);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders setShort(CharSequence name, short value) {
+        copied().setShort(name, value);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders clear() {
+        copied().clear();
+        return this;
+    }
+}

@@ -1,0 +1,300 @@
+package io.stickylb.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.List;
+
+/**
+ * Reads HTTP/1.x responses from a backend for relaying. A head becomes a {@link BackendResponse} whose fields stay in
+ * the received bytes; the body follows as {@link io.netty.handler.codec.http.HttpContent} slices of the received
+ * buffers, never copied, then {@link LastHttpContent#EMPTY_LAST_CONTENT}. A chunked body is passed on with its chunk
+ * framing intact, unless {@link #dechunk()} asks for the data alone (an HTTP/1.0 client); the framing is still
+ * followed, so the end of each response is known and the connection can be reused.
+ *
+ * <p>A malformed head is answered with a response whose decoder result is a failure, a malformed body with a failed
+ * last content; after either, the rest of the connection's input is ignored. A response cut off by the backend
+ * closing its connection produces no last content: the connection's close says it.
+ */
+public final class ResponseDecoder extends ByteToMessageDecoder {
+
+    private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, UNTIL_CLOSE, BAD }
+
+    private static final long MAX_CHUNK_SIZE = 1L << 40;
+
+    private final int maxLine;
+    private final int maxHead;
+    private State state = State.HEAD;
+    private boolean headRequest;
+    private boolean dechunk;
+    private long remaining;
+    private int trailerBytes;
+    private int searchedHead;
+
+    /** {@code maxLine}: the longest status line or chunk-size line; {@code maxHead}: the largest head or trailer. */
+    public ResponseDecoder(int maxLine, int maxHead) {
+        this.maxLine = maxLine;
+        this.maxHead = maxHead;
+    }
+
+    /** Tells the decoder which request the next response answers (a response to HEAD has no body). */
+    public void expectResponseTo(HttpMethod method) {
+        headRequest = HttpMethod.HEAD.equals(method);
+        dechunk = false;
+    }
+
+    /** From now until the end of the current response, pass on chunk data without its framing. */
+    public void dechunk() {
+        dechunk = true;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        switch (state) {
+            case HEAD -> decodeHead(in, out);
+            case LENGTH -> {
+                int n = (int) Math.min(in.readableBytes(), remaining);
+                out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+                remaining -= n;
+                if (remaining == 0) {
+                    out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+                    state = State.HEAD;
+                }
+            }
+            case UNTIL_CLOSE -> out.add(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
+            case BAD -> in.skipBytes(in.readableBytes());
+            default -> decodeChunked(in, out);
+        }
+    }
+
+    @Override
+    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+        super.decodeLast(ctx, in, out);
+        if (state == State.UNTIL_CLOSE) {
+            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            state = State.HEAD;
+        }
+    }
+
+    private void decodeHead(ByteBuf in, List<Object> out) {
+        int start = in.readerIndex();
+        int end = in.writerIndex();
+        // Tolerate line breaks left between messages, as Netty's decoder does.
+        while (start < end && (in.getByte(start) == '\r' || in.getByte(start) == '\n')) {
+            start++;
+        }
+        in.readerIndex(start);
+        int headEnd = findHeadEnd(in, start + Math.max(0, searchedHead - 3), end);
+        if (headEnd < 0) {
+            searchedHead = end - start;
+            int firstLf = in.indexOf(start, end, (byte) '\n');
+            if (end - start > maxHead || (firstLf < 0 ? end - start : firstLf - start) > maxLine) {
+                fail(in, out, "response head too large");
+            }
+            return;
+        }
+        searchedHead = 0;
+        if (headEnd - start > maxHead) {
+            fail(in, out, "response head too large");
+            return;
+        }
+        ByteBuf head = in.readRetainedSlice(headEnd - start);
+        BackendResponse response;
+        try {
+            response = HeadParser.parse(head, maxLine, headRequest);
+        } catch (IllegalArgumentException e) {
+            head.release();
+            fail(in, out, e.getMessage());
+            return;
+        }
+        out.add(response);
+        int code = response.status().code();
+        switch (response.framing()) {
+            case NONE -> {
+                out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+                if (code >= 200) {
+                    headRequest = false;
+                }
+            }
+            case LENGTH -> {
+                if (response.contentLength() == 0) {
+                    out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+                } else {
+                    remaining = response.contentLength();
+                    state = State.LENGTH;
+                }
+            }
+            case CHUNKED -> state = State.CHUNK_SIZE;
+            case UNTIL_CLOSE -> state = State.UNTIL_CLOSE;
+        }
+    }
+
+    /** The index just past the empty line that ends a head, or -1 when it has not arrived yet. */
+    private static int findHeadEnd(ByteBuf in, int from, int end) {
+        int i = from;
+        while (i < end) {
+            int lf = in.indexOf(i, end, (byte) '\n');
+            if (lf < 0 || lf + 1 >= end) {
+                return -1;
+            }
+            byte next = in.getByte(lf + 1);
+            if (next == '\n') {
+                return lf + 2;
+            }
+            if (next == '\r') {
+                if (lf + 2 >= end) {
+                    return -1;
+                }
+                if (in.getByte(lf + 2) == '\n') {
+                    return lf + 3;
+                }
+            }
+            i = lf + 1;
+        }
+        return -1;
+    }
+
+    private void decodeChunked(ByteBuf in, List<Object> out) {
+        int pos = in.readerIndex();
+        int end = in.writerIndex();
+        int emitFrom = pos;
+        boolean finished = false;
+        loop:
+        while (pos < end) {
+            switch (state) {
+                case CHUNK_SIZE, TRAILERS -> {
+                    int lf = in.indexOf(pos, end, (byte) '\n');
+                    if (lf < 0) {
+                        if (end - pos > (state == State.TRAILERS ? maxHead : maxLine)) {
+                            failBody(in, out, "chunk line too long");
+                            return;
+                        }
+                        break loop;
+                    }
+                    int lineEnd = lf > pos && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+                    if (state == State.CHUNK_SIZE) {
+                        long size = chunkSize(in, pos, lineEnd);
+                        if (size < 0) {
+                            failBody(in, out, "bad chunk size line");
+                            return;
+                        }
+                        if (size == 0) {
+                            state = State.TRAILERS;
+                            trailerBytes = 0;
+                        } else {
+                            remaining = size;
+                            state = State.CHUNK_DATA;
+                        }
+                    } else if (lineEnd == pos) {
+                        finished = true;
+                        pos = lf + 1;
+                        break loop;
+                    } else {
+                        trailerBytes += lf + 1 - pos;
+                        if (trailerBytes > maxHead) {
+                            failBody(in, out, "trailer section too large");
+                            return;
+                        }
+                    }
+                    pos = lf + 1;
+                }
+                case CHUNK_DATA -> {
+                    int n = (int) Math.min(end - pos, remaining);
+                    if (dechunk) {
+                        out.add(new DefaultHttpContent(in.retainedSlice(pos, n)));
+                    }
+                    pos += n;
+                    remaining -= n;
+                    if (remaining == 0) {
+                        state = State.CHUNK_DATA_END;
+                    }
+                }
+                case CHUNK_DATA_END -> {
+                    byte b = in.getByte(pos);
+                    if (b == '\r') {
+                        if (pos + 1 >= end) {
+                            break loop;
+                        }
+                        if (in.getByte(pos + 1) != '\n') {
+                            failBody(in, out, "chunk data not followed by CRLF");
+                            return;
+                        }
+                        pos += 2;
+                    } else if (b == '\n') {
+                        pos++;
+                    } else {
+                        failBody(in, out, "chunk data not followed by CRLF");
+                        return;
+                    }
+                    state = State.CHUNK_SIZE;
+                }
+                default -> throw new IllegalStateException(state.name());
+            }
+            if (dechunk) {
+                emitFrom = pos;
+            }
+        }
+        if (!dechunk && pos > emitFrom) {
+            out.add(new DefaultHttpContent(in.retainedSlice(emitFrom, pos - emitFrom)));
+        }
+        in.readerIndex(pos);
+        if (finished) {
+            state = State.HEAD;
+            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+    }
+
+    /** The size in a chunk-size line (hex digits, then optional extensions), or -1 when malformed. */
+    private static long chunkSize(ByteBuf in, int from, int to) {
+        long size = 0;
+        int i = from;
+        for (; i < to; i++) {
+            int d = Character.digit(in.getByte(i), 16);
+            if (d < 0) {
+                break;
+            }
+            size = size * 16 + d;
+            if (size > MAX_CHUNK_SIZE) {
+                return -1;
+            }
+        }
+        if (i == from) {
+            return -1;
+        }
+        for (; i < to; i++) {
+            byte b = in.getByte(i);
+            if (b == ';') {
+                return size; // extensions are passed on or dropped with the line, never interpreted
+            }
+            if (b != ' ' && b != '\t') {
+                return -1;
+            }
+        }
+        return size;
+    }
+
+    private void fail(ByteBuf in, List<Object> out, String why) {
+        state = State.BAD;
+        in.skipBytes(in.readableBytes());
+        DefaultHttpResponse failed = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_GATEWAY);
+        failed.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(why)));
+        out.add(failed);
+    }
+
+    private void failBody(ByteBuf in, List<Object> out, String why) {
+        state = State.BAD;
+        in.skipBytes(in.readableBytes());
+        LastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+        failed.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(why)));
+        out.add(failed);
+    }
+}

@@ -1,0 +1,271 @@
+package io.stickylb.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The backend response decoder on its own, fed through an embedded channel: whole, split at every byte, and
+ * several responses back to back; heads come out re-encodable, bodies byte for byte as received.
+ */
+class ResponseDecoderTest {
+
+    private static final String CHUNKED = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n"
+            + "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n";
+
+    /** What one response decoded to: its head, the concatenated body bytes, and whether it ended. */
+    private record Decoded(HttpResponse head, String head2, String body, boolean ended, boolean failed) {
+    }
+
+    private static List<Decoded> decode(String wire, int splitEvery, HttpMethod method, boolean dechunk) {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ResponseDecoder decoder = new ResponseDecoder(8192, 32 * 1024);
+        ch.pipeline().addLast(decoder);
+        // As the proxy does it: decide on de-chunking when the head arrives, before the body is decoded.
+        ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                if (dechunk && msg instanceof BackendResponse b && b.framing() == BackendResponse.Framing.CHUNKED) {
+                    decoder.dechunk();
+                }
+                ctx.fireChannelRead(msg);
+            }
+        });
+        decoder.expectResponseTo(method);
+        List<Decoded> out = new ArrayList<>();
+        HttpResponse head = null;
+        String encoded = null;
+        StringBuilder body = new StringBuilder();
+        byte[] bytes = wire.getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < bytes.length; i += splitEvery) {
+            ch.writeInbound(Unpooled.copiedBuffer(bytes, i, Math.min(splitEvery, bytes.length - i)));
+            Object m;
+            while ((m = ch.readInbound()) != null) {
+                if (m instanceof HttpResponse r) {
+                    if (r.decoderResult().isFailure()) {
+                        out.add(new Decoded(r, null, body.toString(), false, true));
+                        ReferenceCountUtil.release(r);
+                        continue;
+                    }
+                    head = r;
+                    BackendResponse b = (BackendResponse) r;
+                    ByteBuf e = b.encode(ByteBufAllocator.DEFAULT, 0);
+                    encoded = e.toString(StandardCharsets.ISO_8859_1);
+                    e.release();
+                    b.release();
+                } else {
+                    HttpContent c = (HttpContent) m;
+                    if (c.decoderResult().isFailure()) {
+                        out.add(new Decoded(head, encoded, body.toString(), false, true));
+                        c.release();
+                        continue;
+                    }
+                    body.append(c.content().toString(StandardCharsets.ISO_8859_1));
+                    boolean last = c instanceof LastHttpContent;
+                    c.release();
+                    if (last) {
+                        out.add(new Decoded(head, encoded, body.toString(), true, false));
+                        body.setLength(0);
+                        decoder.expectResponseTo(method);
+                    }
+                }
+            }
+        }
+        ch.finishAndReleaseAll();
+        return out;
+    }
+
+    @ParameterizedTest(name = "split every {0} bytes")
+    @ValueSource(ints = {1, 2, 3, 7, 64, 100_000})
+    void aChunkedResponseIsPassedOnWithItsFramingWhateverTheReadBoundaries(int split) {
+        List<Decoded> d = decode(CHUNKED + CHUNKED, split, HttpMethod.GET, false);
+        assertThat(d).hasSize(2);
+        for (Decoded r : d) {
+            assertThat(r.ended()).isTrue();
+            assertThat(r.head2()).isEqualTo(CHUNKED.substring(0, CHUNKED.indexOf("\r\n\r\n") + 4));
+            assertThat(r.body()).isEqualTo(CHUNKED.substring(CHUNKED.indexOf("\r\n\r\n") + 4));
+        }
+    }
+
+    @ParameterizedTest(name = "split every {0} bytes")
+    @ValueSource(ints = {1, 5, 100_000})
+    void dechunkingKeepsOnlyTheDataAndStillFindsTheEnd(int split) {
+        List<Decoded> d = decode(CHUNKED + "HTTP/1.1 204 No Content\r\n\r\n", split, HttpMethod.GET, true);
+        assertThat(d).extracting(Decoded::body).containsExactly("hello world", "");
+        assertThat(d.get(1).head().status().code()).isEqualTo(204);
+    }
+
+    @ParameterizedTest(name = "split every {0} bytes")
+    @ValueSource(ints = {1, 4, 100_000})
+    void contentLengthBodiesEndAtTheirLengthAndTheNextResponseFollows(int split) {
+        String wire = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloHTTP/1.0 201 Created\r\nContent-Length: 0\r\n"
+                + "Connection: keep-alive\r\n\r\n";
+        List<Decoded> d = decode(wire, split, HttpMethod.GET, false);
+        assertThat(d).extracting(Decoded::body).containsExactly("hello", "");
+        BackendResponse second = (BackendResponse) d.get(1).head();
+        assertThat(second.protocolVersion()).isEqualTo(HttpVersion.HTTP_1_0);
+        assertThat(second.keepAlive()).isTrue();
+        assertThat(((BackendResponse) d.get(0).head()).keepAlive()).isTrue();
+    }
+
+    @Test
+    void anUnchangedHeadIsRelayedAsTheVeryBytesReceived() {
+        String head = "HTTP/1.1 200 Fine Thanks\r\nx-MiXeD: Case  \r\nContent-Length: 0\r\n\r\n";
+        assertThat(decode(head, 100, HttpMethod.GET, false).get(0).head2()).isEqualTo(head);
+    }
+
+    @Test
+    void editsRewriteTheHeadKeepingOrderStatusAndReason() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.0 299 Odd\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
+                + "Keep-Alive: timeout=5\r\nB: 2\r\nContent-Length: 0\r\n\r\n", StandardCharsets.ISO_8859_1));
+        BackendResponse r = ch.readInbound();
+        assertThat(r.hasHopByHop()).isTrue();
+        assertThat(r.headers().getAll("x-hop")).containsExactly("1");
+        r.headers().remove("X-Hop").remove(HttpHeaderNames.CONNECTION).remove(HttpHeaderNames.KEEP_ALIVE);
+        r.headers().add("Set-Cookie", "a=1");
+        r.headers().set("b", "3");
+        r.setProtocolVersion(HttpVersion.HTTP_1_1);
+        ByteBuf out = r.encode(ByteBufAllocator.DEFAULT, 0);
+        assertThat(out.toString(StandardCharsets.ISO_8859_1))
+                .isEqualTo("HTTP/1.1 299 Odd\r\nContent-Length: 0\r\nSet-Cookie: a=1\r\nb: 3\r\n\r\n");
+        out.release();
+        r.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void operationsOutsideTheFastPathWorkOnACopyThatIsWhatGoesOut() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nA: 1\r\nContent-Length: 0\r\n\r\n",
+                StandardCharsets.ISO_8859_1));
+        BackendResponse r = ch.readInbound();
+        assertThat(r.headers().names()).containsExactlyInAnyOrder("A", "Content-Length");
+        r.headers().setInt("A", 2);
+        ByteBuf out = r.encode(ByteBufAllocator.DEFAULT, 0);
+        assertThat(out.toString(StandardCharsets.ISO_8859_1)).contains("A: 2\r\n").doesNotContain("A: 1");
+        out.release();
+        r.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aFoldedFieldIsUnfoldedAndWhiteSpaceBeforeAColonRemoved() {
+        String wire = "HTTP/1.1 200 OK\r\nX-A: 1\r\n   folded \r\nX-B : 2\r\nContent-Length: 0\r\n\r\n";
+        Decoded d = decode(wire, 100, HttpMethod.GET, false).get(0);
+        assertThat(d.head2()).isEqualTo("HTTP/1.1 200 OK\r\nX-A: 1 folded\r\nX-B: 2\r\nContent-Length: 0\r\n\r\n");
+    }
+
+    @Test
+    void bareLineFeedsEndLinesToo() {
+        List<Decoded> d = decode("HTTP/1.1 200 OK\nContent-Length: 2\n\nokHTTP/1.1 200 OK\nTransfer-Encoding: "
+                + "chunked\n\n2\nok\n0\n\n", 3, HttpMethod.GET, false);
+        assertThat(d).extracting(Decoded::body).containsExactly("ok", "2\nok\n0\n\n");
+    }
+
+    @Test
+    void responsesToHeadAndBodilessStatusesCarryNoBody() {
+        assertThat(decode("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", 100, HttpMethod.HEAD, false))
+                .extracting(Decoded::body).containsExactly("");
+        assertThat(decode("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n"
+                + "HTTP/1.1 204 No Content\r\n\r\n", 1, HttpMethod.GET, false))
+                .extracting(r -> r.head().status().code()).containsExactly(100, 304, 204);
+    }
+
+    @Test
+    void aBodyUntilCloseEndsWhenTheConnectionCloses() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\n\r\nstreamed", StandardCharsets.ISO_8859_1));
+        BackendResponse r = ch.readInbound();
+        assertThat(r.framing()).isEqualTo(BackendResponse.Framing.UNTIL_CLOSE);
+        assertThat(r.keepAlive()).isFalse();
+        r.release();
+        HttpContent c = ch.readInbound();
+        assertThat(c.content().toString(StandardCharsets.ISO_8859_1)).isEqualTo("streamed");
+        c.release();
+        assertThat((Object) ch.readInbound()).isNull();
+        ch.finish();
+        assertThat((Object) ch.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    @Test
+    void aResponseCutShortEndsWithoutALastContent() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf",
+                StandardCharsets.ISO_8859_1));
+        ReferenceCountUtil.release(ch.readInbound());
+        ReferenceCountUtil.release(ch.readInbound());
+        ch.finish();
+        assertThat((Object) ch.readInbound()).isNull();
+    }
+
+    @ParameterizedTest(name = "[{index}]")
+    @ValueSource(strings = {
+        "HTTP/2.0 200 OK\r\n\r\n",
+        "HTTP/1.1 20 OK\r\n\r\n",
+        "HTTP/1.1 2000 OK\r\n\r\n",
+        "http/1.1 200 OK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+        "HTTP/1.1 200 OK\r\n: empty name\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nBad\u0001Name: x\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX: nul\u0000inside\r\n\r\n",
+        "HTTP/1.1 200 OK\r\n folded first\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+    })
+    void malformedHeadsFail(String wire) {
+        List<Decoded> d = decode(wire, 100_000, HttpMethod.GET, false);
+        assertThat(d).hasSize(1);
+        assertThat(d.get(0).failed()).isTrue();
+        assertThat(d.get(0).head2()).isNull();
+    }
+
+    @ParameterizedTest(name = "[{index}]")
+    @ValueSource(strings = {"zz\r\n", "5\r\nhelloXY", "5 x\r\nhello\r\n", "\r\n"})
+    void malformedChunkFramingFailsTheBody(String badBody) {
+        List<Decoded> d = decode("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + badBody, 1,
+                HttpMethod.GET, false);
+        assertThat(d).hasSize(1);
+        assertThat(d.get(0).failed()).isTrue();
+        assertThat(d.get(0).head()).isNotNull();
+    }
+
+    @Test
+    void anOversizedHeadFailsWithoutWaitingForItsEnd() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(100, 1000));
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nX: " + "a".repeat(2000),
+                StandardCharsets.ISO_8859_1));
+        HttpResponse r = ch.readInbound();
+        assertThat(r.decoderResult().isFailure()).isTrue();
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\n\r\n", StandardCharsets.ISO_8859_1));
+        assertThat((Object) ch.readInbound()).as("input after a failure is ignored").isNull();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void anOverlongStatusLineFails() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(100, 1000));
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 " + "O".repeat(200), StandardCharsets.ISO_8859_1));
+        HttpResponse r = ch.readInbound();
+        assertThat(r.decoderResult().isFailure()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+}
