@@ -67,6 +67,11 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
         return keepAlive;
     }
 
+    /** The fields, with their in-place operations. */
+    public RawHeaders fields() {
+        return fields;
+    }
+
     /** True when the head carries a hop-by-hop field (Connection, Keep-Alive, TE, Trailer, Upgrade, ...). */
     public boolean hasHopByHop() {
         return hopByHop;

@@ -15,10 +15,16 @@ final class HeadParser {
     private HeadParser() {
     }
 
-    static BackendResponse parse(ByteBuf head, int maxLine, boolean headRequest) {
-        int end = head.writerIndex();
-        int pos = head.readerIndex();
-        int lf = head.indexOf(pos, end, (byte) '\n');
+    /**
+     * Parses {@code head}, a complete head from its status line to its empty line, which the result then owns.
+     * Reads a copy in a byte array: a head is small and array access beats a buffer's checked reads.
+     */
+    static BackendResponse parse(ByteBuf buf, int maxLine, boolean headRequest) {
+        byte[] head = new byte[buf.readableBytes()];
+        buf.getBytes(buf.readerIndex(), head);
+        int end = head.length;
+        int pos = 0;
+        int lf = indexOf(head, pos, end, (byte) '\n');
         int lineEnd = lineEnd(head, pos, lf);
         if (lineEnd - pos > maxLine) {
             throw bad("status line too long");
@@ -26,21 +32,21 @@ final class HeadParser {
         if (lineEnd - pos < 12 || !isHttp1(head, pos)) {
             throw bad("not an HTTP/1.x status line");
         }
-        HttpVersion version = head.getByte(pos + 7) == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
+        HttpVersion version = head[pos + 7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
         int codeStart = pos + 9;
         int code = 0;
         for (int i = codeStart; i < codeStart + 3; i++) {
-            int d = head.getByte(i) - '0';
+            int d = head[i] - '0';
             if (d < 0 || d > 9) {
                 throw bad("status code is not three digits");
             }
             code = code * 10 + d;
         }
-        if (codeStart + 3 < lineEnd && head.getByte(codeStart + 3) != ' ') {
+        if (codeStart + 3 < lineEnd && head[codeStart + 3] != ' ') {
             throw bad("status code is not three digits");
         }
         for (int i = codeStart + 3; i < lineEnd; i++) {
-            if (isControl(head.getByte(i))) {
+            if (isControl(head[i])) {
                 throw bad("control character in the reason phrase");
             }
         }
@@ -54,12 +60,12 @@ final class HeadParser {
         boolean hopByHop = false;
         pos = lf + 1;
         while (true) {
-            lf = head.indexOf(pos, end, (byte) '\n');
+            lf = indexOf(head, pos, end, (byte) '\n');
             int le = lineEnd(head, pos, lf);
             if (le == pos) {
                 break;
             }
-            byte first = head.getByte(pos);
+            byte first = head[pos];
             if (first == ' ' || first == '\t') {
                 if (fields.isEmptyReceived()) {
                     throw bad("continuation line before the first field");
@@ -69,12 +75,12 @@ final class HeadParser {
                 pos = lf + 1;
                 continue;
             }
-            int colon = head.indexOf(pos, le, (byte) ':');
+            int colon = indexOf(head, pos, le, (byte) ':');
             if (colon < 0) {
                 throw bad("field line without a colon");
             }
             int nameEnd = colon;
-            while (nameEnd > pos && isWhite(head.getByte(nameEnd - 1))) {
+            while (nameEnd > pos && isWhite(head[nameEnd - 1])) {
                 nameEnd--;
                 fields.markRewritten();
             }
@@ -82,12 +88,12 @@ final class HeadParser {
                 throw bad("empty field name");
             }
             for (int i = pos; i < nameEnd; i++) {
-                if (!isTokenChar(head.getByte(i))) {
+                if (!isTokenChar(head[i])) {
                     throw bad("invalid character in a field name");
                 }
             }
             int valueStart = colon + 1;
-            while (valueStart < le && isWhite(head.getByte(valueStart))) {
+            while (valueStart < le && isWhite(head[valueStart])) {
                 valueStart++;
             }
             int valueEnd = trimEnd(head, valueStart, le);
@@ -142,24 +148,24 @@ final class HeadParser {
         }
         boolean keepAlive = framing != BackendResponse.Framing.UNTIL_CLOSE && !close
                 && (version == HttpVersion.HTTP_1_1 || keepAliveToken);
-        return new BackendResponse(head, fields, version, HttpResponseStatus.valueOf(code), codeStart, lineEnd,
+        return new BackendResponse(buf, fields, version, HttpResponseStatus.valueOf(code), codeStart, lineEnd,
                 framing, framing == BackendResponse.Framing.LENGTH ? contentLength : -1, keepAlive, hopByHop);
     }
 
-    private static boolean isHttp1(ByteBuf b, int pos) {
-        return b.getByte(pos) == 'H' && b.getByte(pos + 1) == 'T' && b.getByte(pos + 2) == 'T'
-                && b.getByte(pos + 3) == 'P' && b.getByte(pos + 4) == '/' && b.getByte(pos + 5) == '1'
-                && b.getByte(pos + 6) == '.' && (b.getByte(pos + 7) == '1' || b.getByte(pos + 7) == '0')
-                && b.getByte(pos + 8) == ' ';
+    private static boolean isHttp1(byte[] b, int pos) {
+        return b[pos] == 'H' && b[pos + 1] == 'T' && b[pos + 2] == 'T'
+                && b[pos + 3] == 'P' && b[pos + 4] == '/' && b[pos + 5] == '1'
+                && b[pos + 6] == '.' && (b[pos + 7] == '1' || b[pos + 7] == '0')
+                && b[pos + 8] == ' ';
     }
 
     /** The end of a line's content: {@code lf}, or the CR just before it. */
-    private static int lineEnd(ByteBuf b, int start, int lf) {
-        return lf > start && b.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+    private static int lineEnd(byte[] b, int start, int lf) {
+        return lf > start && b[lf - 1] == '\r' ? lf - 1 : lf;
     }
 
-    private static int trimEnd(ByteBuf b, int start, int end) {
-        while (end > start && isWhite(b.getByte(end - 1))) {
+    private static int trimEnd(byte[] b, int start, int end) {
+        while (end > start && isWhite(b[end - 1])) {
             end--;
         }
         return end;
@@ -173,9 +179,9 @@ final class HeadParser {
         return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f;
     }
 
-    private static void checkValue(ByteBuf b, int from, int to) {
+    private static void checkValue(byte[] b, int from, int to) {
         for (int i = from; i < to; i++) {
-            if (isControl(b.getByte(i))) {
+            if (isControl(b[i])) {
                 throw bad("control character in a field value");
             }
         }
@@ -192,9 +198,9 @@ final class HeadParser {
         };
     }
 
-    private static boolean nameIs(ByteBuf b, int start, String lowerName) {
+    private static boolean nameIs(byte[] b, int start, String lowerName) {
         for (int i = 0; i < lowerName.length(); i++) {
-            int c = b.getByte(start + i);
+            int c = b[start + i];
             if (c >= 'A' && c <= 'Z') {
                 c += 32;
             }
@@ -205,13 +211,13 @@ final class HeadParser {
         return true;
     }
 
-    private static long digits(ByteBuf b, int from, int to) {
+    private static long digits(byte[] b, int from, int to) {
         if (from == to || to - from > 18) {
             throw bad("Content-Length is not a number");
         }
         long n = 0;
         for (int i = from; i < to; i++) {
-            int d = b.getByte(i) - '0';
+            int d = b[i] - '0';
             if (d < 0 || d > 9) {
                 throw bad("Content-Length is not a number");
             }
@@ -220,22 +226,22 @@ final class HeadParser {
         return n;
     }
 
-    private static boolean lastCodingIsChunked(ByteBuf b, int from, int to) {
-        int comma = b.indexOf(to, from, (byte) ',');
+    private static boolean lastCodingIsChunked(byte[] b, int from, int to) {
+        int comma = indexOf(b, to, from, (byte) ',');
         int start = comma < 0 ? from : comma + 1;
-        while (start < to && isWhite(b.getByte(start))) {
+        while (start < to && isWhite(b[start])) {
             start++;
         }
         return to - start == 7 && nameIs(b, start, "chunked");
     }
 
-    private static boolean hasToken(ByteBuf b, int from, int to, String lowerToken) {
+    private static boolean hasToken(byte[] b, int from, int to, String lowerToken) {
         int start = from;
         while (start < to) {
-            int comma = b.indexOf(start, to, (byte) ',');
+            int comma = indexOf(b, start, to, (byte) ',');
             int end = comma < 0 ? to : comma;
             int s = start;
-            while (s < end && isWhite(b.getByte(s))) {
+            while (s < end && isWhite(b[s])) {
                 s++;
             }
             int e = trimEnd(b, s, end);
@@ -245,6 +251,24 @@ final class HeadParser {
             start = end + 1;
         }
         return false;
+    }
+
+    /** Like {@link ByteBuf#indexOf}: searches [from, to) forwards, or [to, from) backwards when from > to. */
+    private static int indexOf(byte[] b, int from, int to, byte value) {
+        if (from <= to) {
+            for (int i = from; i < to; i++) {
+                if (b[i] == value) {
+                    return i;
+                }
+            }
+        } else {
+            for (int i = from - 1; i >= to; i--) {
+                if (b[i] == value) {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     private static IllegalArgumentException bad(String why) {

@@ -24,7 +24,7 @@ public final class RawHeaders extends HttpHeaders {
     private static final int[] NO_FIELDS = new int[0];
     private static final byte[] CRLF = {'\r', '\n'};
 
-    private final ByteBuf source;
+    private final byte[] source;
     /** Four indexes per field into {@code source}: name start, name end, value start, value end. */
     private int[] fields = NO_FIELDS;
     private int count;
@@ -34,7 +34,7 @@ public final class RawHeaders extends HttpHeaders {
     private HttpHeaders copy;
     private boolean rewritten;
 
-    RawHeaders(ByteBuf source) {
+    RawHeaders(byte[] source) {
         this.source = source;
     }
 
@@ -59,18 +59,35 @@ public final class RawHeaders extends HttpHeaders {
         return copy == null && removed == null && addedNames == null && !rewritten;
     }
 
-    /** The values received for {@code name}, ignoring later edits. */
-    List<String> receivedValues(String name) {
-        List<String> values = null;
+    /**
+     * Removes every field named in {@code names} (lower case) in one pass over the received fields; cheaper than a
+     * {@link #remove} per name.
+     */
+    public void removeAll(List<String> names) {
+        if (copy != null) {
+            for (String n : names) {
+                copy.remove(n);
+            }
+            return;
+        }
         for (int i = 0; i < count; i++) {
-            if (nameIs(i, name)) {
-                if (values == null) {
-                    values = new ArrayList<>(2);
+            if (live(i)) {
+                for (int k = 0; k < names.size(); k++) {
+                    if (nameIs(i, names.get(k))) {
+                        if (removed == null) {
+                            removed = new boolean[count];
+                        }
+                        removed[i] = true;
+                        break;
+                    }
                 }
-                values.add(value(i));
             }
         }
-        return values == null ? List.of() : values;
+        if (addedNames != null) {
+            for (String n : names) {
+                removeAdded(n);
+            }
+        }
     }
 
     private boolean nameIs(int field, String name) {
@@ -80,7 +97,7 @@ public final class RawHeaders extends HttpHeaders {
             return false;
         }
         for (int k = 0; k < len; k++) {
-            int b = source.getByte(start + k);
+            int b = source[start + k];
             int c = name.charAt(k);
             if (b != c && toLower(b) != toLower(c)) {
                 return false;
@@ -99,19 +116,22 @@ public final class RawHeaders extends HttpHeaders {
 
     private String name(int field) {
         int start = fields[field * 4];
-        return source.toString(start, fields[field * 4 + 1] - start, StandardCharsets.ISO_8859_1);
+        return new String(source, start, fields[field * 4 + 1] - start, StandardCharsets.ISO_8859_1);
     }
 
     /** A field's value; an obsolete fold (line break and the white space after it) reads as one space (RFC 9112 §5.2). */
     private String value(int field) {
         int start = fields[field * 4 + 2];
         int end = fields[field * 4 + 3];
+        if (!rewritten) {
+            return new String(source, start, end - start, StandardCharsets.ISO_8859_1);
+        }
         char[] chars = new char[end - start];
         int n = 0;
         for (int k = start; k < end; k++) {
-            int b = source.getByte(k) & 0xff;
+            int b = source[k] & 0xff;
             if (b == '\r' || b == '\n') {
-                while (k + 1 < end && isFoldByte(source.getByte(k + 1))) {
+                while (k + 1 < end && isFoldByte(source[k + 1])) {
                     k++;
                 }
                 chars[n++] = ' ';
@@ -296,6 +316,11 @@ public final class RawHeaders extends HttpHeaders {
                 removed[i] = true;
             }
         }
+        removeAdded(name);
+        return this;
+    }
+
+    private void removeAdded(String name) {
         if (addedNames != null) {
             for (int i = addedNames.size() - 1; i >= 0; i--) {
                 if (addedNames.get(i).equalsIgnoreCase(name)) {
@@ -304,7 +329,6 @@ public final class RawHeaders extends HttpHeaders {
                 }
             }
         }
-        return this;
     }
 
     @Override

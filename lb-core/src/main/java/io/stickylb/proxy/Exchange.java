@@ -81,7 +81,7 @@ final class Exchange {
     private long headNanos;
 
     Exchange(FrontendHandler frontend, ChannelHandlerContext client, ProxyRuntime runtime, Upstreams upstreams,
-             BackendPool pool, HttpRequest request, InetAddress peer) {
+             BackendPool pool, HttpRequest request, InetAddress peer, String peerIp) {
         this.frontend = frontend;
         this.client = client;
         this.runtime = runtime;
@@ -98,7 +98,7 @@ final class Exchange {
         boolean retriable = poolConfig.retry().retries() > 0
                 && (RetryPolicy.isIdempotent(method) || poolConfig.retry().retryNonIdempotent());
         this.replay = retriable ? new ReplayBuffer(poolConfig.retry().bufferBytes()) : null;
-        this.clientIp = peer.getHostAddress();
+        this.clientIp = peerIp;
         this.wire = frontend.wire();
         toOriginForm();
         ForwardedHeaders.rewriteRequest(request, clientIp, upstreams.clientAddresses().isTrusted(peer));
@@ -302,7 +302,9 @@ final class Exchange {
     private void relayHead(BackendResponse response) {
         cancelResponseTimer();
         responseStarted = true;
-        headNanos = System.nanoTime();
+        if (runtime.accessLog().enabled()) {
+            headNanos = System.nanoTime(); // a clock read per request only when someone reads it
+        }
         status = response.status().code();
         backendKeepAlive = response.keepAlive();
         if (response.hasHopByHop()) {

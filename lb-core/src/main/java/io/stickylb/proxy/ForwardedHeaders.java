@@ -7,9 +7,13 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.stickylb.codec.BackendResponse;
+import io.stickylb.codec.RawHeaders;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Rewrites message heads as a proxy must (RFC 9110 §7.6): hop-by-hop headers are removed in both directions and
@@ -23,6 +27,10 @@ public final class ForwardedHeaders {
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString HTTP = AsciiString.cached("http");
+    /** The hop-by-hop fields (RFC 9110 §7.6.1), lower case, and those Connection may never name. */
+    private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection", "te",
+            "trailer", "upgrade");
+    private static final Set<String> PROTECTED = Set.of("transfer-encoding", "content-length", "host");
 
     private ForwardedHeaders() {
     }
@@ -65,9 +73,29 @@ public final class ForwardedHeaders {
         removeHopByHop(response.headers());
     }
 
-    /** As {@link #rewriteResponse}, for a head already known to carry hop-by-hop fields (no scan for them first). */
+    /**
+     * As {@link #rewriteResponse}, for a backend's head already known to carry hop-by-hop fields: one pass over its
+     * received fields removes them all.
+     */
     static void rewriteResponse(BackendResponse response) {
-        removeHopByHopFields(response.headers());
+        RawHeaders h = response.fields();
+        List<String> names = HOP_BY_HOP;
+        for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
+            int start = 0;
+            while (start <= value.length()) {
+                int comma = value.indexOf(',', start);
+                int end = comma < 0 ? value.length() : comma;
+                String name = value.substring(start, end).trim().toLowerCase(Locale.ROOT);
+                if (!name.isEmpty() && !names.contains(name) && !PROTECTED.contains(name)) {
+                    if (names == HOP_BY_HOP) {
+                        names = new ArrayList<>(HOP_BY_HOP);
+                    }
+                    names.add(name);
+                }
+                start = end + 1;
+            }
+        }
+        h.removeAll(names);
     }
 
     /**

@@ -33,6 +33,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Object> pending = new ArrayDeque<>(4);
     private ChannelHandlerContext ctx;
     private ChannelHandlerContext wire;
+    /** The peer's address and its text, once per connection rather than once per request. */
+    private InetAddress peer;
+    private String peerIp;
     private Exchange exchange;
     private boolean closing;
     private LazyDeadline responseDeadline;
@@ -206,9 +209,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             answerLocally(request, HttpResponseStatus.NOT_FOUND);
             return;
         }
-        InetAddress peer = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+        if (peer == null) {
+            peer = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            peerIp = peer.getHostAddress();
+        }
         idleDeadline.clear();
-        exchange = new Exchange(this, ctx, runtime, upstreams, pool, request, peer);
+        exchange = new Exchange(this, ctx, runtime, upstreams, pool, request, peer, peerIp);
         exchange.dispatch();
     }
 
