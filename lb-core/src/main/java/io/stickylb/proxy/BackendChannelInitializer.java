@@ -3,8 +3,8 @@ package io.stickylb.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.stickylb.codec.RequestEncoder;
 import io.stickylb.codec.ResponseDecoder;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +33,7 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
     protected void initChannel(Channel ch) {
         ChannelPipeline p = ch.pipeline();
         p.addLast(IDLE, new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
-        p.addLast(ENCODER, new HttpRequestEncoder());
+        p.addLast(ENCODER, new RequestEncoder());
         p.addLast(DECODER, new ResponseDecoder(MAX_RESPONSE_LINE, MAX_RESPONSE_HEADERS));
         p.addLast(BACKEND, new BackendHandler());
     }
