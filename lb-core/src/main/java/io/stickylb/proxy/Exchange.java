@@ -38,6 +38,8 @@ final class Exchange {
 
     private static final ByteBuf LAST_CHUNK = Unpooled.unreleasableBuffer(
             Unpooled.copiedBuffer("0\r\n\r\n", StandardCharsets.US_ASCII)).asReadOnly();
+    /** Bodies up to this size that arrive with their head go out in the head's buffer. */
+    private static final int MERGE_BODY_BYTES = 1024;
     private static final ByteBuf CRLF = Unpooled.unreleasableBuffer(
             Unpooled.copiedBuffer("\r\n", StandardCharsets.US_ASCII)).asReadOnly();
 
@@ -72,6 +74,7 @@ final class Exchange {
     private boolean responseStarted;
     private boolean interim;
     private boolean chunkBody;
+    private ByteBuf heldHead;
     private ResponseDecoder responseDecoder;
     private boolean backendKeepAlive;
     private boolean closeClient;
@@ -241,6 +244,7 @@ final class Exchange {
     }
 
     void flushClient() {
+        writeHeldHead();
         client.flush();
     }
 
@@ -341,13 +345,32 @@ final class Exchange {
         }
         backend.stats().response(status);
         pool.outcomes().response(backend, status);
-        writeHead(response, 0);
+        boolean small = response.framing() == BackendResponse.Framing.LENGTH
+                && response.contentLength() <= MERGE_BODY_BYTES;
+        writeHead(response, small ? (int) response.contentLength() : 0);
     }
 
-    private void writeHead(BackendResponse response, int extra) {
-        ByteBuf bytes = response.encode(client.alloc(), extra);
+    /**
+     * Writes a head; with {@code bodyBytes} > 0 a rebuilt head is held back with room for that small a body, so head
+     * and body leave in one buffer (one send instead of a two-buffer writev). Held at most until the end of the
+     * current read from the backend.
+     */
+    private void writeHead(BackendResponse response, int bodyBytes) {
+        ByteBuf bytes = response.encode(client.alloc(), bodyBytes);
         response.release();
+        if (bodyBytes > 0 && bytes.isWritable(bodyBytes)) {
+            heldHead = bytes;
+            return;
+        }
         wire.write(bytes, wire.voidPromise());
+    }
+
+    private void writeHeldHead() {
+        ByteBuf h = heldHead;
+        if (h != null) {
+            heldHead = null;
+            wire.write(h, wire.voidPromise());
+        }
     }
 
     private void relayContent(HttpContent content) {
@@ -360,6 +383,7 @@ final class Exchange {
         }
         if (content instanceof LastHttpContent) {
             content.release();
+            writeHeldHead();
             if (chunkBody) {
                 wire.write(LAST_CHUNK.duplicate(), wire.voidPromise());
             }
@@ -379,7 +403,12 @@ final class Exchange {
             wire.write(size, wire.voidPromise());
             wire.write(data, wire.voidPromise());
             wire.write(CRLF.duplicate(), wire.voidPromise());
+        } else if (heldHead != null && heldHead.isWritable(n)) {
+            heldHead.writeBytes(data);
+            data.release();
+            writeHeldHead();
         } else {
+            writeHeldHead();
             wire.write(data, wire.voidPromise());
         }
         if (!client.channel().isWritable() && backendChannel != null) {
@@ -454,6 +483,10 @@ final class Exchange {
             return;
         }
         done = true;
+        if (heldHead != null) {
+            heldHead.release();
+            heldHead = null;
+        }
         cancelResponseTimer();
         closeBackendChannel();
         endBackend();
@@ -532,6 +565,7 @@ final class Exchange {
 
     /** After the head went out, the only honest signal of failure is closing the client connection. */
     private void abortAfterResponseStarted() {
+        writeHeldHead();
         done = true;
         cancelResponseTimer();
         endBackend();

@@ -127,4 +127,33 @@ class ResponseRelayTest {
             assertThat(c.send("HEAD / HTTP/1.1\r\nHost: other.example\r\n\r\n").read(true).status()).isEqualTo(404);
         }
     }
+
+    @Test
+    void aHeadWhoseSmallBodyIsLateIsNotHeldBackWaitingForIt() throws Exception {
+        java.util.concurrent.CountDownLatch headSeen = new java.util.concurrent.CountDownLatch(1);
+        backend = new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 4\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            try {
+                // The body only follows once the client has seen the head: a held-back head would deadlock here.
+                if (!headSeen.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            out.write("late".getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            String head = readBytes(c.socket().getInputStream(), "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n".length());
+            assertThat(head).isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n");
+            headSeen.countDown();
+            assertThat(readBytes(c.socket().getInputStream(), 4)).isEqualTo("late");
+        }
+    }
 }
