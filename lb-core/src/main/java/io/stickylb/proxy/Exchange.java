@@ -274,10 +274,15 @@ final class Exchange {
                     return;
                 }
                 interim = true;
-                if (head.hasHopByHop()) {
-                    ForwardedHeaders.rewriteResponse(head);
+                if (http10) {
+                    // RFC 9110 §15.2: no 1xx to an HTTP/1.0 client; it waits for the final answer.
+                    head.release();
+                } else {
+                    if (head.hasHopByHop()) {
+                        ForwardedHeaders.rewriteResponse(head);
+                    }
+                    writeHead(head, 0);
                 }
-                writeHead(head, 0);
             } else if (RetryPolicy.mayRetryStatus(poolConfig.retry(), code, method, bodyHeld(), attempts)) {
                 // retry-on: [503] and the like: drop this answer (and its connection) and ask another backend.
                 head.release();
@@ -336,6 +341,10 @@ final class Exchange {
                 }
             }
             default -> {
+                if (http10 && response.framing() == BackendResponse.Framing.NONE) {
+                    // A body-less answer (to HEAD, say) may still name chunked, which HTTP/1.0 does not know.
+                    response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+                }
             }
         }
         if (closeClient) {

@@ -156,4 +156,26 @@ class ResponseRelayTest {
             assertThat(readBytes(c.socket().getInputStream(), 4)).isEqualTo("late");
         }
     }
+
+    @Test
+    void http10ClientsGetNoInterimResponsesAndNoChunkedCodingEvenOnHead() throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            String response = req.requestLine().startsWith("HEAD")
+                    ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    : "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+            out.write(response.getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("POST / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n"
+                    + "Content-Length: 1\r\n\r\nx").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("ok");
+            RawHttp.Response head = c.send("HEAD / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n")
+                    .read(true);
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("Transfer-Encoding")).isNull();
+        }
+    }
 }
