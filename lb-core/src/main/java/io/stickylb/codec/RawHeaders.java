@@ -13,9 +13,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The header fields of a response head, read in place from the bytes the backend sent. The few operations the proxy
- * path uses (get, getAll, contains, add, set, remove) work on those bytes and remember their edits, so a head that
- * nobody changes goes out as the very bytes that came in; any other {@link HttpHeaders} operation copies the fields
+ * The header fields of a response head, read in place from (a copy of) the bytes the backend sent. The few operations
+ * the proxy path uses (get, getAll, contains, add, set, remove) work on those bytes and remember their edits, so a head
+ * that nobody changes goes out as the very bytes that came in; any other {@link HttpHeaders} operation copies the fields
  * into ordinary headers once and works on those from then on. Values are read as ISO-8859-1, one char per byte.
  * Not thread-safe: it lives on one event loop, for one response.
  */
