@@ -2,7 +2,6 @@ package io.stickylb.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -22,8 +21,6 @@ import java.util.Map;
 public final class RequestEncoder extends ChannelOutboundHandlerAdapter {
 
     private static final byte[] CRLF = {'\r', '\n'};
-    private static final ByteBuf LAST_CHUNK = Unpooled.unreleasableBuffer(
-            Unpooled.wrappedBuffer(new byte[] {'0', '\r', '\n', '\r', '\n'})).asReadOnly();
 
     private boolean chunked;
     private int headSize = 256;
@@ -85,17 +82,14 @@ public final class RequestEncoder extends ChannelOutboundHandlerAdapter {
             return;
         }
         if (n > 0) {
-            ByteBuf size = ctx.alloc().buffer(12);
-            ByteBufUtil.writeAscii(size, Integer.toHexString(n));
-            size.writeBytes(CRLF);
-            ctx.write(size, ctx.voidPromise());
+            ctx.write(ChunkFraming.sizeLine(ctx.alloc(), n), ctx.voidPromise());
             ctx.write(data, ctx.voidPromise());
         } else {
             content.release();
         }
         if (!last) {
             if (n > 0) {
-                ctx.write(Unpooled.wrappedBuffer(CRLF), promise);
+                ctx.write(ChunkFraming.crlf(), promise);
             } else {
                 succeed(promise);
             }
@@ -103,7 +97,7 @@ public final class RequestEncoder extends ChannelOutboundHandlerAdapter {
         }
         HttpHeaders trailers = ((LastHttpContent) content).trailingHeaders();
         if (n == 0 && trailers.isEmpty()) {
-            ctx.write(LAST_CHUNK.duplicate(), promise);
+            ctx.write(ChunkFraming.lastChunk(), promise);
             return;
         }
         ByteBuf end = ctx.alloc().buffer(64);

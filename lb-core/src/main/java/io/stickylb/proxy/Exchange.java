@@ -1,8 +1,6 @@
 package io.stickylb.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -20,13 +18,13 @@ import io.netty.util.ReferenceCountUtil;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
 import io.stickylb.codec.BackendResponse;
+import io.stickylb.codec.ChunkFraming;
 import io.stickylb.codec.ResponseDecoder;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.metrics.ErrorKind;
 import io.stickylb.pool.UpstreamConnections;
 import io.stickylb.routing.RequestContext;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 
 /**
  * One request and its response through the proxy: choose a backend, take a pooled connection or open one on the
@@ -36,12 +34,8 @@ import java.nio.charset.StandardCharsets;
  */
 final class Exchange {
 
-    private static final ByteBuf LAST_CHUNK = Unpooled.unreleasableBuffer(
-            Unpooled.copiedBuffer("0\r\n\r\n", StandardCharsets.US_ASCII)).asReadOnly();
     /** Bodies up to this size that arrive with their head go out in the head's buffer. */
     private static final int MERGE_BODY_BYTES = 1024;
-    private static final ByteBuf CRLF = Unpooled.unreleasableBuffer(
-            Unpooled.copiedBuffer("\r\n", StandardCharsets.US_ASCII)).asReadOnly();
 
     private final FrontendHandler frontend;
     private final ChannelHandlerContext client;
@@ -394,7 +388,7 @@ final class Exchange {
             content.release();
             writeHeldHead();
             if (chunkBody) {
-                wire.write(LAST_CHUNK.duplicate(), wire.voidPromise());
+                wire.write(ChunkFraming.lastChunk(), wire.voidPromise());
             }
             responseComplete();
             return;
@@ -406,12 +400,9 @@ final class Exchange {
             return;
         }
         if (chunkBody) {
-            ByteBuf size = client.alloc().buffer(12);
-            ByteBufUtil.writeAscii(size, Integer.toHexString(n));
-            size.writeByte('\r').writeByte('\n');
-            wire.write(size, wire.voidPromise());
+            wire.write(ChunkFraming.sizeLine(client.alloc(), n), wire.voidPromise());
             wire.write(data, wire.voidPromise());
-            wire.write(CRLF.duplicate(), wire.voidPromise());
+            wire.write(ChunkFraming.crlf(), wire.voidPromise());
         } else if (heldHead != null && heldHead.isWritable(n)) {
             heldHead.writeBytes(data);
             data.release();

@@ -79,6 +79,28 @@ public final class ForwardedHeaders {
      */
     static void rewriteResponse(BackendResponse response) {
         RawHeaders h = response.fields();
+        h.removeAll(hopByHopNames(h));
+    }
+
+    /**
+     * Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Trailer and Upgrade (stickylb does
+     * not tunnel upgrades, so the backend must never switch protocols under it).
+     */
+    static void removeHopByHop(HttpHeaders h) {
+        if (anyHopByHop(h)) {
+            removeHopByHopFields(h);
+        }
+        // else the common case: one pass over a few names instead of six hash lookups and a list
+    }
+
+    private static void removeHopByHopFields(HttpHeaders h) {
+        for (String name : hopByHopNames(h)) {
+            h.remove(name);
+        }
+    }
+
+    /** The hop-by-hop names, lower case, plus those the Connection fields list (never framing or Host). */
+    private static List<String> hopByHopNames(HttpHeaders h) {
         List<String> names = HOP_BY_HOP;
         for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
             int start = 0;
@@ -95,40 +117,7 @@ public final class ForwardedHeaders {
                 start = end + 1;
             }
         }
-        h.removeAll(names);
-    }
-
-    /**
-     * Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Trailer and Upgrade (stickylb does
-     * not tunnel upgrades, so the backend must never switch protocols under it).
-     */
-    static void removeHopByHop(HttpHeaders h) {
-        if (anyHopByHop(h)) {
-            removeHopByHopFields(h);
-        }
-        // else the common case: one pass over a few names instead of six hash lookups and a list
-    }
-
-    private static void removeHopByHopFields(HttpHeaders h) {
-        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
-        if (!connection.isEmpty()) {
-            for (String value : connection) {
-                for (String token : value.split(",")) {
-                    String name = token.trim();
-                    // Never let Connection strip framing or end-to-end essentials.
-                    if (!name.isEmpty() && !name.equalsIgnoreCase("transfer-encoding")
-                            && !name.equalsIgnoreCase("content-length") && !name.equalsIgnoreCase("host")) {
-                        h.remove(name);
-                    }
-                }
-            }
-            h.remove(HttpHeaderNames.CONNECTION);
-        }
-        h.remove(HttpHeaderNames.KEEP_ALIVE);
-        h.remove(PROXY_CONNECTION);
-        h.remove(HttpHeaderNames.TE);
-        h.remove(HttpHeaderNames.TRAILER);
-        h.remove(HttpHeaderNames.UPGRADE);
+        return names;
     }
 
     private static boolean anyHopByHop(HttpHeaders h) {
