@@ -1,5 +1,14 @@
 package io.stickylb.codec;
 
+import static io.stickylb.codec.HeadBytes.hasToken;
+import static io.stickylb.codec.HeadBytes.indexOf;
+import static io.stickylb.codec.HeadBytes.isControl;
+import static io.stickylb.codec.HeadBytes.isTokenChar;
+import static io.stickylb.codec.HeadBytes.isWhite;
+import static io.stickylb.codec.HeadBytes.lineEnd;
+import static io.stickylb.codec.HeadBytes.nameIs;
+import static io.stickylb.codec.HeadBytes.trimEnd;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -58,13 +67,16 @@ final class HeadParser {
         boolean close = false;
         boolean keepAliveToken = false;
         boolean hopByHop = false;
+        boolean crlfLines = true;
         pos = lf + 1;
+        int fieldsStart = pos;
         while (true) {
             lf = indexOf(head, pos, end, (byte) '\n');
             int le = lineEnd(head, pos, lf);
             if (le == pos) {
                 break;
             }
+            crlfLines &= le != lf;
             byte first = head[pos];
             if (first == ' ' || first == '\t') {
                 if (fields.isEmptyReceived()) {
@@ -100,13 +112,17 @@ final class HeadParser {
             checkValue(head, valueStart, valueEnd);
             fields.addField(pos, nameEnd, valueStart, valueEnd);
 
+            hopByHop |= HeadBytes.isHopByHop(head, pos, nameEnd - pos);
             switch (nameEnd - pos) {
                 case 14 -> {
                     if (nameIs(head, pos, "content-length")) {
                         if (contentLength >= 0) {
                             throw bad("more than one Content-Length");
                         }
-                        contentLength = digits(head, valueStart, valueEnd);
+                        contentLength = HeadBytes.digits(head, valueStart, valueEnd);
+                        if (contentLength < 0) {
+                            throw bad("Content-Length is not a number");
+                        }
                     }
                 }
                 case 17 -> {
@@ -117,22 +133,19 @@ final class HeadParser {
                 }
                 case 10 -> {
                     if (nameIs(head, pos, "connection")) {
-                        hopByHop = true;
                         close |= hasToken(head, valueStart, valueEnd, "close");
                         keepAliveToken |= hasToken(head, valueStart, valueEnd, "keep-alive");
-                    } else if (nameIs(head, pos, "keep-alive")) {
-                        hopByHop = true;
                     }
                 }
-                case 2 -> hopByHop |= nameIs(head, pos, "te");
-                case 7 -> hopByHop |= nameIs(head, pos, "trailer") || nameIs(head, pos, "upgrade");
-                case 16 -> hopByHop |= nameIs(head, pos, "proxy-connection");
                 default -> {
                 }
             }
             pos = lf + 1;
         }
 
+        if (crlfLines) {
+            fields.receivedSpan(fieldsStart, pos);
+        }
         if (transferEncoding && contentLength >= 0) {
             throw bad("both Content-Length and Transfer-Encoding");
         }
@@ -159,73 +172,6 @@ final class HeadParser {
                 && b[pos + 8] == ' ';
     }
 
-    /** The end of a line's content: {@code lf}, or the CR just before it. */
-    private static int lineEnd(byte[] b, int start, int lf) {
-        return lf > start && b[lf - 1] == '\r' ? lf - 1 : lf;
-    }
-
-    private static int trimEnd(byte[] b, int start, int end) {
-        while (end > start && isWhite(b[end - 1])) {
-            end--;
-        }
-        return end;
-    }
-
-    private static boolean isWhite(byte c) {
-        return c == ' ' || c == '\t';
-    }
-
-    private static boolean isControl(byte c) {
-        return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f;
-    }
-
-    private static void checkValue(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (isControl(b[i])) {
-                throw bad("control character in a field value");
-            }
-        }
-    }
-
-    /** RFC 9110 §5.6.2 tchar. */
-    private static boolean isTokenChar(byte c) {
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-            return true;
-        }
-        return switch (c) {
-            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
-            default -> false;
-        };
-    }
-
-    private static boolean nameIs(byte[] b, int start, String lowerName) {
-        for (int i = 0; i < lowerName.length(); i++) {
-            int c = b[start + i];
-            if (c >= 'A' && c <= 'Z') {
-                c += 32;
-            }
-            if (c != lowerName.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static long digits(byte[] b, int from, int to) {
-        if (from == to || to - from > 18) {
-            throw bad("Content-Length is not a number");
-        }
-        long n = 0;
-        for (int i = from; i < to; i++) {
-            int d = b[i] - '0';
-            if (d < 0 || d > 9) {
-                throw bad("Content-Length is not a number");
-            }
-            n = n * 10 + d;
-        }
-        return n;
-    }
-
     private static boolean lastCodingIsChunked(byte[] b, int from, int to) {
         int comma = indexOf(b, to, from, (byte) ',');
         int start = comma < 0 ? from : comma + 1;
@@ -235,40 +181,10 @@ final class HeadParser {
         return to - start == 7 && nameIs(b, start, "chunked");
     }
 
-    private static boolean hasToken(byte[] b, int from, int to, String lowerToken) {
-        int start = from;
-        while (start < to) {
-            int comma = indexOf(b, start, to, (byte) ',');
-            int end = comma < 0 ? to : comma;
-            int s = start;
-            while (s < end && isWhite(b[s])) {
-                s++;
-            }
-            int e = trimEnd(b, s, end);
-            if (e - s == lowerToken.length() && nameIs(b, s, lowerToken)) {
-                return true;
-            }
-            start = end + 1;
+    private static void checkValue(byte[] b, int from, int to) {
+        if (!HeadBytes.noControls(b, from, to)) {
+            throw bad("control character in a field value");
         }
-        return false;
-    }
-
-    /** Like {@link ByteBuf#indexOf}: searches [from, to) forwards, or [to, from) backwards when from > to. */
-    private static int indexOf(byte[] b, int from, int to, byte value) {
-        if (from <= to) {
-            for (int i = from; i < to; i++) {
-                if (b[i] == value) {
-                    return i;
-                }
-            }
-        } else {
-            for (int i = from - 1; i >= to; i--) {
-                if (b[i] == value) {
-                    return i;
-                }
-            }
-        }
-        return -1;
     }
 
     private static IllegalArgumentException bad(String why) {

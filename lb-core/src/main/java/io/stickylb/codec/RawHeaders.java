@@ -13,11 +13,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The header fields of a response head, read in place from (a copy of) the bytes the backend sent. The few operations
- * the proxy path uses (get, getAll, contains, add, set, remove) work on those bytes and remember their edits, so a head
- * that nobody changes goes out as the very bytes that came in; any other {@link HttpHeaders} operation copies the fields
+ * The header fields of a message head, read in place from (a copy of) the bytes the peer sent. The few operations
+ * the proxy path uses (get, getAll, contains, add, set, remove) work on those bytes and remember their edits, so fields
+ * that nobody changes go out as the very bytes that came in; any other {@link HttpHeaders} operation copies the fields
  * into ordinary headers once and works on those from then on. Values are read as ISO-8859-1, one char per byte.
- * Not thread-safe: it lives on one event loop, for one response.
+ * Not thread-safe: it lives on one event loop, for one message.
  */
 public final class RawHeaders extends HttpHeaders {
 
@@ -33,6 +33,9 @@ public final class RawHeaders extends HttpHeaders {
     private List<String> addedValues;
     private HttpHeaders copy;
     private boolean rewritten;
+    /** Where the received field lines lie in {@code source} when they can be copied as they are (CRLF lines). */
+    private int spanStart;
+    private int spanEnd = -1;
 
     RawHeaders(byte[] source) {
         this.source = source;
@@ -47,6 +50,15 @@ public final class RawHeaders extends HttpHeaders {
         fields[i + 1] = nameEnd;
         fields[i + 2] = valueStart;
         fields[i + 3] = valueEnd;
+    }
+
+    /**
+     * The received field lines, each ended by CRLF, are {@code source[start, end)}: while none is removed they are
+     * written in one copy instead of field by field.
+     */
+    void receivedSpan(int start, int end) {
+        spanStart = start;
+        spanEnd = end;
     }
 
     /** The head's fields as received must be written anew (a fold or whitespace before a colon was cleaned up). */
@@ -182,6 +194,9 @@ public final class RawHeaders extends HttpHeaders {
                 Map.Entry<CharSequence, CharSequence> e = it.next();
                 writeField(out, e.getKey(), e.getValue());
             }
+        } else if (removed == null && !rewritten && spanEnd >= 0) {
+            out.writeBytes(source, spanStart, spanEnd - spanStart);
+            writeAdded(out);
         } else {
             for (int i = 0; i < count; i++) {
                 if (live(i)) {
@@ -196,13 +211,17 @@ public final class RawHeaders extends HttpHeaders {
                     out.writeBytes(CRLF);
                 }
             }
-            if (addedNames != null) {
-                for (int i = 0; i < addedNames.size(); i++) {
-                    writeField(out, addedNames.get(i), addedValues.get(i));
-                }
-            }
+            writeAdded(out);
         }
         out.writeBytes(CRLF);
+    }
+
+    private void writeAdded(ByteBuf out) {
+        if (addedNames != null) {
+            for (int i = 0; i < addedNames.size(); i++) {
+                writeField(out, addedNames.get(i), addedValues.get(i));
+            }
+        }
     }
 
     private static void writeField(ByteBuf out, CharSequence name, CharSequence value) {

@@ -14,7 +14,8 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Writes proxied requests to a backend: each head as one buffer straight from the request's fields, each body part
+ * Writes proxied requests to a backend: each head as one buffer (a {@link ClientRequest} mostly as the bytes it came
+ * in, any other request straight from its fields), each body part
  * as it comes, framed as chunks when the request is chunked. Takes the place of Netty's {@code HttpRequestEncoder}
  * on the backend side, where a part with no bytes (the end of a body-less request) needs no write at all.
  */
@@ -28,8 +29,15 @@ public final class RequestEncoder extends ChannelOutboundHandlerAdapter {
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         if (msg instanceof HttpRequest request) {
-            ByteBuf head = encodeHead(ctx, request);
-            chunked = HttpUtil.isTransferEncodingChunked(request);
+            ByteBuf head;
+            if (request instanceof ClientRequest raw) {
+                head = ctx.alloc().buffer(raw.receivedSize() + 128);
+                raw.encode(head);
+                chunked = raw.chunked();
+            } else {
+                head = encodeHead(ctx, request);
+                chunked = HttpUtil.isTransferEncodingChunked(request);
+            }
             if (msg instanceof HttpContent content) {
                 ctx.write(head, ctx.voidPromise());
                 writeContent(ctx, content, promise);

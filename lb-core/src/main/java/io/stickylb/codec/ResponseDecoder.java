@@ -29,8 +29,6 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
 
     private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, UNTIL_CLOSE, BAD }
 
-    private static final long MAX_CHUNK_SIZE = 1L << 40;
-
     private final int maxLine;
     private final int maxHead;
     private State state = State.HEAD;
@@ -89,11 +87,9 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         int start = in.readerIndex();
         int end = in.writerIndex();
         // Tolerate line breaks left between messages, as Netty's decoder does.
-        while (start < end && (in.getByte(start) == '\r' || in.getByte(start) == '\n')) {
-            start++;
-        }
+        start = HeadBytes.skipLineBreaks(in, start, end);
         in.readerIndex(start);
-        int headEnd = findHeadEnd(in, start + Math.max(0, searchedHead - 3), end);
+        int headEnd = HeadBytes.findHeadEnd(in, start + Math.max(0, searchedHead - 3), end);
         if (headEnd < 0) {
             searchedHead = end - start;
             int firstLf = in.indexOf(start, end, (byte) '\n');
@@ -138,31 +134,6 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         }
     }
 
-    /** The index just past the empty line that ends a head, or -1 when it has not arrived yet. */
-    private static int findHeadEnd(ByteBuf in, int from, int end) {
-        int i = from;
-        while (i < end) {
-            int lf = in.indexOf(i, end, (byte) '\n');
-            if (lf < 0 || lf + 1 >= end) {
-                return -1;
-            }
-            byte next = in.getByte(lf + 1);
-            if (next == '\n') {
-                return lf + 2;
-            }
-            if (next == '\r') {
-                if (lf + 2 >= end) {
-                    return -1;
-                }
-                if (in.getByte(lf + 2) == '\n') {
-                    return lf + 3;
-                }
-            }
-            i = lf + 1;
-        }
-        return -1;
-    }
-
     private void decodeChunked(ByteBuf in, List<Object> out) {
         int pos = in.readerIndex();
         int end = in.writerIndex();
@@ -182,7 +153,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                     }
                     int lineEnd = lf > pos && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
                     if (state == State.CHUNK_SIZE) {
-                        long size = chunkSize(in, pos, lineEnd);
+                        long size = HeadBytes.chunkSize(in, pos, lineEnd);
                         if (size < 0) {
                             failBody(in, out, "bad chunk size line");
                             return;
@@ -251,35 +222,6 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
             state = State.HEAD;
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
         }
-    }
-
-    /** The size in a chunk-size line (hex digits, then optional extensions), or -1 when malformed. */
-    private static long chunkSize(ByteBuf in, int from, int to) {
-        long size = 0;
-        int i = from;
-        for (; i < to; i++) {
-            int d = Character.digit(in.getByte(i), 16);
-            if (d < 0) {
-                break;
-            }
-            size = size * 16 + d;
-            if (size > MAX_CHUNK_SIZE) {
-                return -1;
-            }
-        }
-        if (i == from) {
-            return -1;
-        }
-        for (; i < to; i++) {
-            byte b = in.getByte(i);
-            if (b == ';') {
-                return size; // extensions are passed on or dropped with the line, never interpreted
-            }
-            if (b != ' ' && b != '\t') {
-                return -1;
-            }
-        }
-        return size;
     }
 
     private void fail(ByteBuf in, List<Object> out, String why) {

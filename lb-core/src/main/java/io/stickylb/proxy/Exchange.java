@@ -8,10 +8,8 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -19,6 +17,7 @@ import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
 import io.stickylb.codec.BackendResponse;
 import io.stickylb.codec.ChunkFraming;
+import io.stickylb.codec.ClientRequest;
 import io.stickylb.codec.ResponseDecoder;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.metrics.ErrorKind;
@@ -42,7 +41,7 @@ final class Exchange {
     private final ProxyRuntime runtime;
     private final BackendPool pool;
     private final PoolConfig poolConfig;
-    private final HttpRequest request;
+    private final ClientRequest request;
     private final RequestContext rctx;
     private final UpstreamConnections connections;
     private final HttpMethod method;
@@ -78,7 +77,7 @@ final class Exchange {
     private long headNanos;
 
     Exchange(FrontendHandler frontend, ChannelHandlerContext client, ProxyRuntime runtime, Upstreams upstreams,
-             BackendPool pool, HttpRequest request, InetAddress peer, String peerIp) {
+             BackendPool pool, ClientRequest request, InetAddress peer, String peerIp) {
         this.frontend = frontend;
         this.client = client;
         this.runtime = runtime;
@@ -87,7 +86,7 @@ final class Exchange {
         this.request = request;
         this.method = request.method();
         this.uri = request.uri();
-        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.clientKeepAlive = request.keepAlive();
         this.http10 = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
         this.connections = runtime.connections().forLoop(client.channel().eventLoop());
         InetAddress clientAddress = upstreams.clientAddresses().resolve(peer, request.headers());

@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.stickylb.codec.BackendResponse;
+import io.stickylb.codec.ClientRequest;
 import io.stickylb.codec.RawHeaders;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -41,7 +42,13 @@ public final class ForwardedHeaders {
      */
     public static void rewriteRequest(HttpRequest request, String clientIp, boolean peerTrusted) {
         HttpHeaders h = request.headers();
-        removeHopByHop(h);
+        if (request instanceof ClientRequest raw) {
+            if (raw.hasHopByHop()) {
+                raw.fields().removeAll(hopByHopNames(h));
+            }
+        } else {
+            removeHopByHop(h);
+        }
         request.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (peerTrusted) {
             List<String> prior = h.getAll(X_FORWARDED_FOR);

@@ -9,11 +9,11 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import io.stickylb.backend.BackendPool;
+import io.stickylb.codec.ClientRequest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -186,9 +186,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void start(HttpRequest request) {
-        if (request.decoderResult().isFailure()) {
-            rejectMalformed(request.decoderResult().cause());
+    private void start(HttpRequest head) {
+        if (head.decoderResult().isFailure() || !(head instanceof ClientRequest request)) {
+            rejectMalformed(head.decoderResult().cause());
             return;
         }
         HttpResponseStatus invalid = RequestValidator.check(request, runtime.config().limits().maxHeaderCount());
@@ -198,7 +198,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long maxBody = runtime.config().limits().maxBodySize();
-        if (maxBody > 0 && HttpUtil.getContentLength(request, 0L) > maxBody) {
+        if (maxBody > 0 && request.contentLength() > maxBody) {
             sendAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
@@ -233,10 +233,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Answers without a backend (404). Keeps the connection only when no request body is left to skip. */
-    private void answerLocally(HttpRequest request, HttpResponseStatus status) {
-        boolean bodyFollows = HttpUtil.isTransferEncodingChunked(request)
-                || HttpUtil.getContentLength(request, 0L) > 0;
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && !bodyFollows && !runtime.draining();
+    private void answerLocally(ClientRequest request, HttpResponseStatus status) {
+        boolean keepAlive = request.keepAlive() && !request.hasBody() && !runtime.draining();
         if (!keepAlive) {
             sendAndClose(status);
             return;

@@ -151,6 +151,25 @@ class ResponseDecoderTest {
     }
 
     @Test
+    void anAddedFieldFollowsTheReceivedLinesAndBareLineFeedsAreNormalisedWhenRewritten() {
+        for (String eol : new String[] {"\r\n", "\n"}) {
+            EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+            ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK" + eol + "A:1" + eol + "Content-Length: 0" + eol + eol,
+                    StandardCharsets.ISO_8859_1));
+            BackendResponse r = ch.readInbound();
+            r.headers().add("Set-Cookie", "s=1");
+            ByteBuf out = r.encode(ByteBufAllocator.DEFAULT, 0);
+            // CRLF lines are copied as they came (no space added after the colon); bare-LF ones are rebuilt.
+            String fieldA = eol.equals("\r\n") ? "A:1" : "A: 1";
+            assertThat(out.toString(StandardCharsets.ISO_8859_1)).as(eol.length() + "-byte line ends")
+                    .isEqualTo("HTTP/1.1 200 OK\r\n" + fieldA + "\r\nContent-Length: 0\r\nSet-Cookie: s=1\r\n\r\n");
+            out.release();
+            r.release();
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void operationsOutsideTheFastPathWorkOnACopyThatIsWhatGoesOut() {
         EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
         ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nA: 1\r\nContent-Length: 0\r\n\r\n",

@@ -1,0 +1,223 @@
+package io.stickylb.codec;
+
+import io.netty.buffer.ByteBuf;
+
+/** Byte-level pieces of HTTP/1.x head parsing (RFC 9110 §5.6, RFC 9112 §5) shared by the request and response parsers. */
+final class HeadBytes {
+
+    private HeadBytes() {
+    }
+
+    /** The end of a line's content: {@code lf}, or the CR just before it. */
+    static int lineEnd(byte[] b, int start, int lf) {
+        return lf > start && b[lf - 1] == '\r' ? lf - 1 : lf;
+    }
+
+    static int trimEnd(byte[] b, int start, int end) {
+        while (end > start && isWhite(b[end - 1])) {
+            end--;
+        }
+        return end;
+    }
+
+    static boolean isWhite(byte c) {
+        return c == ' ' || c == '\t';
+    }
+
+    /** A control character other than HTAB, or DEL. */
+    static boolean isControl(byte c) {
+        return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f;
+    }
+
+    /** True when [from, to) holds no control character. */
+    static boolean noControls(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (isControl(b[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** RFC 9110 §5.6.2 tchar. */
+    static boolean isTokenChar(byte c) {
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+            return true;
+        }
+        return switch (c) {
+            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
+            default -> false;
+        };
+    }
+
+    /** True when [from, to) is a non-empty token. */
+    static boolean isToken(byte[] b, int from, int to) {
+        if (from >= to) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (!isTokenChar(b[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Case-insensitive match of the bytes at {@code start} against a lower-case name. */
+    static boolean nameIs(byte[] b, int start, String lowerName) {
+        for (int i = 0; i < lowerName.length(); i++) {
+            int c = b[start + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 32;
+            }
+            if (c != lowerName.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A Content-Length value: 1 to 18 digits and nothing else; -1 when it is anything else. */
+    static long digits(byte[] b, int from, int to) {
+        if (from == to || to - from > 18) {
+            return -1;
+        }
+        long n = 0;
+        for (int i = from; i < to; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                return -1;
+            }
+            n = n * 10 + d;
+        }
+        return n;
+    }
+
+    /** True when the comma-separated list in [from, to) holds {@code lowerToken}, ignoring case and white space. */
+    static boolean hasToken(byte[] b, int from, int to, String lowerToken) {
+        int start = from;
+        while (start < to) {
+            int comma = indexOf(b, start, to, (byte) ',');
+            int end = comma < 0 ? to : comma;
+            int s = start;
+            while (s < end && isWhite(b[s])) {
+                s++;
+            }
+            int e = trimEnd(b, s, end);
+            if (e - s == lowerToken.length() && nameIs(b, s, lowerToken)) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
+    /** Like {@code ByteBuf.indexOf}: searches [from, to) forwards, or [to, from) backwards when from > to. */
+    static int indexOf(byte[] b, int from, int to, byte value) {
+        if (from <= to) {
+            for (int i = from; i < to; i++) {
+                if (b[i] == value) {
+                    return i;
+                }
+            }
+        } else {
+            for (int i = from - 1; i >= to; i--) {
+                if (b[i] == value) {
+                    return i;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** The largest chunk accepted (1 TiB): far beyond any real one, and no overflow while reading the digits. */
+    private static final long MAX_CHUNK_SIZE = 1L << 40;
+
+    /** The first index at or after {@code from} that is not a CR or LF (line breaks before or between messages). */
+    static int skipLineBreaks(ByteBuf in, int from, int end) {
+        int i = from;
+        while (i < end && (in.getByte(i) == '\r' || in.getByte(i) == '\n')) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * The index just past the empty line that ends a head, or -1 when it has not arrived yet. A bare LF counts as a
+     * line end here; whether it is accepted is the parser's business.
+     */
+    static int findHeadEnd(ByteBuf in, int from, int end) {
+        int i = from;
+        while (i < end) {
+            int lf = in.indexOf(i, end, (byte) '\n');
+            if (lf < 0 || lf + 1 >= end) {
+                return -1;
+            }
+            byte next = in.getByte(lf + 1);
+            if (next == '\n') {
+                return lf + 2;
+            }
+            if (next == '\r') {
+                if (lf + 2 >= end) {
+                    return -1;
+                }
+                if (in.getByte(lf + 2) == '\n') {
+                    return lf + 3;
+                }
+            }
+            i = lf + 1;
+        }
+        return -1;
+    }
+
+    /**
+     * The size in a chunk-size line (RFC 9112 §7.1): hex digits, then optionally extensions after a semicolon
+     * (passed over, never interpreted, but free of control characters); -1 when malformed.
+     */
+    static long chunkSize(ByteBuf in, int from, int to) {
+        long size = 0;
+        int i = from;
+        for (; i < to; i++) {
+            int d = Character.digit(in.getByte(i), 16);
+            if (d < 0) {
+                break;
+            }
+            size = size * 16 + d;
+            if (size > MAX_CHUNK_SIZE) {
+                return -1;
+            }
+        }
+        if (i == from) {
+            return -1;
+        }
+        while (i < to && isWhite(in.getByte(i))) {
+            i++;
+        }
+        if (i == to) {
+            return size;
+        }
+        if (in.getByte(i) != ';') {
+            return -1;
+        }
+        for (; i < to; i++) {
+            if (isControl(in.getByte(i))) {
+                return -1;
+            }
+        }
+        return size;
+    }
+
+    /**
+     * True for the hop-by-hop field names a proxy always removes (RFC 9110 §7.6.1): Connection, Keep-Alive,
+     * Proxy-Connection, TE, Trailer, Upgrade. The name is {@code b[start, start + len)}.
+     */
+    static boolean isHopByHop(byte[] b, int start, int len) {
+        return switch (len) {
+            case 2 -> nameIs(b, start, "te");
+            case 7 -> nameIs(b, start, "trailer") || nameIs(b, start, "upgrade");
+            case 10 -> nameIs(b, start, "connection") || nameIs(b, start, "keep-alive");
+            case 16 -> nameIs(b, start, "proxy-connection");
+            default -> false;
+        };
+    }
+}

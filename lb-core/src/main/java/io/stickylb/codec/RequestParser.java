@@ -1,0 +1,234 @@
+package io.stickylb.codec;
+
+import static io.stickylb.codec.HeadBytes.hasToken;
+import static io.stickylb.codec.HeadBytes.indexOf;
+import static io.stickylb.codec.HeadBytes.isToken;
+import static io.stickylb.codec.HeadBytes.isWhite;
+import static io.stickylb.codec.HeadBytes.nameIs;
+import static io.stickylb.codec.HeadBytes.noControls;
+import static io.stickylb.codec.HeadBytes.trimEnd;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Parses one complete request head in place and works out the body's framing (RFC 9112 §6). Strict throughout, as
+ * a proxy in front of other parsers must be: a request stickylb reads one way and a backend another is how requests
+ * are smuggled. Every line ends in CRLF; the request line is {@code method SP target SP HTTP/d.d}; field names are
+ * tokens right before their colon; no obsolete folding; no control characters; one Content-Length of plain digits,
+ * never with Transfer-Encoding; a Transfer-Encoding ends in chunked, names it once, and only on HTTP/1.1.
+ */
+final class RequestParser {
+
+    private RequestParser() {
+    }
+
+    /**
+     * Parses the head in {@code buf} (request line to empty line, nothing before or after).
+     *
+     * @throws TooLongHttpLineException when the request line is longer than {@code maxLine} (414)
+     * @throws TooLongHttpHeaderException when the fields take more than {@code maxFields} bytes (431)
+     * @throws IllegalArgumentException when the head is malformed (400)
+     */
+    static ClientRequest parse(ByteBuf buf, int maxLine, int maxFields) {
+        byte[] head = new byte[buf.readableBytes()];
+        buf.getBytes(buf.readerIndex(), head);
+        int end = head.length;
+        int lf = indexOf(head, 0, end, (byte) '\n');
+        if (lf - 1 > maxLine) {
+            throw new TooLongHttpLineException("request line longer than " + maxLine + " bytes");
+        }
+        if (lf < 1 || head[lf - 1] != '\r') {
+            throw bad("request line not ended by CRLF");
+        }
+        int lineEnd = lf - 1;
+        if (end - lf - 3 > maxFields) {
+            throw new TooLongHttpHeaderException("header fields larger than " + maxFields + " bytes");
+        }
+        int sp1 = indexOf(head, 0, lineEnd, (byte) ' ');
+        if (sp1 < 0 || !isToken(head, 0, sp1)) {
+            throw bad("malformed method");
+        }
+        int sp2 = indexOf(head, sp1 + 1, lineEnd, (byte) ' ');
+        if (sp2 <= sp1 + 1) {
+            throw bad("malformed request line");
+        }
+        for (int i = sp1 + 1; i < sp2; i++) {
+            byte b = head[i];
+            if (b <= ' ' || b >= 0x7f) { // also every byte >= 0x80, negative as a byte
+                throw bad("malformed request target");
+            }
+        }
+        HttpVersion version = version(head, sp2 + 1, lineEnd);
+        HttpMethod method = method(head, sp1);
+        String uri = new String(head, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
+
+        RawHeaders fields = new RawHeaders(head);
+        long contentLength = -1;
+        boolean transferEncoding = false;
+        int chunkedCodings = 0;
+        boolean lastIsChunked = false;
+        boolean close = false;
+        boolean keepAliveToken = false;
+        boolean hopByHop = false;
+        int pos = lf + 1;
+        int fieldsStart = pos;
+        while (true) {
+            lf = indexOf(head, pos, end, (byte) '\n');
+            if (lf <= pos || head[lf - 1] != '\r') {
+                throw bad("field line not ended by CRLF");
+            }
+            int le = lf - 1;
+            if (le == pos) {
+                break;
+            }
+            if (isWhite(head[pos])) {
+                throw bad("obsolete line folding");
+            }
+            int colon = indexOf(head, pos, le, (byte) ':');
+            if (colon < 0 || !isToken(head, pos, colon)) {
+                throw bad("malformed field name");
+            }
+            int valueStart = colon + 1;
+            while (valueStart < le && isWhite(head[valueStart])) {
+                valueStart++;
+            }
+            int valueEnd = trimEnd(head, valueStart, le);
+            if (!noControls(head, valueStart, valueEnd)) {
+                throw bad("control character in a field value");
+            }
+            fields.addField(pos, colon, valueStart, valueEnd);
+
+            hopByHop |= HeadBytes.isHopByHop(head, pos, colon - pos);
+            switch (colon - pos) {
+                case 14 -> {
+                    if (nameIs(head, pos, "content-length")) {
+                        if (contentLength >= 0) {
+                            throw bad("more than one Content-Length");
+                        }
+                        contentLength = HeadBytes.digits(head, valueStart, valueEnd);
+                        if (contentLength < 0) {
+                            throw bad("Content-Length is not a number");
+                        }
+                    }
+                }
+                case 17 -> {
+                    if (nameIs(head, pos, "transfer-encoding")) {
+                        transferEncoding = true;
+                        int[] chunked = chunkedCodings(head, valueStart, valueEnd);
+                        chunkedCodings += chunked[0];
+                        lastIsChunked = chunked[1] == 1;
+                    }
+                }
+                case 10 -> {
+                    if (nameIs(head, pos, "connection")) {
+                        close |= hasToken(head, valueStart, valueEnd, "close");
+                        keepAliveToken |= hasToken(head, valueStart, valueEnd, "keep-alive");
+                    }
+                }
+                default -> {
+                }
+            }
+            pos = lf + 1;
+        }
+        fields.receivedSpan(fieldsStart, pos);
+        if (transferEncoding) {
+            if (contentLength >= 0) {
+                throw bad("both Content-Length and Transfer-Encoding");
+            }
+            if (version != HttpVersion.HTTP_1_1) {
+                throw bad("Transfer-Encoding in an HTTP/1.0 request");
+            }
+            if (chunkedCodings != 1 || !lastIsChunked) {
+                throw bad("Transfer-Encoding does not end in chunked, once");
+            }
+        }
+        boolean keepAlive = !close && (version == HttpVersion.HTTP_1_1 || keepAliveToken);
+        return new ClientRequest(head, lineEnd, fields, version, method, uri, contentLength, transferEncoding,
+                keepAlive, hopByHop);
+    }
+
+    /** {@code HTTP/d.d} exactly (RFC 9112 §2.3: case-sensitive); which versions are served is decided later (505). */
+    private static HttpVersion version(byte[] b, int from, int to) {
+        if (to - from != 8 || b[from] != 'H' || b[from + 1] != 'T' || b[from + 2] != 'T' || b[from + 3] != 'P'
+                || b[from + 4] != '/' || !isDigit(b[from + 5]) || b[from + 6] != '.' || !isDigit(b[from + 7])) {
+            throw bad("malformed HTTP version");
+        }
+        int major = b[from + 5] - '0';
+        int minor = b[from + 7] - '0';
+        if (major == 1 && minor == 1) {
+            return HttpVersion.HTTP_1_1;
+        }
+        if (major == 1 && minor == 0) {
+            return HttpVersion.HTTP_1_0;
+        }
+        return new HttpVersion("HTTP", major, minor, false);
+    }
+
+    private static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+
+    /** The common methods as Netty's constants without building a string; others by name. */
+    private static HttpMethod method(byte[] b, int len) {
+        switch (len) {
+            case 3 -> {
+                if (b[0] == 'G' && b[1] == 'E' && b[2] == 'T') {
+                    return HttpMethod.GET;
+                }
+                if (b[0] == 'P' && b[1] == 'U' && b[2] == 'T') {
+                    return HttpMethod.PUT;
+                }
+            }
+            case 4 -> {
+                if (b[0] == 'P' && b[1] == 'O' && b[2] == 'S' && b[3] == 'T') {
+                    return HttpMethod.POST;
+                }
+                if (b[0] == 'H' && b[1] == 'E' && b[2] == 'A' && b[3] == 'D') {
+                    return HttpMethod.HEAD;
+                }
+            }
+            default -> {
+            }
+        }
+        return HttpMethod.valueOf(new String(b, 0, len, StandardCharsets.ISO_8859_1));
+    }
+
+    /**
+     * How often {@code chunked} appears among the codings in [from, to), and whether it is the last one: {count,
+     * last ? 1 : 0}. A coding that is not a token (an empty list element included) is malformed.
+     */
+    private static int[] chunkedCodings(byte[] b, int from, int to) {
+        int count = 0;
+        boolean last = false;
+        int start = from;
+        do {
+            int comma = indexOf(b, start, to, (byte) ',');
+            int e = comma < 0 ? to : comma;
+            int s = start;
+            while (s < e && isWhite(b[s])) {
+                s++;
+            }
+            int t = trimEnd(b, s, e);
+            int semi = indexOf(b, s, t, (byte) ';');
+            int nameEnd = trimEnd(b, s, semi < 0 ? t : semi);
+            if (!isToken(b, s, nameEnd)) {
+                throw bad("malformed transfer coding");
+            }
+            last = nameEnd - s == 7 && nameIs(b, s, "chunked");
+            if (last) {
+                count++;
+            }
+            start = e + 1;
+        } while (start <= to);
+        return new int[] {count, last ? 1 : 0};
+    }
+
+    private static IllegalArgumentException bad(String why) {
+        return new IllegalArgumentException(why);
+    }
+}

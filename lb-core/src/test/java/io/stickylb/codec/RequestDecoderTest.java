@@ -1,0 +1,259 @@
+package io.stickylb.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The client request decoder on its own, fed through an embedded channel whole, split at every byte and with
+ * requests back to back: heads come out re-encodable (as the very bytes received when nothing changed), bodies as
+ * their data, malformed input as a failure with the cause that picks the status. The end-to-end rejections through
+ * the proxy are in MalformedRequestTest.
+ */
+class RequestDecoderTest {
+
+    private static final String GET = "GET /a?b=1 HTTP/1.1\r\nHost: example.com\r\nX-A: 1\r\nCookie: s=2\r\n\r\n";
+    private static final String CHUNKED = "POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + "5;ext=\"v\"\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\nContent-Length: 9\r\n\r\n";
+
+    /** One decoded request: its head, the head as encoded again, its body, its trailers, whether it ended. */
+    private record Decoded(HttpRequest head, String encoded, String body, String trailers, boolean ended,
+                           Throwable failure) {
+    }
+
+    private static final class Watch implements RequestDecoder.HeadWatch {
+        int started;
+        int ended;
+
+        @Override
+        public void headStarted() {
+            started++;
+        }
+
+        @Override
+        public void headEnded() {
+            ended++;
+        }
+    }
+
+    private static List<Decoded> decode(String wire, int splitEvery) {
+        return decode(wire, splitEvery, new Watch(), 8192, 16384);
+    }
+
+    private static List<Decoded> decode(String wire, int splitEvery, Watch watch, int maxLine, int maxFields) {
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(maxLine, maxFields, watch));
+        List<Decoded> out = new ArrayList<>();
+        HttpRequest head = null;
+        String encoded = null;
+        StringBuilder body = new StringBuilder();
+        byte[] bytes = wire.getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < bytes.length; i += splitEvery) {
+            ch.writeInbound(Unpooled.copiedBuffer(bytes, i, Math.min(splitEvery, bytes.length - i)));
+            Object m;
+            while ((m = ch.readInbound()) != null) {
+                if (m instanceof HttpRequest r) {
+                    if (r.decoderResult().isFailure()) {
+                        out.add(new Decoded(r, null, "", null, false, r.decoderResult().cause()));
+                        continue;
+                    }
+                    head = r;
+                    ByteBuf e = Unpooled.buffer();
+                    ((ClientRequest) r).encode(e);
+                    encoded = e.toString(StandardCharsets.ISO_8859_1);
+                    e.release();
+                    continue;
+                }
+                HttpContent c = (HttpContent) m;
+                if (c.decoderResult().isFailure()) {
+                    out.add(new Decoded(head, encoded, body.toString(), null, false, c.decoderResult().cause()));
+                    c.release();
+                    continue;
+                }
+                body.append(c.content().toString(StandardCharsets.ISO_8859_1));
+                if (c instanceof LastHttpContent last) {
+                    String trailers = last.trailingHeaders().isEmpty() ? "" : last.trailingHeaders().entries().toString();
+                    out.add(new Decoded(head, encoded, body.toString(), trailers, true, null));
+                    body.setLength(0);
+                }
+                c.release();
+            }
+        }
+        ch.finishAndReleaseAll();
+        return out;
+    }
+
+    @ParameterizedTest(name = "split every {0} bytes")
+    @ValueSource(ints = {1, 2, 3, 7, 64, 100_000})
+    void bodylessRequestComesOutAsReceived(int split) {
+        List<Decoded> d = decode(GET, split);
+        assertThat(d).hasSize(1);
+        ClientRequest r = (ClientRequest) d.get(0).head();
+        assertThat(r.method()).isSameAs(HttpMethod.GET);
+        assertThat(r.uri()).isEqualTo("/a?b=1");
+        assertThat(r.protocolVersion()).isSameAs(HttpVersion.HTTP_1_1);
+        assertThat(r.headers().get("host")).isEqualTo("example.com");
+        assertThat(r.headers().getAll("COOKIE")).containsExactly("s=2");
+        assertThat(r.keepAlive()).isTrue();
+        assertThat(r.hasBody()).isFalse();
+        assertThat(r.hasHopByHop()).isFalse();
+        assertThat(d.get(0).encoded()).isEqualTo(GET);
+        assertThat(d.get(0).ended()).isTrue();
+    }
+
+    @ParameterizedTest(name = "split every {0} bytes")
+    @ValueSource(ints = {1, 2, 3, 7, 64, 100_000})
+    void chunkedBodyComesOutAsDataWithItsTrailers(int split) {
+        List<Decoded> d = decode(CHUNKED + GET, split);
+        assertThat(d).hasSize(2);
+        assertThat(((ClientRequest) d.get(0).head()).chunked()).isTrue();
+        assertThat(d.get(0).body()).isEqualTo("hello world");
+        // Framing fields are dropped from trailers.
+        assertThat(d.get(0).trailers()).isEqualTo("[X-Trailer=t]");
+        assertThat(d.get(1).head().uri()).isEqualTo("/a?b=1");
+    }
+
+    @ParameterizedTest(name = "split every {0} bytes")
+    @ValueSource(ints = {1, 3, 100_000})
+    void contentLengthBodyIsFollowedByTheNextRequest(int split) {
+        String post = "POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n0123456789";
+        List<Decoded> d = decode("\r\n" + post + post + GET, split);
+        assertThat(d).extracting(Decoded::body).containsExactly("0123456789", "0123456789", "");
+        assertThat(((ClientRequest) d.get(0).head()).contentLength()).isEqualTo(10);
+        assertThat(d).allMatch(Decoded::ended);
+    }
+
+    @Test
+    void editsAreWrittenAndTheRequestLineRebuiltOnlyWhenItChanged() {
+        ClientRequest r = (ClientRequest) decode("GET http://h/x HTTP/1.0\r\nHost: h\r\nConnection: keep-alive, X-Drop\r\n"
+                + "X-Drop: 1\r\nX-Keep: 2\r\n\r\n", 100).get(0).head();
+        assertThat(r.keepAlive()).isTrue();
+        assertThat(r.hasHopByHop()).isTrue();
+        r.fields().removeAll(List.of("connection", "x-drop"));
+        r.headers().set("X-Forwarded-For", "10.0.0.1");
+        r.setProtocolVersion(HttpVersion.HTTP_1_1);
+        r.setUri("/x");
+        ByteBuf out = Unpooled.buffer();
+        r.encode(out);
+        assertThat(out.toString(StandardCharsets.ISO_8859_1))
+                .isEqualTo("GET /x HTTP/1.1\r\nHost: h\r\nX-Keep: 2\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n");
+        out.release();
+    }
+
+    @Test
+    void addedFieldsFollowTheReceivedOnesCopiedWhole() {
+        ClientRequest r = (ClientRequest) decode(GET, 100).get(0).head();
+        r.headers().add("X-Forwarded-Proto", "http");
+        ByteBuf out = Unpooled.buffer();
+        r.encode(out);
+        assertThat(out.toString(StandardCharsets.ISO_8859_1))
+                .isEqualTo(GET.substring(0, GET.length() - 2) + "X-Forwarded-Proto: http\r\n\r\n");
+        out.release();
+    }
+
+    @Test
+    void keepAliveFollowsVersionAndConnection() {
+        assertThat(((ClientRequest) decode("GET / HTTP/1.0\r\n\r\n", 100).get(0).head()).keepAlive()).isFalse();
+        assertThat(((ClientRequest) decode("GET / HTTP/1.1\r\nHost: h\r\nConnection: Close\r\n\r\n", 100).get(0)
+                .head()).keepAlive()).isFalse();
+        assertThat(((ClientRequest) decode("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", 100).get(0)
+                .head()).keepAlive()).isTrue();
+    }
+
+    @Test
+    void otherVersionsAndMethodsAreDecodedForTheValidatorToJudge() {
+        HttpRequest r = decode("BREW /pot HTTP/2.0\r\nHost: h\r\n\r\n", 100).get(0).head();
+        assertThat(r.method().name()).isEqualTo("BREW");
+        assertThat(r.protocolVersion().majorVersion()).isEqualTo(2);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {
+        "GET / HTTP/1.1\nHost: h\n\n",
+        "GET / HTTP/1.1\r\nHost: h\nX: 1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: h\r\n folded\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost : h\r\n\r\n",
+        "GET / HTTP/1.1\r\nHo@st: h\r\n\r\n",
+        "GET / HTTP/1.1\r\n: h\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\u0000b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n",
+        "GET  / HTTP/1.1\r\n\r\n",
+        "GET / HTTP/1.1 \r\n\r\n",
+        "GET /\u00e9 HTTP/1.1\r\n\r\n",
+        "GET / Http/1.1\r\n\r\n",
+        "GET / HTTP/11\r\n\r\n",
+        "G:T / HTTP/1.1\r\n\r\n",
+        "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+        "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+        "POST / HTTP/1.1\r\nTransfer-Encoding: ,chunked\r\n\r\n",
+        "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+    })
+    void malformedHeadsFailAndNothingAfterIsDecoded(String wire) {
+        List<Decoded> d = decode(wire + GET, 100_000);
+        assertThat(d).hasSize(1);
+        assertThat(d.get(0).failure()).isExactlyInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void gzipThenChunkedIsAcceptedAsChunked() {
+        List<Decoded> d = decode("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "3\r\nabc\r\n0\r\n\r\n", 100_000);
+        assertThat(d.get(0).body()).isEqualTo("abc");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"zz\r\n", "-3\r\nabc\r\n", "0x3\r\nabc\r\n", "3\r\nabcdef\r\n", "3;a\u0001b\r\nabc\r\n",
+        "3\nabc\r\n", "3\r\nabc\n", "fffffffffffffffffff\r\n", "0\r\nBad Trailer: 1\r\n\r\n"})
+    void malformedChunkedBodiesFailAfterTheHead(String chunks) {
+        String wire = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks;
+        for (int split : new int[] {1, 100_000}) {
+            List<Decoded> d = decode(wire + GET, split);
+            assertThat(d).as(chunks).hasSize(1);
+            assertThat(d.get(0).head()).as(chunks).isInstanceOf(ClientRequest.class);
+            assertThat(d.get(0).failure()).as(chunks).isNotNull();
+        }
+    }
+
+    @Test
+    void longRequestLineIs414AndLargeFieldsAre431EvenBeforeTheHeadEnds() {
+        Watch w = new Watch();
+        String line = "GET /" + "a".repeat(200) + " HTTP/1.1\r\n";
+        assertThat(decode(line, 100_000, w, 100, 1000).get(0).failure())
+                .isInstanceOf(TooLongHttpLineException.class);
+        assertThat(decode(line.substring(0, 150), 100_000, w, 100, 1000).get(0).failure())
+                .isInstanceOf(TooLongHttpLineException.class);
+        String fields = "GET / HTTP/1.1\r\nX-Big: " + "b".repeat(1200) + "\r\n";
+        assertThat(decode(fields + "\r\n", 100_000, w, 100, 1000).get(0).failure())
+                .isInstanceOf(TooLongHttpHeaderException.class);
+        assertThat(decode(fields, 100_000, w, 100, 1000).get(0).failure())
+                .isInstanceOf(TooLongHttpHeaderException.class);
+    }
+
+    @Test
+    void theHeadTimerIsArmedOnlyForHeadsThatArriveInPieces() {
+        Watch whole = new Watch();
+        decode(GET + GET, 100_000, whole, 8192, 16384);
+        assertThat(whole.started).isZero();
+        assertThat(whole.ended).isEqualTo(3); // each head, and the connection's end
+        Watch pieces = new Watch();
+        decode(GET, 5, pieces, 8192, 16384);
+        assertThat(pieces.started).isEqualTo(1);
+        assertThat(pieces.ended).isGreaterThanOrEqualTo(1);
+    }
+}
