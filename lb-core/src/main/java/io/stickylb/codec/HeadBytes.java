@@ -112,6 +112,29 @@ final class HeadBytes {
         return false;
     }
 
+    /**
+     * True when the Connection list in [from, to) names anything besides {@code close} and {@code keep-alive}: a field
+     * that must be removed along with it (RFC 9110 §7.6.1).
+     */
+    static boolean namesOtherFields(byte[] b, int from, int to) {
+        int start = from;
+        while (start < to) {
+            int comma = indexOf(b, start, to, (byte) ',');
+            int end = comma < 0 ? to : comma;
+            int s = start;
+            while (s < end && isWhite(b[s])) {
+                s++;
+            }
+            int e = trimEnd(b, s, end);
+            boolean known = (e - s == 5 && nameIs(b, s, "close")) || (e - s == 10 && nameIs(b, s, "keep-alive"));
+            if (e > s && !known) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
     /** Like {@code ByteBuf.indexOf}: searches [from, to) forwards, or [to, from) backwards when from > to. */
     static int indexOf(byte[] b, int from, int to, byte value) {
         if (from <= to) {

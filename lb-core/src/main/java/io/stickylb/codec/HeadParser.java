@@ -135,6 +135,9 @@ final class HeadParser {
                     if (nameIs(head, pos, "connection")) {
                         close |= hasToken(head, valueStart, valueEnd, "close");
                         keepAliveToken |= hasToken(head, valueStart, valueEnd, "keep-alive");
+                        if (HeadBytes.namesOtherFields(head, valueStart, valueEnd)) {
+                            fields.markConnectionNamesFields();
+                        }
                     }
                 }
                 default -> {

@@ -33,6 +33,7 @@ public final class RawHeaders extends HttpHeaders {
     private List<String> addedValues;
     private HttpHeaders copy;
     private boolean rewritten;
+    private boolean connectionNamesFields;
     /** Where the received field lines lie in {@code source} when they can be copied as they are (CRLF lines). */
     private int spanStart;
     private int spanEnd = -1;
@@ -59,6 +60,19 @@ public final class RawHeaders extends HttpHeaders {
     void receivedSpan(int start, int end) {
         spanStart = start;
         spanEnd = end;
+    }
+
+    /** A Connection field names other fields, which go with it as hop-by-hop. */
+    void markConnectionNamesFields() {
+        connectionNamesFields = true;
+    }
+
+    /**
+     * True when a received Connection field names fields besides close and keep-alive; when false, the fixed
+     * hop-by-hop names are all there is to remove. Edits made since parsing are not considered.
+     */
+    public boolean connectionNamesFields() {
+        return connectionNamesFields;
     }
 
     /** The head's fields as received must be written anew (a fold or whitespace before a colon was cleaned up). */
@@ -194,8 +208,8 @@ public final class RawHeaders extends HttpHeaders {
                 Map.Entry<CharSequence, CharSequence> e = it.next();
                 writeField(out, e.getKey(), e.getValue());
             }
-        } else if (removed == null && !rewritten && spanEnd >= 0) {
-            out.writeBytes(source, spanStart, spanEnd - spanStart);
+        } else if (!rewritten && spanEnd >= 0) {
+            writeReceivedLines(out);
             writeAdded(out);
         } else {
             for (int i = 0; i < count; i++) {
@@ -214,6 +228,26 @@ public final class RawHeaders extends HttpHeaders {
             writeAdded(out);
         }
         out.writeBytes(CRLF);
+    }
+
+    /** The kept lines as received: each run of consecutive kept lines in one copy. */
+    private void writeReceivedLines(ByteBuf out) {
+        if (removed == null) {
+            out.writeBytes(source, spanStart, spanEnd - spanStart);
+            return;
+        }
+        int runStart = -1;
+        for (int i = 0; i <= count; i++) {
+            boolean keep = i < count && !removed[i];
+            if (keep && runStart < 0) {
+                runStart = fields[i * 4];
+            } else if (!keep && runStart >= 0) {
+                // A line ends where the next one starts; the last one at the end of the span.
+                int runEnd = i < count ? fields[i * 4] : spanEnd;
+                out.writeBytes(source, runStart, runEnd - runStart);
+                runStart = -1;
+            }
+        }
     }
 
     private void writeAdded(ByteBuf out) {

@@ -120,7 +120,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         watch.headEnded();
         ClientRequest request;
         try {
-            request = RequestParser.parse(in.slice(start, headEnd - start), maxLine, maxFields);
+            request = RequestParser.parse(in, start, headEnd - start, maxLine, maxFields);
         } catch (IllegalArgumentException | TooLongHttpLineException | TooLongHttpHeaderException e) {
             fail(in, out, e);
             return;

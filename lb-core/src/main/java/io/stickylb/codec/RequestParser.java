@@ -28,15 +28,15 @@ final class RequestParser {
     }
 
     /**
-     * Parses the head in {@code buf} (request line to empty line, nothing before or after).
+     * Parses the head in {@code buf} at {@code [from, from + length)}: request line to empty line.
      *
      * @throws TooLongHttpLineException when the request line is longer than {@code maxLine} (414)
      * @throws TooLongHttpHeaderException when the fields take more than {@code maxFields} bytes (431)
      * @throws IllegalArgumentException when the head is malformed (400)
      */
-    static ClientRequest parse(ByteBuf buf, int maxLine, int maxFields) {
-        byte[] head = new byte[buf.readableBytes()];
-        buf.getBytes(buf.readerIndex(), head);
+    static ClientRequest parse(ByteBuf buf, int from, int length, int maxLine, int maxFields) {
+        byte[] head = new byte[length];
+        buf.getBytes(from, head);
         int end = head.length;
         int lf = indexOf(head, 0, end, (byte) '\n');
         if (lf - 1 > maxLine) {
@@ -128,6 +128,9 @@ final class RequestParser {
                     if (nameIs(head, pos, "connection")) {
                         close |= hasToken(head, valueStart, valueEnd, "close");
                         keepAliveToken |= hasToken(head, valueStart, valueEnd, "keep-alive");
+                        if (HeadBytes.namesOtherFields(head, valueStart, valueEnd)) {
+                            fields.markConnectionNamesFields();
+                        }
                     }
                 }
                 default -> {

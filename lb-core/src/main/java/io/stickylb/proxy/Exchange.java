@@ -93,7 +93,8 @@ final class Exchange {
         this.rctx = new RequestContext(pool, request, clientAddress);
         boolean retriable = poolConfig.retry().retries() > 0
                 && (RetryPolicy.isIdempotent(method) || poolConfig.retry().retryNonIdempotent());
-        this.replay = retriable ? new ReplayBuffer(poolConfig.retry().bufferBytes()) : null;
+        // A request without a body needs nothing held to be sent again.
+        this.replay = retriable && request.hasBody() ? new ReplayBuffer(poolConfig.retry().bufferBytes()) : null;
         this.clientIp = peerIp;
         this.wire = frontend.wire();
         toOriginForm();

@@ -44,7 +44,7 @@ public final class ForwardedHeaders {
         HttpHeaders h = request.headers();
         if (request instanceof ClientRequest raw) {
             if (raw.hasHopByHop()) {
-                raw.fields().removeAll(hopByHopNames(h));
+                raw.fields().removeAll(hopByHopNames(raw.fields()));
             }
         } else {
             removeHopByHop(h);
@@ -109,6 +109,9 @@ public final class ForwardedHeaders {
     /** The hop-by-hop names, lower case, plus those the Connection fields list (never framing or Host). */
     private static List<String> hopByHopNames(HttpHeaders h) {
         List<String> names = HOP_BY_HOP;
+        if (h instanceof RawHeaders raw && !raw.connectionNamesFields()) {
+            return names; // the parser saw no Connection field naming others: no need to read them again
+        }
         for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
             int start = 0;
             while (start <= value.length()) {

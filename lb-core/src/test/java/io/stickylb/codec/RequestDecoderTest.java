@@ -175,6 +175,18 @@ class RequestDecoderTest {
     }
 
     @Test
+    void theParserNotesWhetherConnectionNamesOtherFields() {
+        ClientRequest plain = (ClientRequest) decode("GET / HTTP/1.1\r\nHost: h\r\nConnection: Keep-Alive\r\n\r\n", 100)
+                .get(0).head();
+        assertThat(plain.hasHopByHop()).isTrue();
+        assertThat(plain.fields().connectionNamesFields()).isFalse();
+        ClientRequest naming = (ClientRequest) decode("GET / HTTP/1.1\r\nHost: h\r\nConnection: close, X-Drop\r\n\r\n",
+                100).get(0).head();
+        assertThat(naming.fields().connectionNamesFields()).isTrue();
+        assertThat(naming.keepAlive()).isFalse();
+    }
+
+    @Test
     void otherVersionsAndMethodsAreDecodedForTheValidatorToJudge() {
         HttpRequest r = decode("BREW /pot HTTP/2.0\r\nHost: h\r\n\r\n", 100).get(0).head();
         assertThat(r.method().name()).isEqualTo("BREW");
