@@ -95,21 +95,7 @@ final class HeadBytes {
 
     /** True when the comma-separated list in [from, to) holds {@code lowerToken}, ignoring case and white space. */
     static boolean hasToken(byte[] b, int from, int to, String lowerToken) {
-        int start = from;
-        while (start < to) {
-            int comma = indexOf(b, start, to, (byte) ',');
-            int end = comma < 0 ? to : comma;
-            int s = start;
-            while (s < end && isWhite(b[s])) {
-                s++;
-            }
-            int e = trimEnd(b, s, end);
-            if (e - s == lowerToken.length() && nameIs(b, s, lowerToken)) {
-                return true;
-            }
-            start = end + 1;
-        }
-        return false;
+        return findToken(b, from, to, lowerToken);
     }
 
     /**
@@ -117,6 +103,11 @@ final class HeadBytes {
      * that must be removed along with it (RFC 9110 §7.6.1).
      */
     static boolean namesOtherFields(byte[] b, int from, int to) {
+        return findToken(b, from, to, null);
+    }
+
+    /** Looks for {@code wanted} in a comma-separated list, or with null for a token other than close / keep-alive. */
+    private static boolean findToken(byte[] b, int from, int to, String wanted) {
         int start = from;
         while (start < to) {
             int comma = indexOf(b, start, to, (byte) ',');
@@ -126,8 +117,9 @@ final class HeadBytes {
                 s++;
             }
             int e = trimEnd(b, s, end);
-            boolean known = (e - s == 5 && nameIs(b, s, "close")) || (e - s == 10 && nameIs(b, s, "keep-alive"));
-            if (e > s && !known) {
+            boolean found = wanted != null ? e - s == wanted.length() && nameIs(b, s, wanted)
+                    : e > s && !(e - s == 5 && nameIs(b, s, "close")) && !(e - s == 10 && nameIs(b, s, "keep-alive"));
+            if (found) {
                 return true;
             }
             start = end + 1;
