@@ -54,4 +54,19 @@ public class ProxyMetricsTest {
             }
         }
     }
+
+    @Test
+    void garbageCollectionCountersAreReadWhenScraped() {
+        ProxyMetrics metrics = new ProxyMetrics();
+        double before = gcCollections(parse(metrics.scrape()));
+        System.gc();
+        Map<String, Double> after = parse(metrics.scrape());
+        assertThat(gcCollections(after)).isGreaterThan(before);
+        assertThat(after.keySet()).anyMatch(k -> k.startsWith("jvm_gc_collection_time_seconds_total{gc="));
+    }
+
+    private static double gcCollections(Map<String, Double> samples) {
+        return samples.entrySet().stream().filter(e -> e.getKey().startsWith("jvm_gc_collections_total{gc="))
+                .mapToDouble(Map.Entry::getValue).sum();
+    }
 }
