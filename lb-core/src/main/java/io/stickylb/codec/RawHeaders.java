@@ -34,6 +34,7 @@ public final class RawHeaders extends HttpHeaders {
     private HttpHeaders copy;
     private boolean rewritten;
     private boolean connectionNamesFields;
+    private String[] values;
     /** Where the received field lines lie in {@code source} when they can be copied as they are (CRLF lines). */
     private int spanStart;
     private int spanEnd = -1;
@@ -147,6 +148,20 @@ public final class RawHeaders extends HttpHeaders {
 
     /** A field's value; an obsolete fold (line break and the white space after it) reads as one space (RFC 9112 §5.2). */
     private String value(int field) {
+        // The same field is often read several times per message (Host by routing, validation and X-Forwarded-Host;
+        // Cookie by the affinity read and its strip), so each value is made into a string once.
+        if (values == null) {
+            values = new String[count];
+        }
+        String v = values[field];
+        if (v == null) {
+            v = readValue(field);
+            values[field] = v;
+        }
+        return v;
+    }
+
+    private String readValue(int field) {
         int start = fields[field * 4 + 2];
         int end = fields[field * 4 + 3];
         if (!rewritten) {

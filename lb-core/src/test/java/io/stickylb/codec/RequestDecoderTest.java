@@ -108,6 +108,8 @@ class RequestDecoderTest {
         assertThat(r.protocolVersion()).isSameAs(HttpVersion.HTTP_1_1);
         assertThat(r.headers().get("host")).isEqualTo("example.com");
         assertThat(r.headers().getAll("COOKIE")).containsExactly("s=2");
+        // Each value becomes a string once, however often it is read.
+        assertThat(r.headers().get("Host")).isSameAs(r.headers().getAll("HOST").get(0));
         assertThat(r.keepAlive()).isTrue();
         assertThat(r.hasBody()).isFalse();
         assertThat(r.hasHopByHop()).isFalse();
