@@ -1,8 +1,11 @@
 package io.stickylb.codec;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.List;
 
-/** Byte-level pieces of HTTP/1.x head parsing (RFC 9110 §5.6, RFC 9112 §5) shared by the request and response parsers. */
+/** Byte-level pieces of HTTP/1.x parsing (RFC 9110 §5.6, RFC 9112 §5–7) shared by the request and response decoders. */
 final class HeadBytes {
 
     private HeadBytes() {
@@ -77,8 +80,33 @@ final class HeadBytes {
         return true;
     }
 
+    /** The first index in [from, to) that is not SP or HTAB, or {@code to}. */
+    static int skipWhite(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to && isWhite(b[i])) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * The Content-Length in [from, to), given the one seen before in the same head (-1 for none).
+     *
+     * @throws IllegalArgumentException when it is the second one or not a plain number
+     */
+    static long contentLength(long seen, byte[] b, int from, int to) {
+        if (seen >= 0) {
+            throw new IllegalArgumentException("more than one Content-Length");
+        }
+        long n = digits(b, from, to);
+        if (n < 0) {
+            throw new IllegalArgumentException("Content-Length is not a number");
+        }
+        return n;
+    }
+
     /** A Content-Length value: 1 to 18 digits and nothing else; -1 when it is anything else. */
-    static long digits(byte[] b, int from, int to) {
+    private static long digits(byte[] b, int from, int to) {
         if (from == to || to - from > 18) {
             return -1;
         }
@@ -112,10 +140,7 @@ final class HeadBytes {
         while (start < to) {
             int comma = indexOf(b, start, to, (byte) ',');
             int end = comma < 0 ? to : comma;
-            int s = start;
-            while (s < end && isWhite(b[s])) {
-                s++;
-            }
+            int s = skipWhite(b, start, end);
             int e = trimEnd(b, s, end);
             boolean found = wanted != null ? e - s == wanted.length() && nameIs(b, s, wanted)
                     : e > s && !(e - s == 5 && nameIs(b, s, "close")) && !(e - s == 10 && nameIs(b, s, "keep-alive"));
@@ -155,6 +180,19 @@ final class HeadBytes {
             i++;
         }
         return i;
+    }
+
+    /**
+     * Passes on what has arrived of a body of {@code remaining} more bytes as a slice of {@code in}, and its end once
+     * complete; returns the bytes still to come.
+     */
+    static long passBody(ByteBuf in, List<Object> out, long remaining) {
+        int n = (int) Math.min(in.readableBytes(), remaining);
+        out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
+        if (remaining == n) {
+            out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        return remaining - n;
     }
 
     /**

@@ -3,7 +3,6 @@ package io.stickylb.codec;
 import static io.stickylb.codec.HeadBytes.hasToken;
 import static io.stickylb.codec.HeadBytes.indexOf;
 import static io.stickylb.codec.HeadBytes.isControl;
-import static io.stickylb.codec.HeadBytes.isTokenChar;
 import static io.stickylb.codec.HeadBytes.isWhite;
 import static io.stickylb.codec.HeadBytes.lineEnd;
 import static io.stickylb.codec.HeadBytes.nameIs;
@@ -99,15 +98,10 @@ final class HeadParser {
             if (nameEnd == pos) {
                 throw bad("empty field name");
             }
-            for (int i = pos; i < nameEnd; i++) {
-                if (!isTokenChar(head[i])) {
-                    throw bad("invalid character in a field name");
-                }
+            if (!HeadBytes.isToken(head, pos, nameEnd)) {
+                throw bad("invalid character in a field name");
             }
-            int valueStart = colon + 1;
-            while (valueStart < le && isWhite(head[valueStart])) {
-                valueStart++;
-            }
+            int valueStart = HeadBytes.skipWhite(head, colon + 1, le);
             int valueEnd = trimEnd(head, valueStart, le);
             checkValue(head, valueStart, valueEnd);
             fields.addField(pos, nameEnd, valueStart, valueEnd);
@@ -116,13 +110,7 @@ final class HeadParser {
             switch (nameEnd - pos) {
                 case 14 -> {
                     if (nameIs(head, pos, "content-length")) {
-                        if (contentLength >= 0) {
-                            throw bad("more than one Content-Length");
-                        }
-                        contentLength = HeadBytes.digits(head, valueStart, valueEnd);
-                        if (contentLength < 0) {
-                            throw bad("Content-Length is not a number");
-                        }
+                        contentLength = HeadBytes.contentLength(contentLength, head, valueStart, valueEnd);
                     }
                 }
                 case 17 -> {
@@ -177,10 +165,7 @@ final class HeadParser {
 
     private static boolean lastCodingIsChunked(byte[] b, int from, int to) {
         int comma = indexOf(b, to, from, (byte) ',');
-        int start = comma < 0 ? from : comma + 1;
-        while (start < to && isWhite(b[start])) {
-            start++;
-        }
+        int start = HeadBytes.skipWhite(b, comma < 0 ? from : comma + 1, to);
         return to - start == 7 && nameIs(b, start, "chunked");
     }
 

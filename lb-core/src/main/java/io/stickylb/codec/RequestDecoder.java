@@ -72,11 +72,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         switch (state) {
             case HEAD -> decodeHead(in, out);
             case LENGTH -> {
-                int n = (int) Math.min(in.readableBytes(), remaining);
-                out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
-                remaining -= n;
+                remaining = HeadBytes.passBody(in, out, remaining);
                 if (remaining == 0) {
-                    out.add(LastHttpContent.EMPTY_LAST_CONTENT);
                     state = State.HEAD;
                 }
             }
@@ -238,10 +235,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         if (colon < 0 || !HeadBytes.isToken(line, 0, colon)) {
             return false;
         }
-        int valueStart = colon + 1;
-        while (valueStart < line.length && HeadBytes.isWhite(line[valueStart])) {
-            valueStart++;
-        }
+        int valueStart = HeadBytes.skipWhite(line, colon + 1, line.length);
         int valueEnd = HeadBytes.trimEnd(line, valueStart, line.length);
         if (!HeadBytes.noControls(line, valueStart, valueEnd)) {
             return false;

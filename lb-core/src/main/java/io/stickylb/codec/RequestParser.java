@@ -93,10 +93,7 @@ final class RequestParser {
             if (colon < 0 || !isToken(head, pos, colon)) {
                 throw bad("malformed field name");
             }
-            int valueStart = colon + 1;
-            while (valueStart < le && isWhite(head[valueStart])) {
-                valueStart++;
-            }
+            int valueStart = HeadBytes.skipWhite(head, colon + 1, le);
             int valueEnd = trimEnd(head, valueStart, le);
             if (!noControls(head, valueStart, valueEnd)) {
                 throw bad("control character in a field value");
@@ -107,13 +104,7 @@ final class RequestParser {
             switch (colon - pos) {
                 case 14 -> {
                     if (nameIs(head, pos, "content-length")) {
-                        if (contentLength >= 0) {
-                            throw bad("more than one Content-Length");
-                        }
-                        contentLength = HeadBytes.digits(head, valueStart, valueEnd);
-                        if (contentLength < 0) {
-                            throw bad("Content-Length is not a number");
-                        }
+                        contentLength = HeadBytes.contentLength(contentLength, head, valueStart, valueEnd);
                     }
                 }
                 case 17 -> {
@@ -212,10 +203,7 @@ final class RequestParser {
         do {
             int comma = indexOf(b, start, to, (byte) ',');
             int e = comma < 0 ? to : comma;
-            int s = start;
-            while (s < e && isWhite(b[s])) {
-                s++;
-            }
+            int s = HeadBytes.skipWhite(b, start, e);
             int t = trimEnd(b, s, e);
             int semi = indexOf(b, s, t, (byte) ';');
             int nameEnd = trimEnd(b, s, semi < 0 ? t : semi);

@@ -60,11 +60,8 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         switch (state) {
             case HEAD -> decodeHead(in, out);
             case LENGTH -> {
-                int n = (int) Math.min(in.readableBytes(), remaining);
-                out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
-                remaining -= n;
+                remaining = HeadBytes.passBody(in, out, remaining);
                 if (remaining == 0) {
-                    out.add(LastHttpContent.EMPTY_LAST_CONTENT);
                     state = State.HEAD;
                 }
             }
