@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -297,9 +296,5 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         while ((m = pending.poll()) != null) {
             ReferenceCountUtil.release(m);
         }
-    }
-
-    static String hostOf(HttpRequest request) {
-        return request.headers().get(HttpHeaderNames.HOST);
     }
 }

@@ -5,16 +5,15 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.List;
 
 /**
  * Checks a decoded request head for what Netty's decoder lets through but a proxy must not forward (RFC 9112): only
  * HTTP/1.0 and 1.1 (505 otherwise); exactly one valid Host on HTTP/1.1, at most one on 1.0 (§3.2); origin-form,
- * absolute-form, or {@code *} for OPTIONS as the target (§3.2); no chunked body on HTTP/1.0 (§6.1); no CONNECT (stickylb
- * does not tunnel); at most {@code maxHeaderCount} header lines (431). Framing conflicts (Content-Length with
- * Transfer-Encoding, differing lengths, unknown codings) are already rejected by the decoder.
+ * absolute-form, or {@code *} for OPTIONS as the target (§3.2); no CONNECT (stickylb does not tunnel); at most
+ * {@code maxHeaderCount} header lines (431). Framing (Content-Length with Transfer-Encoding, differing lengths,
+ * unknown codings, any Transfer-Encoding on HTTP/1.0) is already checked by the request parser.
  */
 final class RequestValidator {
 
@@ -43,9 +42,6 @@ final class RequestValidator {
             return HttpResponseStatus.BAD_REQUEST;
         }
         if (!hosts.isEmpty() && !validHost(hosts.get(0))) {
-            return HttpResponseStatus.BAD_REQUEST;
-        }
-        if (!http11 && HttpUtil.isTransferEncodingChunked(request)) {
             return HttpResponseStatus.BAD_REQUEST;
         }
         return null;
