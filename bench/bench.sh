@@ -24,9 +24,10 @@ cd "$(dirname "$0")/.."
 WORKERS=${WORKERS:-1}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
-JVM_WARM_RUNS=${JVM_WARM_RUNS:-6}     # stickylb: rounds of short runs over every size and connection count before
-                                      # its first measurement, so the JIT has compiled connection set-up and both
-                                      # body paths (a JVM warm-up, never measured)
+JVM_WARMUP=${JVM_WARMUP:-90}          # stickylb: seconds of short runs over every size and connection count before
+                                      # its first measurement, counted from the JVM's start (a warm-up, never
+                                      # measured): the JIT compiles connection set-up and both body paths, and the
+                                      # one-time work of a JVM's first minute is done (docs/benchmarks.md)
 ROUNDS=${ROUNDS:-1}
 TARGETS=${TARGETS:-"direct stickylb-rr stickylb-cookie stickylb-iphash haproxy-rr haproxy-cookie nginx-rr nginx-iphash"}
 SIZES=${SIZES:-"small 64k"}
@@ -222,6 +223,7 @@ start_target() { # target -> PROXY_PID (empty for direct), URL_BASE, COOKIE_ARGS
     *) die "unknown target $1" ;;
   esac
   PROXY_PID=$LAST_PID
+  PROXY_STARTED=$SECONDS
   wait_http "$URL_BASE/" "$PROXY_PID" 60 || die "$1 did not answer: $(tail -5 "$WORK/$1.log")"
   if [[ $1 == stickylb-cookie ]]; then
     local c
@@ -257,8 +259,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
           FIRST_WARM[$t.$round]=1
           # Each wrk run opens its connections afresh; a JVM compiles the accept and close paths only after they
           # have run a few hundred times, and compiling on the proxy's one core inflates the tail of the next runs.
-          log "round $round $t: JVM warm-up, $JVM_WARM_RUNS x (2 s per size and connection count)"
-          for ((w = 0; w < JVM_WARM_RUNS; w++)); do
+          log "round $round $t: JVM warm-up until it has run ${JVM_WARMUP} s (2 s per size and connection count)"
+          while ((SECONDS - PROXY_STARTED < JVM_WARMUP)); do
             for wsize in $SIZES; do
               wpath=/; [[ $wsize == 64k ]] && wpath=/64k
               for wc in $CONNS_LIST; do run_wrk "$WORK/warm.txt" "$wc" 2s "$URL_BASE$wpath" "${COOKIE_ARGS[@]}"; done

@@ -134,6 +134,7 @@ final class HeadParser {
             pos = lf + 1;
         }
 
+        fields.seal();
         if (crlfLines) {
             fields.receivedSpan(fieldsStart, pos);
         }

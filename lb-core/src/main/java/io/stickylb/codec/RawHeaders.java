@@ -4,8 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -23,14 +25,27 @@ public final class RawHeaders extends HttpHeaders {
 
     private static final int[] NO_FIELDS = new int[0];
     private static final byte[] CRLF = {'\r', '\n'};
+    /**
+     * Where a parser collects field positions before {@link #seal} copies them at their size: one array per event
+     * loop thread instead of a grown one per message (most heads have far fewer fields than a growth step).
+     */
+    private static final FastThreadLocal<int[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected int[] initialValue() {
+            return new int[4 * 64];
+        }
+    };
 
     private final byte[] source;
     /** Four indexes per field into {@code source}: name start, name end, value start, value end. */
-    private int[] fields = NO_FIELDS;
+    private int[] fields;
     private int count;
-    private boolean[] removed;
-    private List<String> addedNames;
-    private List<String> addedValues;
+    /** Removed received fields: bit i for field i below 64; the array (rarely there) for the rest. */
+    private long removedLow;
+    private boolean[] removedHigh;
+    /** Added fields as name, value pairs: {@code added[2k]}, {@code added[2k + 1]} for k below {@code addedCount}. */
+    private String[] added;
+    private int addedCount;
     private HttpHeaders copy;
     private boolean rewritten;
     private boolean connectionNamesFields;
@@ -39,19 +54,26 @@ public final class RawHeaders extends HttpHeaders {
     private int spanStart;
     private int spanEnd = -1;
 
+    /** Starts collecting fields in the thread's scratch array; the parser must {@link #seal} before handing it on. */
     RawHeaders(byte[] source) {
         this.source = source;
+        this.fields = SCRATCH.get();
     }
 
     void addField(int nameStart, int nameEnd, int valueStart, int valueEnd) {
         if (fields.length == count * 4) {
-            fields = java.util.Arrays.copyOf(fields, Math.max(32, fields.length * 2));
+            fields = Arrays.copyOf(fields, fields.length * 2);
         }
         int i = count++ * 4;
         fields[i] = nameStart;
         fields[i + 1] = nameEnd;
         fields[i + 2] = valueStart;
         fields[i + 3] = valueEnd;
+    }
+
+    /** Parsing is over: the positions move out of the scratch array into one of their own. */
+    void seal() {
+        fields = count == 0 ? NO_FIELDS : Arrays.copyOf(fields, count * 4);
     }
 
     /**
@@ -83,7 +105,7 @@ public final class RawHeaders extends HttpHeaders {
 
     /** True when the fields are exactly the bytes received: nothing removed, added or cleaned up. */
     public boolean unchanged() {
-        return copy == null && removed == null && addedNames == null && !rewritten;
+        return copy == null && !anyRemoved() && addedCount == 0 && !rewritten;
     }
 
     /**
@@ -101,18 +123,15 @@ public final class RawHeaders extends HttpHeaders {
             if (live(i)) {
                 for (int k = 0; k < names.size(); k++) {
                     if (nameIs(i, names.get(k))) {
-                        if (removed == null) {
-                            removed = new boolean[count];
-                        }
-                        removed[i] = true;
+                        markRemoved(i);
                         break;
                     }
                 }
             }
         }
-        if (addedNames != null) {
-            for (String n : names) {
-                removeAdded(n);
+        if (addedCount > 0) {
+            for (int k = 0; k < names.size(); k++) {
+                removeAdded(names.get(k));
             }
         }
     }
@@ -138,7 +157,22 @@ public final class RawHeaders extends HttpHeaders {
     }
 
     private boolean live(int field) {
-        return removed == null || !removed[field];
+        return field < 64 ? (removedLow & (1L << field)) == 0 : removedHigh == null || !removedHigh[field - 64];
+    }
+
+    private void markRemoved(int field) {
+        if (field < 64) {
+            removedLow |= 1L << field;
+        } else {
+            if (removedHigh == null) {
+                removedHigh = new boolean[count - 64];
+            }
+            removedHigh[field - 64] = true;
+        }
+    }
+
+    private boolean anyRemoved() {
+        return removedLow != 0 || removedHigh != null;
     }
 
     private String name(int field) {
@@ -206,10 +240,8 @@ public final class RawHeaders extends HttpHeaders {
                     h.add(name(i), value(i));
                 }
             }
-            if (addedNames != null) {
-                for (int i = 0; i < addedNames.size(); i++) {
-                    h.add(addedNames.get(i), addedValues.get(i));
-                }
+            for (int i = 0; i < addedCount; i++) {
+                h.add(added[2 * i], added[2 * i + 1]);
             }
             copy = h;
         }
@@ -247,13 +279,13 @@ public final class RawHeaders extends HttpHeaders {
 
     /** The kept lines as received: each run of consecutive kept lines in one copy. */
     private void writeReceivedLines(ByteBuf out) {
-        if (removed == null) {
+        if (!anyRemoved()) {
             out.writeBytes(source, spanStart, spanEnd - spanStart);
             return;
         }
         int runStart = -1;
         for (int i = 0; i <= count; i++) {
-            boolean keep = i < count && !removed[i];
+            boolean keep = i < count && live(i);
             if (keep && runStart < 0) {
                 runStart = fields[i * 4];
             } else if (!keep && runStart >= 0) {
@@ -266,10 +298,8 @@ public final class RawHeaders extends HttpHeaders {
     }
 
     private void writeAdded(ByteBuf out) {
-        if (addedNames != null) {
-            for (int i = 0; i < addedNames.size(); i++) {
-                writeField(out, addedNames.get(i), addedValues.get(i));
-            }
+        for (int i = 0; i < addedCount; i++) {
+            writeField(out, added[2 * i], added[2 * i + 1]);
         }
     }
 
@@ -292,11 +322,9 @@ public final class RawHeaders extends HttpHeaders {
                 return value(i);
             }
         }
-        if (addedNames != null) {
-            for (int i = 0; i < addedNames.size(); i++) {
-                if (addedNames.get(i).equalsIgnoreCase(name)) {
-                    return addedValues.get(i);
-                }
+        for (int i = 0; i < addedCount; i++) {
+            if (added[2 * i].equalsIgnoreCase(name)) {
+                return added[2 * i + 1];
             }
         }
         return null;
@@ -316,17 +344,34 @@ public final class RawHeaders extends HttpHeaders {
                 values.add(value(i));
             }
         }
-        if (addedNames != null) {
-            for (int i = 0; i < addedNames.size(); i++) {
-                if (addedNames.get(i).equalsIgnoreCase(name)) {
-                    if (values == null) {
-                        values = new ArrayList<>(2);
-                    }
-                    values.add(addedValues.get(i));
+        for (int i = 0; i < addedCount; i++) {
+            if (added[2 * i].equalsIgnoreCase(name)) {
+                if (values == null) {
+                    values = new ArrayList<>(2);
                 }
+                values.add(added[2 * i + 1]);
             }
         }
         return values == null ? Collections.emptyList() : values;
+    }
+
+    /** How many fields are named {@code name}; unlike {@link #getAll} it makes no list. */
+    public int occurrences(String name) {
+        if (copy != null) {
+            return copy.getAll(name).size();
+        }
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name)) {
+                n++;
+            }
+        }
+        for (int i = 0; i < addedCount; i++) {
+            if (added[2 * i].equalsIgnoreCase(name)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     @Override
@@ -339,11 +384,9 @@ public final class RawHeaders extends HttpHeaders {
                 return true;
             }
         }
-        if (addedNames != null) {
-            for (String n : addedNames) {
-                if (n.equalsIgnoreCase(name)) {
-                    return true;
-                }
+        for (int i = 0; i < addedCount; i++) {
+            if (added[2 * i].equalsIgnoreCase(name)) {
+                return true;
             }
         }
         return false;
@@ -355,12 +398,14 @@ public final class RawHeaders extends HttpHeaders {
             copy.add(name, value);
             return this;
         }
-        if (addedNames == null) {
-            addedNames = new ArrayList<>(2);
-            addedValues = new ArrayList<>(2);
+        if (added == null) {
+            added = new String[8];
+        } else if (added.length == 2 * addedCount) {
+            added = Arrays.copyOf(added, added.length * 2);
         }
-        addedNames.add(name);
-        addedValues.add(value.toString());
+        added[2 * addedCount] = name;
+        added[2 * addedCount + 1] = value.toString();
+        addedCount++;
         return this;
     }
 
@@ -378,10 +423,7 @@ public final class RawHeaders extends HttpHeaders {
         }
         for (int i = 0; i < count; i++) {
             if (live(i) && nameIs(i, name)) {
-                if (removed == null) {
-                    removed = new boolean[count];
-                }
-                removed[i] = true;
+                markRemoved(i);
             }
         }
         removeAdded(name);
@@ -389,13 +431,17 @@ public final class RawHeaders extends HttpHeaders {
     }
 
     private void removeAdded(String name) {
-        if (addedNames != null) {
-            for (int i = addedNames.size() - 1; i >= 0; i--) {
-                if (addedNames.get(i).equalsIgnoreCase(name)) {
-                    addedNames.remove(i);
-                    addedValues.remove(i);
-                }
+        int kept = 0;
+        for (int i = 0; i < addedCount; i++) {
+            if (!added[2 * i].equalsIgnoreCase(name)) {
+                added[2 * kept] = added[2 * i];
+                added[2 * kept + 1] = added[2 * i + 1];
+                kept++;
             }
+        }
+        if (kept < addedCount) {
+            Arrays.fill(added, 2 * kept, 2 * addedCount, null);
+            addedCount = kept;
         }
     }
 
@@ -404,7 +450,7 @@ public final class RawHeaders extends HttpHeaders {
         if (copy != null) {
             return copy.size();
         }
-        int n = addedNames == null ? 0 : addedNames.size();
+        int n = addedCount;
         for (int i = 0; i < count; i++) {
             if (live(i)) {
                 n++;

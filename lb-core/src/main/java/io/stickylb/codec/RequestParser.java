@@ -129,6 +129,7 @@ final class RequestParser {
             }
             pos = lf + 1;
         }
+        fields.seal();
         fields.receivedSpan(fieldsStart, pos);
         if (transferEncoding) {
             if (contentLength >= 0) {

@@ -6,7 +6,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import java.util.List;
+import io.stickylb.codec.RawHeaders;
 
 /**
  * Checks a decoded request head for what Netty's decoder lets through but a proxy must not forward (RFC 9112): only
@@ -36,12 +36,13 @@ final class RequestValidator {
         if (!validTarget(request.method(), request.uri())) {
             return HttpResponseStatus.BAD_REQUEST;
         }
-        List<String> hosts = headers.getAll(HttpHeaderNames.HOST);
+        int hosts = headers instanceof RawHeaders raw
+                ? raw.occurrences("host") : headers.getAll(HttpHeaderNames.HOST).size();
         boolean http11 = v.minorVersion() == 1;
-        if (hosts.size() > 1 || (http11 && hosts.isEmpty())) {
+        if (hosts > 1 || (http11 && hosts == 0)) {
             return HttpResponseStatus.BAD_REQUEST;
         }
-        if (!hosts.isEmpty() && !validHost(hosts.get(0))) {
+        if (hosts == 1 && !validHost(headers.get(HttpHeaderNames.HOST))) {
             return HttpResponseStatus.BAD_REQUEST;
         }
         return null;

@@ -168,6 +168,62 @@ class RequestDecoderTest {
     }
 
     @Test
+    void headsWithManyFieldsKeepEveryFieldAndEditBeyondTheSixtyFourth() {
+        StringBuilder head = new StringBuilder("GET / HTTP/1.1\r\nHost: h\r\n");
+        for (int i = 1; i <= 150; i++) {
+            head.append("X-F").append(i).append(": v").append(i).append("\r\n");
+        }
+        String wire = head + "\r\n";
+        // Two heads back to back: the second is parsed while the first is still held, so they must not share state.
+        List<Decoded> d = decode(wire + GET, 100);
+        ClientRequest many = (ClientRequest) d.get(0).head();
+        ClientRequest small = (ClientRequest) d.get(1).head();
+        assertThat(d.get(0).encoded()).isEqualTo(wire);
+        assertThat(d.get(1).encoded()).isEqualTo(GET);
+        assertThat(many.headers().size()).isEqualTo(151);
+        assertThat(many.headers().get("x-f150")).isEqualTo("v150");
+        assertThat(small.headers().get("x-a")).isEqualTo("1");
+
+        many.headers().remove("X-F3");
+        many.headers().remove("X-F70");
+        many.fields().removeAll(List.of("x-f64", "x-f65", "x-f150"));
+        assertThat(many.headers().size()).isEqualTo(146);
+        assertThat(many.headers().contains("X-F70")).isFalse();
+        assertThat(many.headers().contains("X-F71")).isTrue();
+        ByteBuf out = Unpooled.buffer();
+        many.encode(out);
+        String expected = wire.replace("X-F3: v3\r\n", "").replace("X-F70: v70\r\n", "")
+                .replace("X-F64: v64\r\n", "").replace("X-F65: v65\r\n", "").replace("X-F150: v150\r\n", "");
+        assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo(expected);
+        out.release();
+    }
+
+    @Test
+    void addedFieldsCanBeReplacedRemovedAndCounted() {
+        ClientRequest r = (ClientRequest) decode("GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nX-A: 2\r\n\r\n", 100)
+                .get(0).head();
+        RawHeaders h = r.fields();
+        assertThat(h.occurrences("x-a")).isEqualTo(2);
+        assertThat(h.occurrences("host")).isEqualTo(1);
+        assertThat(h.occurrences("x-none")).isZero();
+        for (int i = 0; i < 6; i++) {
+            h.add("X-B", "b" + i);
+        }
+        h.add("X-C", "c");
+        assertThat(h.occurrences("X-B")).isEqualTo(6);
+        h.set("X-B", "only");
+        h.set("x-a", "3");
+        assertThat(h.getAll("x-b")).containsExactly("only");
+        assertThat(h.occurrences("x-a")).isEqualTo(1);
+        assertThat(h.unchanged()).isFalse();
+        ByteBuf out = Unpooled.buffer();
+        r.encode(out);
+        assertThat(out.toString(StandardCharsets.ISO_8859_1))
+                .isEqualTo("GET / HTTP/1.1\r\nHost: h\r\nX-C: c\r\nX-B: only\r\nx-a: 3\r\n\r\n");
+        out.release();
+    }
+
+    @Test
     void keepAliveFollowsVersionAndConnection() {
         assertThat(((ClientRequest) decode("GET / HTTP/1.0\r\n\r\n", 100).get(0).head()).keepAlive()).isFalse();
         assertThat(((ClientRequest) decode("GET / HTTP/1.1\r\nHost: h\r\nConnection: Close\r\n\r\n", 100).get(0)

@@ -170,6 +170,24 @@ class ResponseDecoderTest {
     }
 
     @Test
+    void aHeadWithManyFieldsLosesOnlyTheRemovedOnes() {
+        StringBuilder head = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n");
+        for (int i = 1; i <= 80; i++) {
+            head.append("Set-Cookie: c").append(i).append("=1\r\n");
+        }
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        ch.writeInbound(Unpooled.copiedBuffer(head + "Connection: keep-alive\r\n\r\n", StandardCharsets.ISO_8859_1));
+        BackendResponse r = ch.readInbound();
+        assertThat(r.headers().getAll("set-cookie")).hasSize(80).endsWith("c80=1");
+        r.headers().remove("Connection");
+        ByteBuf out = r.encode(ByteBufAllocator.DEFAULT, 0);
+        assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo(head + "\r\n");
+        out.release();
+        r.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void operationsOutsideTheFastPathWorkOnACopyThatIsWhatGoesOut() {
         EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
         ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nA: 1\r\nContent-Length: 0\r\n\r\n",
