@@ -8,7 +8,41 @@ import java.util.List;
 /** Byte-level pieces of HTTP/1.x parsing (RFC 9110 §5.6, RFC 9112 §5–7) shared by the request and response decoders. */
 final class HeadBytes {
 
+    private static final byte TOKEN = 1;
+    private static final byte CONTROL = 2;
+    /** Per byte value: {@link #TOKEN} and {@link #CONTROL} bits, so a field line is scanned once, by table. */
+    private static final byte[] CLASS = new byte[256];
+
+    static {
+        for (int c = 0; c < 256; c++) {
+            CLASS[c] = (byte) ((isTokenChar((byte) c) ? TOKEN : 0) | (isControl((byte) c) ? CONTROL : 0));
+        }
+    }
+
     private HeadBytes() {
+    }
+
+    /** The first index in [from, to) that is not a token character, or {@code to}. */
+    static int tokenEnd(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to && (CLASS[b[i] & 0xff] & TOKEN) != 0) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The first index in [from, to) holding a control character (CR and LF are; HTAB is not), or {@code to}. */
+    static int controlAt(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to && (CLASS[b[i] & 0xff] & CONTROL) == 0) {
+            i++;
+        }
+        return i;
+    }
+
+    /** True when a CRLF starts at {@code i} within [.., to). */
+    static boolean crlfAt(byte[] b, int i, int to) {
+        return i + 1 < to && b[i] == '\r' && b[i + 1] == '\n';
     }
 
     /** The end of a line's content: {@code lf}, or the CR just before it. */
@@ -34,12 +68,7 @@ final class HeadBytes {
 
     /** True when [from, to) holds no control character. */
     static boolean noControls(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (isControl(b[i])) {
-                return false;
-            }
-        }
-        return true;
+        return controlAt(b, from, to) == to;
     }
 
     /** RFC 9110 §5.6.2 tchar. */
@@ -58,12 +87,7 @@ final class HeadBytes {
         if (from >= to) {
             return false;
         }
-        for (int i = from; i < to; i++) {
-            if (!isTokenChar(b[i])) {
-                return false;
-            }
-        }
-        return true;
+        return tokenEnd(b, from, to) == to;
     }
 
     /** Case-insensitive match of the bytes at {@code start} against a lower-case name. */

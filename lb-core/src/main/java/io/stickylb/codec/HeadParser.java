@@ -1,11 +1,14 @@
 package io.stickylb.codec;
 
+import static io.stickylb.codec.HeadBytes.controlAt;
+import static io.stickylb.codec.HeadBytes.crlfAt;
 import static io.stickylb.codec.HeadBytes.hasToken;
 import static io.stickylb.codec.HeadBytes.indexOf;
 import static io.stickylb.codec.HeadBytes.isControl;
 import static io.stickylb.codec.HeadBytes.isWhite;
 import static io.stickylb.codec.HeadBytes.lineEnd;
 import static io.stickylb.codec.HeadBytes.nameIs;
+import static io.stickylb.codec.HeadBytes.tokenEnd;
 import static io.stickylb.codec.HeadBytes.trimEnd;
 
 import io.netty.buffer.ByteBuf;
@@ -70,40 +73,57 @@ final class HeadParser {
         pos = lf + 1;
         int fieldsStart = pos;
         while (true) {
-            lf = indexOf(head, pos, end, (byte) '\n');
-            int le = lineEnd(head, pos, lf);
-            if (le == pos) {
-                break;
-            }
-            crlfLines &= le != lf;
-            byte first = head[pos];
-            if (first == ' ' || first == '\t') {
-                if (fields.isEmptyReceived()) {
-                    throw bad("continuation line before the first field");
+            // The common line in one pass: token characters, a colon, value bytes up to the CR of a CRLF. Anything
+            // else (the empty line, bare LF, folds, white space before the colon, errors) takes the general path.
+            int nameEnd = tokenEnd(head, pos, end);
+            int valueStart = -1;
+            int valueEnd = -1;
+            int next = -1;
+            if (nameEnd > pos && nameEnd < end && head[nameEnd] == ':') {
+                valueStart = HeadBytes.skipWhite(head, nameEnd + 1, end);
+                int cr = controlAt(head, valueStart, end);
+                if (crlfAt(head, cr, end)) {
+                    valueEnd = trimEnd(head, valueStart, cr);
+                    next = cr + 2;
                 }
-                checkValue(head, pos, le);
-                fields.extendLast(trimEnd(head, pos, le));
-                pos = lf + 1;
-                continue;
             }
-            int colon = indexOf(head, pos, le, (byte) ':');
-            if (colon < 0) {
-                throw bad("field line without a colon");
+            if (next < 0) {
+                lf = indexOf(head, pos, end, (byte) '\n');
+                int le = lineEnd(head, pos, lf);
+                if (le == pos) {
+                    break;
+                }
+                crlfLines &= le != lf;
+                byte first = head[pos];
+                if (first == ' ' || first == '\t') {
+                    if (fields.isEmptyReceived()) {
+                        throw bad("continuation line before the first field");
+                    }
+                    checkValue(head, pos, le);
+                    fields.extendLast(trimEnd(head, pos, le));
+                    pos = lf + 1;
+                    continue;
+                }
+                int colon = indexOf(head, pos, le, (byte) ':');
+                if (colon < 0) {
+                    throw bad("field line without a colon");
+                }
+                nameEnd = colon;
+                while (nameEnd > pos && isWhite(head[nameEnd - 1])) {
+                    nameEnd--;
+                    fields.markRewritten();
+                }
+                if (nameEnd == pos) {
+                    throw bad("empty field name");
+                }
+                if (!HeadBytes.isToken(head, pos, nameEnd)) {
+                    throw bad("invalid character in a field name");
+                }
+                valueStart = HeadBytes.skipWhite(head, colon + 1, le);
+                valueEnd = trimEnd(head, valueStart, le);
+                checkValue(head, valueStart, valueEnd);
+                next = lf + 1;
             }
-            int nameEnd = colon;
-            while (nameEnd > pos && isWhite(head[nameEnd - 1])) {
-                nameEnd--;
-                fields.markRewritten();
-            }
-            if (nameEnd == pos) {
-                throw bad("empty field name");
-            }
-            if (!HeadBytes.isToken(head, pos, nameEnd)) {
-                throw bad("invalid character in a field name");
-            }
-            int valueStart = HeadBytes.skipWhite(head, colon + 1, le);
-            int valueEnd = trimEnd(head, valueStart, le);
-            checkValue(head, valueStart, valueEnd);
             fields.addField(pos, nameEnd, valueStart, valueEnd);
 
             hopByHop |= HeadBytes.isHopByHop(head, pos, nameEnd - pos);
@@ -131,7 +151,7 @@ final class HeadParser {
                 default -> {
                 }
             }
-            pos = lf + 1;
+            pos = next;
         }
 
         fields.seal();

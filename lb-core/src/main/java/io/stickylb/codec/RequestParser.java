@@ -1,11 +1,13 @@
 package io.stickylb.codec;
 
+import static io.stickylb.codec.HeadBytes.controlAt;
+import static io.stickylb.codec.HeadBytes.crlfAt;
 import static io.stickylb.codec.HeadBytes.hasToken;
 import static io.stickylb.codec.HeadBytes.indexOf;
 import static io.stickylb.codec.HeadBytes.isToken;
 import static io.stickylb.codec.HeadBytes.isWhite;
 import static io.stickylb.codec.HeadBytes.nameIs;
-import static io.stickylb.codec.HeadBytes.noControls;
+import static io.stickylb.codec.HeadBytes.tokenEnd;
 import static io.stickylb.codec.HeadBytes.trimEnd;
 
 import io.netty.buffer.ByteBuf;
@@ -77,27 +79,26 @@ final class RequestParser {
         boolean hopByHop = false;
         int pos = lf + 1;
         int fieldsStart = pos;
+        // Each field line in one pass: token characters up to the colon, then value bytes up to the first control
+        // character, which must be the CR of a CRLF.
         while (true) {
-            lf = indexOf(head, pos, end, (byte) '\n');
-            if (lf <= pos || head[lf - 1] != '\r') {
-                throw bad("field line not ended by CRLF");
+            if (crlfAt(head, pos, end)) {
+                break; // the empty line; the received span ends before it
             }
-            int le = lf - 1;
-            if (le == pos) {
-                break;
-            }
-            if (isWhite(head[pos])) {
+            if (pos < end && isWhite(head[pos])) {
                 throw bad("obsolete line folding");
             }
-            int colon = indexOf(head, pos, le, (byte) ':');
-            if (colon < 0 || !isToken(head, pos, colon)) {
-                throw bad("malformed field name");
+            int colon = tokenEnd(head, pos, end);
+            if (colon == pos || colon == end || head[colon] != ':') {
+                throw bad(colon < end && head[colon] == '\n' ? "field line not ended by CRLF" : "malformed field name");
             }
-            int valueStart = HeadBytes.skipWhite(head, colon + 1, le);
-            int valueEnd = trimEnd(head, valueStart, le);
-            if (!noControls(head, valueStart, valueEnd)) {
-                throw bad("control character in a field value");
+            int valueStart = HeadBytes.skipWhite(head, colon + 1, end);
+            int cr = controlAt(head, valueStart, end);
+            if (!crlfAt(head, cr, end)) {
+                throw bad(cr == end || head[cr] == '\n' ? "field line not ended by CRLF"
+                        : "control character in a field value");
             }
+            int valueEnd = trimEnd(head, valueStart, cr);
             fields.addField(pos, colon, valueStart, valueEnd);
 
             hopByHop |= HeadBytes.isHopByHop(head, pos, colon - pos);
@@ -127,7 +128,7 @@ final class RequestParser {
                 default -> {
                 }
             }
-            pos = lf + 1;
+            pos = cr + 2;
         }
         fields.seal();
         fields.receivedSpan(fieldsStart, pos);
