@@ -425,9 +425,9 @@ final class Exchange {
         releaseBackendChannel(reusable);
         endBackend();
         client.flush();
-        finish();
+        long now = finish();
         // An unfinished request body leaves no way to find the next request: close after this response.
-        frontend.exchangeDone(this, !closeClient && requestComplete);
+        frontend.exchangeDone(this, !closeClient && requestComplete, now);
     }
 
     void clientWritabilityChanged(boolean writable) {
@@ -559,8 +559,8 @@ final class Exchange {
         boolean complete = requestComplete || frontend.skipQueuedBody();
         boolean keepAlive = clientKeepAlive && complete && !runtime.draining();
         client.writeAndFlush(ErrorResponses.of(answer, !keepAlive, method.equals(HttpMethod.HEAD)));
-        finish();
-        frontend.exchangeDone(this, keepAlive);
+        long now = finish();
+        frontend.exchangeDone(this, keepAlive, now);
     }
 
     /** After the head went out, the only honest signal of failure is closing the client connection. */
@@ -622,13 +622,15 @@ final class Exchange {
         return requestBodyBytes == 0 || (replay != null && replay.complete());
     }
 
-    private void finish() {
+    /** Counts the exchange as finished; returns the clock reading it took, for the caller to reuse. */
+    private long finish() {
+        long now = System.nanoTime();
         runtime.exchangeFinished();
         if (replay != null) {
             replay.release();
         }
         if (backend != null) {
-            backend.stats().recordLatency(System.nanoTime() - startNanos);
+            backend.stats().recordLatency(now - startNanos);
             backend.stats().bytesOut.add(responseBytes);
             backend.stats().bytesIn.add(requestBodyBytes);
             backend.stats().countAffinity(rctx.affinity());
@@ -638,11 +640,11 @@ final class Exchange {
         }
         AccessLog accessLog = runtime.accessLog();
         if (accessLog.enabled()) {
-            long now = System.nanoTime();
             accessLog.log(new AccessRecord(rctx.clientAddress().getHostAddress(), method.name(), uri, pool.name(),
                     backend == null ? null : backend.id(), rctx.affinity().label(), status, responseBytes,
                     headNanos == 0 ? -1 : (headNanos - startNanos) / 1e6, (now - startNanos) / 1e6));
         }
+        return now;
     }
 
     /** Absolute-form targets become origin-form with the authority as Host (RFC 9112 §3.2.2). */

@@ -248,7 +248,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** Called by the exchange when its response is fully written (or it failed and answered). */
-    void exchangeDone(Exchange done, boolean keepAlive) {
+    void exchangeDone(Exchange done, boolean keepAlive, long nowNanos) {
         if (exchange != done) {
             return;
         }
@@ -259,7 +259,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        idleDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis());
+        idleDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis(), nowNanos);
         process();
         maybeRead();
     }

@@ -23,8 +23,13 @@ final class LazyDeadline {
 
     /** Expires {@code timeoutMillis} from now unless cleared or set again first. */
     void set(long timeoutMillis) {
+        set(timeoutMillis, System.nanoTime());
+    }
+
+    /** As {@link #set(long)}, with a {@link System#nanoTime} reading the caller just took (one clock read less). */
+    void set(long timeoutMillis, long nowNanos) {
         long nanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        deadline = System.nanoTime() + nanos;
+        deadline = nowNanos + nanos;
         if (deadline == 0) {
             deadline = 1; // 0 means "not set"
         }
