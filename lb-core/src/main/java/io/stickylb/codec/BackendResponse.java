@@ -2,16 +2,19 @@ package io.stickylb.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCounted;
+import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * A response head from a backend, with its fields still in the received bytes ({@link RawHeaders}). It knows how its
  * body is framed and whether the backend keeps the connection, and writes itself back out either as the received
- * bytes (nothing changed) or as a fresh status line and the kept and added fields. Holds the head's bytes until
- * released.
+ * bytes (nothing changed) or as a fresh status line and the kept and added fields. A small Content-Length body that
+ * arrived with the head travels inside it ({@link #inlineBody}). Holds the received bytes until released.
  */
 public final class BackendResponse extends DefaultHttpResponse implements ReferenceCounted {
 
@@ -28,8 +31,21 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
     }
 
     private static final byte[] HTTP_11 = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' '};
+    /**
+     * Where a rebuilt head is written first, to learn its length: one per event-loop thread. Built directly rather
+     * than through an allocator, as it is never released and must not be tracked as a leak.
+     */
+    private static final FastThreadLocal<ByteBuf> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected ByteBuf initialValue() {
+            return new UnpooledHeapByteBuf(UnpooledByteBufAllocator.DEFAULT, 1024, Integer.MAX_VALUE);
+        }
+    };
 
-    private final ByteBuf head;
+    /** The head as received, followed by {@link #inlineBody} bytes of body. */
+    private ByteBuf bytes;
+    private int headLength;
+    private int inlineBody;
     private final RawHeaders fields;
     private final HttpVersion received;
     private final int statusStart;
@@ -39,10 +55,9 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
     private final boolean keepAlive;
     private final boolean hopByHop;
 
-    BackendResponse(ByteBuf head, RawHeaders fields, HttpVersion version, HttpResponseStatus status, int statusStart,
+    BackendResponse(RawHeaders fields, HttpVersion version, HttpResponseStatus status, int statusStart,
                     int statusEnd, Framing framing, long contentLength, boolean keepAlive, boolean hopByHop) {
         super(version, status, fields);
-        this.head = head;
         this.fields = fields;
         this.received = version;
         this.statusStart = statusStart;
@@ -51,6 +66,26 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
         this.contentLength = contentLength;
         this.keepAlive = keepAlive;
         this.hopByHop = hopByHop;
+    }
+
+    /** Hands the response its received bytes: the head, then {@code inlineBody} bytes of its body. */
+    void received(ByteBuf bytes, int inlineBody) {
+        this.bytes = bytes;
+        this.inlineBody = inlineBody;
+        this.headLength = bytes.readableBytes() - inlineBody;
+    }
+
+    /**
+     * How many body bytes arrived with the head and go out with it when it is encoded; when above 0 they are the
+     * whole body, and only the empty last content follows.
+     */
+    public int inlineBody() {
+        return inlineBody;
+    }
+
+    /** The inline body, as a view that shares this response's bytes. */
+    ByteBuf inlineBodyView() {
+        return bytes.slice(bytes.readerIndex() + headLength, inlineBody);
     }
 
     public Framing framing() {
@@ -78,62 +113,90 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
     }
 
     /**
-     * The head as it goes to the client: the received bytes when neither the version nor a field changed, otherwise
-     * the status line with the current version and the received status code and reason, then the fields.
+     * The head as it goes to the client, with the inline body after it: the received bytes when neither the version
+     * nor a field changed, otherwise the status line with the current version and the received status code and
+     * reason, then the fields. {@code extraBytes}: room to leave for a body that follows separately. Call once.
      */
     public ByteBuf encode(ByteBufAllocator alloc, int extraBytes) {
         if (fields.unchanged() && protocolVersion() == received) {
-            return head.retainedDuplicate();
+            return bytes.retainedDuplicate();
         }
-        ByteBuf out = alloc.buffer(head.readableBytes() + extraBytes + 64);
+        if (inlineBody > 0) {
+            return encodeWithInlineBody(alloc);
+        }
+        ByteBuf out = alloc.buffer(headLength + extraBytes + 64);
+        writeHead(out);
+        return out;
+    }
+
+    /**
+     * A rebuilt head no longer than the received one (the usual case: the proxy removes hop-by-hop fields) is
+     * written over the end of the received head, so head and body leave as a slice of the buffer they arrived in.
+     * The decoder never writes to bytes it has handed on, so they are this response's to change.
+     */
+    private ByteBuf encodeWithInlineBody(ByteBufAllocator alloc) {
+        ByteBuf scratch = SCRATCH.get();
+        scratch.clear();
+        writeHead(scratch);
+        int n = scratch.readableBytes();
+        int bodyAt = bytes.readerIndex() + headLength;
+        if (n <= headLength) {
+            bytes.setBytes(bodyAt - n, scratch, 0, n);
+            return bytes.retainedSlice(bodyAt - n, n + inlineBody);
+        }
+        ByteBuf out = alloc.buffer(n + inlineBody);
+        out.writeBytes(scratch, 0, n).writeBytes(bytes, bodyAt, inlineBody);
+        return out;
+    }
+
+    private void writeHead(ByteBuf out) {
         if (protocolVersion() == HttpVersion.HTTP_1_1) {
             out.writeBytes(HTTP_11);
         } else {
             out.writeCharSequence(protocolVersion().text(), java.nio.charset.StandardCharsets.US_ASCII);
             out.writeByte(' ');
         }
-        out.writeBytes(head, statusStart, statusEnd - statusStart);
+        out.writeBytes(bytes, bytes.readerIndex() + statusStart, statusEnd - statusStart);
         out.writeByte('\r').writeByte('\n');
         fields.writeFields(out);
-        return out;
     }
 
     @Override
     public int refCnt() {
-        return head.refCnt();
+        return bytes.refCnt();
     }
 
     @Override
     public BackendResponse retain() {
-        head.retain();
+        bytes.retain();
         return this;
     }
 
     @Override
     public BackendResponse retain(int increment) {
-        head.retain(increment);
+        bytes.retain(increment);
         return this;
     }
 
     @Override
     public BackendResponse touch() {
-        head.touch();
+        bytes.touch();
         return this;
     }
 
     @Override
     public BackendResponse touch(Object hint) {
-        head.touch(hint);
+        bytes.touch(hint);
         return this;
     }
 
     @Override
     public boolean release() {
-        return head.release();
+        return bytes.release();
     }
 
     @Override
     public boolean release(int decrement) {
-        return head.release(decrement);
+        return bytes.release(decrement);
     }
 }

@@ -27,12 +27,13 @@ final class HeadParser {
     }
 
     /**
-     * Parses {@code head}, a complete head from its status line to its empty line, which the result then owns.
-     * Reads a copy in a byte array: a head is small and array access beats a buffer's checked reads.
+     * Parses {@code buf[from, from + length)}, a complete head from its status line to its empty line; the caller
+     * then hands the result its bytes ({@link BackendResponse#received}). Reads a copy in a byte array: a head is
+     * small and array access beats a buffer's checked reads.
      */
-    static BackendResponse parse(ByteBuf buf, int maxLine, boolean headRequest) {
-        byte[] head = new byte[buf.readableBytes()];
-        buf.getBytes(buf.readerIndex(), head);
+    static BackendResponse parse(ByteBuf buf, int from, int length, int maxLine, boolean headRequest) {
+        byte[] head = new byte[length];
+        buf.getBytes(from, head);
         int end = head.length;
         int pos = 0;
         int lf = indexOf(head, pos, end, (byte) '\n');
@@ -173,7 +174,7 @@ final class HeadParser {
         }
         boolean keepAlive = framing != BackendResponse.Framing.UNTIL_CLOSE && !close
                 && (version == HttpVersion.HTTP_1_1 || keepAliveToken);
-        return new BackendResponse(buf, fields, version, HttpResponseStatus.valueOf(code), codeStart, lineEnd,
+        return new BackendResponse(fields, version, HttpResponseStatus.valueOf(code), codeStart, lineEnd,
                 framing, framing == BackendResponse.Framing.LENGTH ? contentLength : -1, keepAlive, hopByHop);
     }
 

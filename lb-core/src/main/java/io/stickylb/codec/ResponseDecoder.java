@@ -17,7 +17,9 @@ import java.util.List;
 /**
  * Reads HTTP/1.x responses from a backend for relaying. A head becomes a {@link BackendResponse} whose fields stay in
  * the received bytes; the body follows as {@link io.netty.handler.codec.http.HttpContent} slices of the received
- * buffers, never copied, then {@link LastHttpContent#EMPTY_LAST_CONTENT}. A chunked body is passed on with its chunk
+ * buffers, never copied, then {@link LastHttpContent#EMPTY_LAST_CONTENT}. A Content-Length body of at most
+ * {@link #INLINE_BODY_BYTES} that has arrived with its head is kept with the head instead
+ * ({@link BackendResponse#inlineBody}), so a small response is relayed as the one buffer it arrived in. A chunked body is passed on with its chunk
  * framing intact, unless {@link #dechunk()} asks for the data alone (an HTTP/1.0 client); the framing is still
  * followed, so the end of each response is known and the connection can be reused.
  *
@@ -26,6 +28,9 @@ import java.util.List;
  * closing its connection produces no last content: the connection's close says it.
  */
 public final class ResponseDecoder extends ByteToMessageDecoder {
+
+    /** Bodies up to this size that arrive with their head travel inside it. */
+    static final int INLINE_BODY_BYTES = 1024;
 
     private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, UNTIL_CLOSE, BAD }
 
@@ -100,15 +105,18 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
             fail(in, out, "response head too large");
             return;
         }
-        ByteBuf head = in.readRetainedSlice(headEnd - start);
+        int headLength = headEnd - start;
         BackendResponse response;
         try {
-            response = HeadParser.parse(head, maxLine, headRequest);
+            response = HeadParser.parse(in, start, headLength, maxLine, headRequest);
         } catch (IllegalArgumentException e) {
-            head.release();
             fail(in, out, e.getMessage());
             return;
         }
+        long length = response.contentLength();
+        int inline = response.framing() == BackendResponse.Framing.LENGTH && length > 0 && length <= INLINE_BODY_BYTES
+                && in.readableBytes() - headLength >= length ? (int) length : 0;
+        response.received(in.readRetainedSlice(headLength + inline), inline);
         out.add(response);
         int code = response.status().code();
         switch (response.framing()) {
@@ -119,10 +127,10 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                 }
             }
             case LENGTH -> {
-                if (response.contentLength() == 0) {
+                if (length == inline) {
                     out.add(LastHttpContent.EMPTY_LAST_CONTENT);
                 } else {
-                    remaining = response.contentLength();
+                    remaining = length;
                     state = State.LENGTH;
                 }
             }

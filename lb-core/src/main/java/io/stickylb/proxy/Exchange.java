@@ -348,7 +348,10 @@ final class Exchange {
         }
         backend.stats().response(status);
         pool.outcomes().response(backend, status);
-        boolean small = response.framing() == BackendResponse.Framing.LENGTH
+        int inline = response.inlineBody();
+        responseBytes += inline;
+        // A small body that did not arrive with its head (it is inline otherwise) is held for, then merged.
+        boolean small = inline == 0 && response.framing() == BackendResponse.Framing.LENGTH
                 && response.contentLength() <= MERGE_BODY_BYTES;
         writeHead(response, small ? (int) response.contentLength() : 0);
     }

@@ -66,7 +66,11 @@ class ResponseDecoderTest {
                     head = r;
                     BackendResponse b = (BackendResponse) r;
                     ByteBuf e = b.encode(ByteBufAllocator.DEFAULT, 0);
-                    encoded = e.toString(StandardCharsets.ISO_8859_1);
+                    // A small body that came with its head is encoded after it: the head is what precedes it.
+                    encoded = e.toString(e.readerIndex(), e.readableBytes() - b.inlineBody(), StandardCharsets.ISO_8859_1);
+                    assertThat(e.toString(StandardCharsets.ISO_8859_1)).endsWith(
+                            b.inlineBodyView().toString(StandardCharsets.ISO_8859_1));
+                    body.append(b.inlineBodyView().toString(StandardCharsets.ISO_8859_1));
                     e.release();
                     b.release();
                 } else {
@@ -184,6 +188,66 @@ class ResponseDecoderTest {
         assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo(head + "\r\n");
         out.release();
         r.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aSmallBodyThatArrivesWithItsHeadTravelsInsideIt() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        String first = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive\r\nX-A: 1\r\n\r\nhello";
+        String second = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nbye";
+        ch.writeInbound(Unpooled.copiedBuffer(first + second, StandardCharsets.ISO_8859_1));
+        BackendResponse a = ch.readInbound();
+        assertThat(a.inlineBody()).isEqualTo(5);
+        assertThat((Object) ch.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+        BackendResponse b = ch.readInbound();
+        assertThat(b.inlineBody()).isEqualTo(3);
+        assertThat((Object) ch.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+
+        // A shorter head is written over the end of the received one; the next response's bytes stay untouched.
+        a.headers().remove("Connection");
+        ByteBuf outA = a.encode(ByteBufAllocator.DEFAULT, 0);
+        assertThat(outA.toString(StandardCharsets.ISO_8859_1))
+                .isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\n\r\nhello");
+        // A longer one goes to a buffer of its own, with the body copied after it.
+        b.headers().add("Set-Cookie", "a-cookie-longer-than-what-was-removed=1");
+        b.headers().remove("Connection");
+        ByteBuf outB = b.encode(ByteBufAllocator.DEFAULT, 0);
+        assertThat(outB.toString(StandardCharsets.ISO_8859_1)).isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+                + "Set-Cookie: a-cookie-longer-than-what-was-removed=1\r\n\r\nbye");
+        outA.release();
+        outB.release();
+        a.release();
+        b.release();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void bodiesThatAreLargeOrNotYetHereFollowAsContent() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab", StandardCharsets.ISO_8859_1));
+        BackendResponse split = ch.readInbound();
+        assertThat(split.inlineBody()).isZero();
+        HttpContent part = ch.readInbound();
+        assertThat(part.content().toString(StandardCharsets.ISO_8859_1)).isEqualTo("ab");
+        part.release();
+        ch.writeInbound(Unpooled.copiedBuffer("cd", StandardCharsets.ISO_8859_1));
+        HttpContent rest = ch.readInbound();
+        assertThat(rest.content().toString(StandardCharsets.ISO_8859_1)).isEqualTo("cd");
+        rest.release();
+        assertThat((Object) ch.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+        split.release();
+
+        String big = "x".repeat(ResponseDecoder.INLINE_BODY_BYTES + 1);
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: " + big.length() + "\r\n\r\n" + big,
+                StandardCharsets.ISO_8859_1));
+        BackendResponse large = ch.readInbound();
+        assertThat(large.inlineBody()).isZero();
+        HttpContent body = ch.readInbound();
+        assertThat(body.content().readableBytes()).isEqualTo(big.length());
+        body.release();
+        assertThat((Object) ch.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+        large.release();
         ch.finishAndReleaseAll();
     }
 
