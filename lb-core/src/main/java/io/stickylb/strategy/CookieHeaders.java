@@ -133,6 +133,9 @@ final class CookieHeaders {
             return header;
         }
         int len = header.length();
+        // Where the first changed pair starts, or -1 while nothing changed. The new value is only built once a pair
+        // must be written after that change, so removing the only pair (the usual insert-mode request) builds none.
+        int changedAt = -1;
         StringBuilder sb = null;
         int i = 0;
         while (i < len) {
@@ -150,13 +153,16 @@ final class CookieHeaders {
                 vs = v < 0 ? pe : start(v);
                 ve = v < 0 ? pe : end(v);
                 edited = edit.apply(header, vs, ve);
-                if (edited != KEEP && sb == null) {
-                    // The first change: copy the untouched pairs before it as they are.
-                    sb = new StringBuilder(len);
-                    appendPairs(sb, header, 0, i);
+                if (edited != KEEP && changedAt < 0) {
+                    changedAt = i;
                 }
             }
-            if (sb != null && pe > ps && edited != null) {
+            if (changedAt >= 0 && pe > ps && edited != null) {
+                if (sb == null) {
+                    // The first pair to write after a change: the untouched pairs before it go first, as they are.
+                    sb = new StringBuilder(len);
+                    appendPairs(sb, header, 0, changedAt);
+                }
                 if (sb.length() > 0) {
                     sb.append("; ");
                 }
@@ -168,7 +174,18 @@ final class CookieHeaders {
             }
             i = end + 1;
         }
-        return sb == null ? header : sb.toString();
+        if (changedAt < 0) {
+            return header;
+        }
+        if (sb == null) {
+            // Only removals after the first change: what is left is the pairs before it.
+            if (changedAt == 0) {
+                return "";
+            }
+            sb = new StringBuilder(changedAt);
+            appendPairs(sb, header, 0, changedAt);
+        }
+        return sb.toString();
     }
 
     /** Appends the pairs of {@code header[from, to)} normalised to "; " separators. */

@@ -43,6 +43,8 @@ class CookieHeadersTest {
         "LB_ROUTE=; a=1                    | a=1",
         "XLB_ROUTE=1; a=2                  | XLB_ROUTE=1; a=2",
         "a=1 ;b=2;  LB_ROUTE=x ; c=3       | a=1; b=2; c=3",
+        "a=1 ;b=2;  LB_ROUTE=x             | a=1; b=2",
+        "LB_ROUTE=x; LB_ROUTE=y            | NULL",
     })
     void theAffinityCookieIsRemovedAndEmptyHeadersDropped(String header, String expected) {
         HttpHeaders headers = new DefaultHttpHeaders().add(HttpHeaderNames.COOKIE, header);
