@@ -19,9 +19,9 @@ import java.util.List;
  * the received bytes; the body follows as {@link io.netty.handler.codec.http.HttpContent} slices of the received
  * buffers, never copied, then {@link LastHttpContent#EMPTY_LAST_CONTENT}. A Content-Length body of at most
  * {@link #INLINE_BODY_BYTES} that has arrived with its head is kept with the head instead
- * ({@link BackendResponse#inlineBody}), so a small response is relayed as the one buffer it arrived in. A chunked body is passed on with its chunk
- * framing intact, unless {@link #dechunk()} asks for the data alone (an HTTP/1.0 client); the framing is still
- * followed, so the end of each response is known and the connection can be reused.
+ * ({@link BackendResponse#inlineBody}), so a small response is relayed as the one buffer it arrived in. A chunked
+ * body is passed on with its chunk framing intact, unless {@link #dechunk()} asks for the data alone (an HTTP/1.0
+ * client); the framing is still followed, so the end of each response is known and the connection can be reused.
  *
  * <p>A malformed head is answered with a response whose decoder result is a failure, a malformed body with a failed
  * last content; after either, the rest of the connection's input is ignored. A response cut off by the backend

@@ -160,8 +160,7 @@ final class CookieHeaders {
             if (changedAt >= 0 && pe > ps && edited != null) {
                 if (sb == null) {
                     // The first pair to write after a change: the untouched pairs before it go first, as they are.
-                    sb = new StringBuilder(len);
-                    appendPairs(sb, header, 0, changedAt);
+                    sb = pairsBefore(header, changedAt, len);
                 }
                 if (sb.length() > 0) {
                     sb.append("; ");
@@ -179,13 +178,15 @@ final class CookieHeaders {
         }
         if (sb == null) {
             // Only removals after the first change: what is left is the pairs before it.
-            if (changedAt == 0) {
-                return "";
-            }
-            sb = new StringBuilder(changedAt);
-            appendPairs(sb, header, 0, changedAt);
+            return changedAt == 0 ? "" : pairsBefore(header, changedAt, changedAt).toString();
         }
         return sb.toString();
+    }
+
+    private static StringBuilder pairsBefore(String header, int to, int capacity) {
+        StringBuilder sb = new StringBuilder(capacity);
+        appendPairs(sb, header, 0, to);
+        return sb;
     }
 
     /** Appends the pairs of {@code header[from, to)} normalised to "; " separators. */

@@ -67,7 +67,8 @@ class ResponseDecoderTest {
                     BackendResponse b = (BackendResponse) r;
                     ByteBuf e = b.encode(ByteBufAllocator.DEFAULT, 0);
                     // A small body that came with its head is encoded after it: the head is what precedes it.
-                    encoded = e.toString(e.readerIndex(), e.readableBytes() - b.inlineBody(), StandardCharsets.ISO_8859_1);
+                    encoded = e.toString(e.readerIndex(), e.readableBytes() - b.inlineBody(),
+                            StandardCharsets.ISO_8859_1);
                     assertThat(e.toString(StandardCharsets.ISO_8859_1)).endsWith(
                             b.inlineBodyView().toString(StandardCharsets.ISO_8859_1));
                     body.append(b.inlineBodyView().toString(StandardCharsets.ISO_8859_1));
@@ -225,7 +226,8 @@ class ResponseDecoderTest {
     @Test
     void bodiesThatAreLargeOrNotYetHereFollowAsContent() {
         EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
-        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab", StandardCharsets.ISO_8859_1));
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab",
+                StandardCharsets.ISO_8859_1));
         BackendResponse split = ch.readInbound();
         assertThat(split.inlineBody()).isZero();
         HttpContent part = ch.readInbound();
