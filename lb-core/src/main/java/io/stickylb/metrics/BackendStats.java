@@ -1,6 +1,7 @@
 package io.stickylb.metrics;
 
 import io.stickylb.routing.AffinityOutcome;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -74,18 +75,30 @@ public final class BackendStats {
         return sum;
     }
 
-    private volatile long lastStickyHitMillis;
+    private static final long NEVER = Long.MIN_VALUE;
+    private static final AtomicLongFieldUpdater<BackendStats> LAST_STICKY_HIT =
+            AtomicLongFieldUpdater.newUpdater(BackendStats.class, "lastStickyHitNanos");
+    /** {@link System#nanoTime} of the last sticky hit, or {@link #NEVER}. */
+    private volatile long lastStickyHitNanos = NEVER;
 
+    /** Counts an affinity outcome now (tests and tools; the proxy passes the clock reading it already has). */
     public void countAffinity(AffinityOutcome outcome) {
+        countAffinity(outcome, System.nanoTime());
+    }
+
+    /** Counts the affinity outcome of a request that finished at {@code nowNanos} ({@link System#nanoTime}). */
+    public void countAffinity(AffinityOutcome outcome, long nowNanos) {
         affinity[outcome.ordinal()].increment();
         if (outcome == AffinityOutcome.HIT) {
-            lastStickyHitMillis = System.currentTimeMillis();
+            // An ordered store rather than a volatile one: only the admin API reads it, and every sticky hit writes.
+            LAST_STICKY_HIT.lazySet(this, nowNanos);
         }
     }
 
     /** Wall-clock time of the last request that reached this backend through its affinity (0 = never). */
     public long lastStickyHitMillis() {
-        return lastStickyHitMillis;
+        long at = lastStickyHitNanos;
+        return at == NEVER ? 0 : System.currentTimeMillis() - (System.nanoTime() - at) / 1_000_000;
     }
 
     public long affinity(AffinityOutcome outcome) {

@@ -636,10 +636,10 @@ final class Exchange {
             backend.stats().recordLatency(now - startNanos);
             backend.stats().bytesOut.add(responseBytes);
             backend.stats().bytesIn.add(requestBodyBytes);
-            backend.stats().countAffinity(rctx.affinity());
+            backend.stats().countAffinity(rctx.affinity(), now);
         } else if (rctx.affinityHome() != null) {
             // on-unavailable: fail answered 503: the break still counts, at the backend the client was pinned to.
-            rctx.affinityHome().stats().countAffinity(rctx.affinity());
+            rctx.affinityHome().stats().countAffinity(rctx.affinity(), now);
         }
         AccessLog accessLog = runtime.accessLog();
         if (accessLog.enabled()) {

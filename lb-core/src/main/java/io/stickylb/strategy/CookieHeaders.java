@@ -2,6 +2,7 @@ package io.stickylb.strategy;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.stickylb.codec.RawHeaders;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -91,10 +92,9 @@ final class CookieHeaders {
      * a header left without pairs is dropped. Headers whose pairs all come back unchanged keep their original text.
      */
     static void rewrite(HttpHeaders headers, String name, PairEdit edit) {
-        List<String> values = headers.getAll(HttpHeaderNames.COOKIE);
-        if (values.size() == 1) {
+        if (cookieHeaders(headers) == 1) {
             // The usual case (RFC 6265 §5.4: one Cookie header): no list to build.
-            String h = values.get(0);
+            String h = headers.get(HttpHeaderNames.COOKIE);
             String r = rewriteOne(h, name, edit);
             if (r != h) {
                 if (r.isEmpty()) {
@@ -105,6 +105,7 @@ final class CookieHeaders {
             }
             return;
         }
+        List<String> values = headers.getAll(HttpHeaderNames.COOKIE);
         List<String> out = new ArrayList<>(values.size());
         boolean changed = false;
         for (String h : values) {
@@ -122,6 +123,12 @@ final class CookieHeaders {
         } else {
             headers.set(HttpHeaderNames.COOKIE, out);
         }
+    }
+
+    /** How many Cookie headers a request has; the proxy's own headers count them without making a list. */
+    private static int cookieHeaders(HttpHeaders headers) {
+        return headers instanceof RawHeaders raw ? raw.occurrences(HttpHeaderNames.COOKIE.toString())
+                : headers.getAll(HttpHeaderNames.COOKIE).size();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.stickylb.strategy;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.stickylb.config.AffinityConfig;
@@ -25,15 +26,24 @@ final class InsertCookie implements AffinityCarrier {
 
     @Override
     public void read(HttpRequest request, AffinityState state) {
-        String header = CookieHeaders.headerWith(request.headers(), name);
+        HttpHeaders headers = request.headers();
+        String header = headers.get(HttpHeaderNames.COOKIE);
         if (header == null) {
-            // An empty "LB_ROUTE=" is no affinity, but it is still ours to remove.
-            String first = request.headers().get(HttpHeaderNames.COOKIE);
-            state.strip = first != null && first.contains(name);
             return;
         }
-        state.strip = true;
         long r = CookieHeaders.value(header, name);
+        if (r < 0) {
+            // Not in the first Cookie header (RFC 6265 §5.4 has user agents send only one): look in the others.
+            String other = CookieHeaders.headerWith(headers, name);
+            if (other == null) {
+                // An empty "LB_ROUTE=" is no affinity, but it is still ours to remove.
+                state.strip = header.contains(name);
+                return;
+            }
+            header = other;
+            r = CookieHeaders.value(header, name);
+        }
+        state.strip = true;
         issuer.read(header, CookieHeaders.start(r), CookieHeaders.end(r), state);
     }
 
