@@ -37,8 +37,12 @@ TASKSET=${TASKSET:-1}                  # 1: backend + wrk on cpu 0, proxy on cpu
 BACKEND_CPUS=${BACKEND_CPUS:-0}
 WRK_CPUS=${WRK_CPUS:-0}
 PROXY_CPUS=${PROXY_CPUS:-1}
-JAVA_OPTS=${JAVA_OPTS:-"-Xms256m -Xmx256m -XX:+UseParallelGC -XX:ParallelGCThreads=1 -XX:CICompilerCount=2"}
+JAVA_OPTS=${JAVA_OPTS:-}              # stickylb's JVM options; empty: those of bin/lb (-XX:+UseParallelGC -Xms256m -Xmx256m),
+                                      # the ones an operator runs it with. On one pinned CPU the JVM then picks one GC
+                                      # thread and two compiler threads by itself.
 LB_JAR=${LB_JAR:-lb-cli/target/lb.jar}
+export LB_JAR
+if [[ -n $JAVA_OPTS ]]; then export LB_JAVA_OPTS=$JAVA_OPTS; fi
 OUT=${OUT:-/tmp/stickylb-bench.csv}
 PROXY_PORT=18090
 BACKEND_PORTS=(19101 19102 19103)
@@ -213,9 +217,9 @@ start_target() { # target -> PROXY_PID (empty for direct), URL_BASE, COOKIE_ARGS
   URL_BASE=http://127.0.0.1:$PROXY_PORT
   case $1 in
     direct) URL_BASE=http://127.0.0.1:${BACKEND_PORTS[0]}; return ;;
-    stickylb-rr) start_bg "$1" "$PROXY_CPUS" java $JAVA_OPTS -jar "$LB_JAR" run --config "$(stickylb_conf round-robin "")" ;;
-    stickylb-cookie) start_bg "$1" "$PROXY_CPUS" java $JAVA_OPTS -jar "$LB_JAR" run --config "$(stickylb_conf cookie "    affinity: { mode: insert, secret: bench-secret }")" ;;
-    stickylb-iphash) start_bg "$1" "$PROXY_CPUS" java $JAVA_OPTS -jar "$LB_JAR" run --config "$(stickylb_conf ip-hash "    hash: maglev")" ;;
+    stickylb-rr) start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$(stickylb_conf round-robin "")" ;;
+    stickylb-cookie) start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$(stickylb_conf cookie "    affinity: { mode: insert, secret: bench-secret }")" ;;
+    stickylb-iphash) start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$(stickylb_conf ip-hash "    hash: maglev")" ;;
     haproxy-rr) start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$(haproxy_conf rr)" ;;
     haproxy-cookie) start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$(haproxy_conf cookie)"; COOKIE_ARGS=(-H "Cookie: SERVERID=b2") ;;
     nginx-rr) start_bg "$1" "$PROXY_CPUS" nginx -p "$WORK/" -c "$(nginx_conf rr)" ;;
@@ -295,6 +299,7 @@ done
   if [[ $TASKSET == 1 ]]; then pinning="backend cpu $BACKEND_CPUS, wrk cpu $WRK_CPUS, proxy cpu $PROXY_CPUS"; else pinning="no pinning"; fi
   echo "# workers=$WORKERS taskset=$TASKSET ($pinning) duration=$DURATION rounds=$ROUNDS"
   echo "# $(haproxy -v 2>&1 | head -1); $(nginx -v 2>&1 | head -1); $(java -version 2>&1 | head -1)"
+  echo "# stickylb: bin/lb, JVM options: ${JAVA_OPTS:-the defaults of bin/lb (-XX:+UseParallelGC -Xms256m -Xmx256m)}"
   awk -F, 'NR > 1 {
       k = $3 "," $4 "," $2; n[k]++; v[k, n[k]] = $5; p50[k, n[k]] = $6; p99[k, n[k]] = $7; p999[k, n[k]] = $8
       rss[k] = ($9 > rss[k]) ? $9 : rss[k]; cpu[k, n[k]] = $10; err[k] += $11; keys[k] = 1 }

@@ -65,6 +65,13 @@ final class RunCommand implements Callable<Integer> {
             return fail(e.getMessage(), LbCommand.BAD_CONFIG);
         }
         log.info("loaded {} ({})", config, ConfigFiles.summary(cfg));
+        JvmAdvice.forThisJvm().ifPresent(a -> {
+            if (a.warn()) {
+                log.warn(a.message());
+            } else {
+                log.info(a.message());
+            }
+        });
         LoadBalancer lb;
         try {
             lb = new LoadBalancer(cfg);
