@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What {@code lb run} says at start-up about the JVM it runs on: stickylb is tuned and measured with the parallel
@@ -19,6 +20,10 @@ final class JvmAdvice {
     }
 
     static final String RECOMMENDED = "-XX:+UseParallelGC -Xms256m -Xmx256m";
+
+    /** The flags that choose a collector in JDK 17 (Epsilon needs experimental options first, but counts). */
+    private static final Set<String> COLLECTOR_FLAGS = Set.of("-XX:+UseSerialGC", "-XX:+UseParallelGC",
+            "-XX:+UseG1GC", "-XX:+UseZGC", "-XX:+UseShenandoahGC", "-XX:+UseEpsilonGC");
 
     private JvmAdvice() {
     }
@@ -38,7 +43,7 @@ final class JvmAdvice {
         if (collector.equals("Parallel")) {
             return Optional.empty();
         }
-        boolean chosen = jvmArguments.stream().anyMatch(a -> a.matches("-XX:\\+Use\\w*GC"));
+        boolean chosen = jvmArguments.stream().anyMatch(COLLECTOR_FLAGS::contains);
         if (chosen) {
             return Optional.of(new Advice(false, "running with the " + collector
                     + " collector, as chosen on the command line (stickylb is measured with " + RECOMMENDED + ")"));

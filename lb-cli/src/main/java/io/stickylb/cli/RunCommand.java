@@ -65,13 +65,6 @@ final class RunCommand implements Callable<Integer> {
             return fail(e.getMessage(), LbCommand.BAD_CONFIG);
         }
         log.info("loaded {} ({})", config, ConfigFiles.summary(cfg));
-        JvmAdvice.forThisJvm().ifPresent(a -> {
-            if (a.warn()) {
-                log.warn(a.message());
-            } else {
-                log.info(a.message());
-            }
-        });
         LoadBalancer lb;
         try {
             lb = new LoadBalancer(cfg);
@@ -93,6 +86,14 @@ final class RunCommand implements Callable<Integer> {
         }
         try {
             log.info("ready: SIGHUP reloads {}, SIGTERM or Ctrl-C stops", config);
+            // After "ready": reading the JVM's arguments costs start-up time, and the event loops serve meanwhile.
+            JvmAdvice.forThisJvm().ifPresent(a -> {
+                if (a.warn()) {
+                    log.warn(a.message());
+                } else {
+                    log.info(a.message());
+                }
+            });
             while (lifecycle.next() == Lifecycle.Request.RELOAD) {
                 reload(lb);
             }
