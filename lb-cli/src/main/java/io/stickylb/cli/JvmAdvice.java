@@ -9,9 +9,9 @@ import java.util.Set;
 
 /**
  * What {@code lb run} says at start-up about the JVM it runs on: stickylb is tuned and measured with the parallel
- * collector and a fixed heap ({@code bin/lb} starts it that way), and the collector a JVM picks by itself (G1, or
- * Serial when it sees one CPU) measured clearly worse (docs/benchmarks.md). A collector chosen on the command line is
- * the operator's decision and is only mentioned.
+ * collector and a fixed heap ({@code bin/lb} starts it that way). The collector a JVM picks by itself is G1, or Serial
+ * when it sees one CPU, and Serial measured clearly worse (docs/benchmarks.md). A collector chosen on the command line
+ * is the operator's decision and is only mentioned.
  */
 final class JvmAdvice {
 
@@ -49,9 +49,9 @@ final class JvmAdvice {
                     + " collector, as chosen on the command line (stickylb is measured with " + RECOMMENDED + ")"));
         }
         return Optional.of(new Advice(true, "the JVM chose the " + collector + " collector by itself; stickylb is "
-                + "tuned and measured with " + RECOMMENDED + " (bin/lb starts it that way): with the JVM's own choice "
-                + "it measured up to 9 % fewer requests per second and a much longer tail (docs/benchmarks.md, "
-                + "\"Which JVM options\")"));
+                + "tuned and measured with " + RECOMMENDED + " (bin/lb starts it that way). With the JVM's own choice "
+                + "on one CPU (Serial) it measured up to 9 % fewer requests per second and a much longer tail "
+                + "(docs/benchmarks.md, \"Which JVM options\")"));
     }
 
     /** The collector's family name from its beans' names (HotSpot's, as of JDK 17). */
