@@ -9,9 +9,9 @@ import java.util.Set;
 
 /**
  * What {@code lb run} says at start-up about the JVM it runs on: stickylb is tuned and measured with the parallel
- * collector and a fixed heap ({@code bin/lb} starts it that way). The collector a JVM picks by itself is G1, or Serial
- * when it sees one CPU, and Serial measured clearly worse (docs/benchmarks.md). A collector chosen on the command line
- * is the operator's decision and is only mentioned.
+ * collector and a fixed heap ({@code bin/lb} starts it that way). The collector a JVM picks by itself, G1 or (on one
+ * CPU) Serial, measured clearly worse (docs/benchmarks.md). A collector chosen on the command line is the operator's
+ * decision and is only mentioned.
  */
 final class JvmAdvice {
 
@@ -50,7 +50,7 @@ final class JvmAdvice {
         }
         return Optional.of(new Advice(true, "the JVM chose the " + collector + " collector by itself; stickylb is "
                 + "tuned and measured with " + RECOMMENDED + " (bin/lb starts it that way). With the JVM's own choice "
-                + "on one CPU (Serial) it measured up to 9 % fewer requests per second and a much longer tail "
+                + "it measured 5-9 % fewer requests per second, and with Serial a much longer tail "
                 + "(docs/benchmarks.md, \"Which JVM options\")"));
     }
 
