@@ -37,9 +37,9 @@ TASKSET=${TASKSET:-1}                  # 1: backend + wrk on cpu 0, proxy on cpu
 BACKEND_CPUS=${BACKEND_CPUS:-0}
 WRK_CPUS=${WRK_CPUS:-0}
 PROXY_CPUS=${PROXY_CPUS:-1}
-JAVA_OPTS=${JAVA_OPTS:-}              # stickylb's JVM options; empty: those of bin/lb (-XX:+UseParallelGC -Xms256m -Xmx256m),
-                                      # the ones an operator runs it with. On one pinned CPU the JVM then picks one GC
-                                      # thread and two compiler threads by itself.
+JAVA_OPTS=${JAVA_OPTS:-}              # stickylb's JVM options; empty: bin/lb's DEFAULT_JAVA_OPTS, the ones an operator
+                                      # runs it with. On one pinned CPU the JVM then picks one GC thread and two
+                                      # compiler threads by itself.
 LB_JAR=${LB_JAR:-lb-cli/target/lb.jar}
 export LB_JAR
 if [[ -n $JAVA_OPTS ]]; then export LB_JAVA_OPTS=$JAVA_OPTS; fi
@@ -299,7 +299,7 @@ done
   if [[ $TASKSET == 1 ]]; then pinning="backend cpu $BACKEND_CPUS, wrk cpu $WRK_CPUS, proxy cpu $PROXY_CPUS"; else pinning="no pinning"; fi
   echo "# workers=$WORKERS taskset=$TASKSET ($pinning) duration=$DURATION rounds=$ROUNDS"
   echo "# $(haproxy -v 2>&1 | head -1); $(nginx -v 2>&1 | head -1); $(java -version 2>&1 | head -1)"
-  echo "# stickylb: bin/lb, JVM options: ${JAVA_OPTS:-the defaults of bin/lb (-XX:+UseParallelGC -Xms256m -Xmx256m)}"
+  echo "# stickylb: bin/lb, JVM options: ${JAVA_OPTS:-$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' bin/lb)}"
   awk -F, 'NR > 1 {
       k = $3 "," $4 "," $2; n[k]++; v[k, n[k]] = $5; p50[k, n[k]] = $6; p99[k, n[k]] = $7; p999[k, n[k]] = $8
       rss[k] = ($9 > rss[k]) ? $9 : rss[k]; cpu[k, n[k]] = $10; err[k] += $11; keys[k] = 1 }

@@ -2,8 +2,11 @@ package io.stickylb.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +48,13 @@ class JvmAdviceTest {
         // Options that merely mention a collector do not count as choosing one.
         var g1 = JvmAdvice.advise(List.of("G1 Young Generation"), List.of("-XX:G1HeapRegionSize=4m"));
         assertThat(g1).hasValueSatisfying(a -> assertThat(a.warn()).isTrue());
+    }
+
+    @Test
+    void theOptionsItRecommendsAreTheOnesBinLbStartsWith() throws IOException {
+        // lb-cli's tests run in lb-cli/; bin/lb is at the repository's root.
+        List<String> lines = Files.readAllLines(Path.of("..", "bin", "lb"));
+        assertThat(lines).contains("DEFAULT_JAVA_OPTS=\"" + JvmAdvice.RECOMMENDED + "\"");
     }
 
     @Test
