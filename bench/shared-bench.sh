@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# bench/shared-bench.sh - the shared, independent proxy benchmark (../shared/bench/proxy-bench.sh: wrk against the
+# backend directly, HAProxy and nginx) with stickylb as its extra target, started through bin/lb. Our own
+# bench/bench.sh pins processes and warms the JVM with many short runs; this runs the outside script as a reviewer
+# would, with its defaults (nothing pinned, one long warm-up), so both views of the same build are one command away.
+#
+#   MODE=rr|cookie|iphash   stickylb's strategy (default rr). cookie inserts a signed cookie; the shared script's wrk
+#                           never returns it, so compare it with its haproxy-cookie row, not haproxy-cookie-sticky.
+#   SHARED_BENCH            path of proxy-bench.sh (default ../shared/bench/proxy-bench.sh next to this project)
+#   STICKYLB_PORT           stickylb's port (default 18082)
+#   PROXY_WARMUP            stickylb's warm-up run (default 30s, as the shared script advises for a JVM)
+# Every other variable goes to proxy-bench.sh unchanged: ROUNDS, CONNS, TASKSET, TARGETS, DURATION, OUT, ...
+# Example: ROUNDS=3 CONNS=256 bench/shared-bench.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+die() { echo "shared-bench: $*" >&2; exit 2; }
+
+SHARED_BENCH=${SHARED_BENCH:-$root/../shared/bench/proxy-bench.sh}
+MODE=${MODE:-rr}
+STICKYLB_PORT=${STICKYLB_PORT:-18082}
+[[ -f $SHARED_BENCH ]] || die "$SHARED_BENCH not found; set SHARED_BENCH=/path/to/proxy-bench.sh"
+[[ -f ${LB_JAR:-$root/lb-cli/target/lb.jar} ]] || die "lb.jar not found; build it first: mvn -B -ntp -q package -DskipTests"
+case $MODE in
+  rr) strategy=round-robin; extra="" ;;
+  cookie) strategy=cookie; extra="    affinity: { mode: insert, secret: shared-bench-secret }" ;;
+  iphash) strategy=ip-hash; extra="" ;;
+  *) die "MODE must be rr, cookie or iphash, not '$MODE'" ;;
+esac
+
+work=$(mktemp -d /tmp/stickylb-shared.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+# The shared script's three nginx backends listen on 19001-19003; one worker matches its nbthread 1 / 1 worker.
+cat >"$work/lb.yaml" <<EOF
+listen: 127.0.0.1:$STICKYLB_PORT
+workers: 1
+access-log: { enabled: false }
+limits: { max-connections: 20000 }
+pools:
+  app:
+    strategy: $strategy
+$extra
+    backends:
+      - { id: b1, address: 127.0.0.1:19001 }
+      - { id: b2, address: 127.0.0.1:19002 }
+      - { id: b3, address: 127.0.0.1:19003 }
+EOF
+"$root/bin/lb" validate --config "$work/lb.yaml" >/dev/null || die "stickylb rejected the generated config $work/lb.yaml"
+
+export PROXY_CMD="exec '$root/bin/lb' run --config '$work/lb.yaml'"
+export PROXY_URL=http://127.0.0.1:$STICKYLB_PORT/
+export PROXY_NAME=${PROXY_NAME:-stickylb-$MODE}
+export PROXY_WARMUP=${PROXY_WARMUP:-30s}
+bash "$SHARED_BENCH"
