@@ -20,6 +20,7 @@
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 WORKERS=${WORKERS:-1}
 DURATION=${DURATION:-10s}
@@ -139,23 +140,6 @@ BACKEND_PID=$LAST_PID
 for p in "${BACKEND_PORTS[@]}"; do wait_http "http://127.0.0.1:$p/" "$BACKEND_PID" 10 || die "backend :$p did not start"; done
 
 # ------------------------------------------------------------------ proxies --
-stickylb_conf() { # strategy extra-yaml
-  cat >"$WORK/stickylb-$1.yaml" <<EOF
-listen: 127.0.0.1:$PROXY_PORT
-workers: $WORKERS
-access-log: { enabled: false }
-limits: { max-connections: 20000 }
-pools:
-  app:
-    strategy: $1
-$2
-    backends:
-      - { id: b1, address: 127.0.0.1:${BACKEND_PORTS[0]} }
-      - { id: b2, address: 127.0.0.1:${BACKEND_PORTS[1]} }
-      - { id: b3, address: 127.0.0.1:${BACKEND_PORTS[2]} }
-EOF
-  echo "$WORK/stickylb-$1.yaml"
-}
 haproxy_conf() { # rr|cookie
   {
     cat <<EOF
@@ -217,9 +201,9 @@ start_target() { # target -> PROXY_PID (empty for direct), URL_BASE, COOKIE_ARGS
   URL_BASE=http://127.0.0.1:$PROXY_PORT
   case $1 in
     direct) URL_BASE=http://127.0.0.1:${BACKEND_PORTS[0]}; return ;;
-    stickylb-rr) start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$(stickylb_conf round-robin "")" ;;
-    stickylb-cookie) start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$(stickylb_conf cookie "    affinity: { mode: insert, secret: bench-secret }")" ;;
-    stickylb-iphash) start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$(stickylb_conf ip-hash "    hash: maglev")" ;;
+    stickylb-rr | stickylb-cookie | stickylb-iphash)
+      stickylb_conf "$WORK/$1.yaml" "$PROXY_PORT" "$WORKERS" "${1#stickylb-}" "${BACKEND_PORTS[@]}"
+      start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$WORK/$1.yaml" ;;
     haproxy-rr) start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$(haproxy_conf rr)" ;;
     haproxy-cookie) start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$(haproxy_conf cookie)"; COOKIE_ARGS=(-H "Cookie: SERVERID=b2") ;;
     nginx-rr) start_bg "$1" "$PROXY_CPUS" nginx -p "$WORK/" -c "$(nginx_conf rr)" ;;

@@ -20,30 +20,11 @@ MODE=${MODE:-rr}
 STICKYLB_PORT=${STICKYLB_PORT:-18082}
 [[ -f $SHARED_BENCH ]] || die "$SHARED_BENCH not found; set SHARED_BENCH=/path/to/proxy-bench.sh"
 [[ -f ${LB_JAR:-$root/lb-cli/target/lb.jar} ]] || die "lb.jar not found; build it first: mvn -B -ntp -q package -DskipTests"
-case $MODE in
-  rr) strategy=round-robin; extra="" ;;
-  cookie) strategy=cookie; extra="    affinity: { mode: insert, secret: shared-bench-secret }" ;;
-  iphash) strategy=ip-hash; extra="" ;;
-  *) die "MODE must be rr, cookie or iphash, not '$MODE'" ;;
-esac
-
 work=$(mktemp -d /tmp/stickylb-shared.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+source "$root/bench/lib.sh"
 # The shared script's three nginx backends listen on 19001-19003; one worker matches its nbthread 1 / 1 worker.
-cat >"$work/lb.yaml" <<EOF
-listen: 127.0.0.1:$STICKYLB_PORT
-workers: 1
-access-log: { enabled: false }
-limits: { max-connections: 20000 }
-pools:
-  app:
-    strategy: $strategy
-$extra
-    backends:
-      - { id: b1, address: 127.0.0.1:19001 }
-      - { id: b2, address: 127.0.0.1:19002 }
-      - { id: b3, address: 127.0.0.1:19003 }
-EOF
+stickylb_conf "$work/lb.yaml" "$STICKYLB_PORT" 1 "$MODE" 19001 19002 19003 || exit 2
 "$root/bin/lb" validate --config "$work/lb.yaml" >/dev/null || die "stickylb rejected the generated config $work/lb.yaml"
 
 export PROXY_CMD="exec '$root/bin/lb' run --config '$work/lb.yaml'"
