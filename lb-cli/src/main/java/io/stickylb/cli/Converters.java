@@ -1,6 +1,8 @@
 package io.stickylb.cli;
 
+import io.stickylb.config.Durations;
 import io.stickylb.config.Endpoint;
+import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -38,6 +40,27 @@ final class Converters {
                 // fall through to the message below
             }
             throw new TypeConversionException("'" + value + "' (expected: auto or 1..256)");
+        }
+    }
+
+    /** A duration in config syntax; a bad one is a usage error naming the expected form. */
+    static Duration duration(String value) {
+        try {
+            return Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
+        }
+    }
+
+    /** A duration in config syntax ({@code 250ms}, {@code 3s}, {@code 0}), at most a minute. */
+    static final class WarmupConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            Duration d = duration(value);
+            if (d.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new TypeConversionException("'" + value + "' (expected 0 to turn it off, or up to 1m)");
+            }
+            return d;
         }
     }
 }

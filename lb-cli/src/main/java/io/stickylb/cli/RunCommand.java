@@ -4,10 +4,12 @@ import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.ConfigException;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.server.JitWarmup;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.server.PortInUseException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,8 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+    /** Enough for the compiler to see every path many times; the time budget usually ends the warm-up first. */
+    static final long MAX_WARMUP_REQUESTS = 200_000;
 
     @Spec
     CommandSpec spec;
@@ -52,6 +56,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--workers", paramLabel = "N", converter = Converters.WorkersConverter.class,
             description = "Event-loop threads (auto or 1..256) instead of the config's workers.")
     Integer workers;
+
+    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "3s",
+            converter = Converters.WarmupConverter.class,
+            description = {"JIT warm-up after start (default: ${DEFAULT-VALUE}; 0 turns it off): loopback traffic through a"
+                    + " private proxy instance to a private responder, never to your backends, so the first busy"
+                    + " second after a start or an idle spell is not spent compiling. It uses one core meanwhile."})
+    Duration warmup;
 
     @Option(names = "--no-access-log", description = "Turn the access log off, whatever the config says.")
     boolean noAccessLog;
@@ -84,8 +95,10 @@ final class RunCommand implements Callable<Integer> {
             lifecycle.end();
             throw e;
         }
+        JitWarmup warmup = null;
         try {
             log.info("ready: SIGHUP reloads {}, SIGTERM or Ctrl-C stops", config);
+            warmup = startWarmup();
             // After "ready": reading the JVM's arguments costs start-up time, and the event loops serve meanwhile.
             JvmAdvice.forThisJvm().ifPresent(a -> {
                 if (a.warn()) {
@@ -98,10 +111,24 @@ final class RunCommand implements Callable<Integer> {
                 reload(lb);
             }
         } finally {
+            if (warmup != null) {
+                warmup.stop();
+            }
             lifecycle.end();
             lb.close();
         }
         return LbCommand.OK;
+    }
+
+    /** Starts the warm-up on its own thread (serving is not held up by it); stopping it early is always safe. */
+    private JitWarmup startWarmup() {
+        JitWarmup w = new JitWarmup(warmup, MAX_WARMUP_REQUESTS);
+        if (!warmup.isZero()) {
+            Thread t = new Thread(w::run, "stickylb-warmup");
+            t.setDaemon(true);
+            t.start();
+        }
+        return w;
     }
 
     /** The file with the command-line overrides applied. */

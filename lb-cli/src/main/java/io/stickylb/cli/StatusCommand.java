@@ -282,12 +282,7 @@ final class StatusCommand implements Callable<Integer> {
     static final class IntervalConverter implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            Duration d;
-            try {
-                d = Durations.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+            Duration d = Converters.duration(value);
             if (d.compareTo(MIN_INTERVAL) < 0) {
                 throw new TypeConversionException("'" + value + "' (expected: at least 100ms)");
             }

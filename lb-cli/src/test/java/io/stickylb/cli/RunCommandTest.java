@@ -3,6 +3,8 @@ package io.stickylb.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LoadBalancerConfig;
 import java.io.IOException;
@@ -158,6 +160,50 @@ class RunCommandTest {
         RunCommand auto = cl.getSubcommands().get("run").getCommand();
         assertThat(auto.load().workers()).isZero();
         assertThat(auto.load().listen()).isEqualTo(new Endpoint("127.0.0.1", 8080));
+    }
+
+    @Test
+    void theWarmupRunsBesideServingAndNeverReachesTheBackends() throws Exception {
+        int port = Cli.freePort();
+        Path file = config(port, b1);
+        ch.qos.logback.classic.Logger warmupLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                io.stickylb.server.JitWarmup.class);
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        ch.qos.logback.classic.Level before = warmupLog.getLevel();
+        warmupLog.setLevel(ch.qos.logback.classic.Level.INFO);
+        warmupLog.addAppender(logged);
+        try (Cli.Background lb = new Cli.Background("run", "--config", file.toString(), "--warmup", "1s")) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> "b1".equals(Http.backendId(port)));
+            await().atMost(Duration.ofSeconds(20)).until(() -> logged.list.stream()
+                    .anyMatch(e -> e.getFormattedMessage().startsWith("JIT warm-up done: ")));
+
+            assertThat(b1.hosts()).isNotEmpty().allMatch(h -> h.equals("127.0.0.1:" + port));
+            assertThat(lb.stop()).isZero();
+        } finally {
+            warmupLog.detachAppender(logged);
+            warmupLog.setLevel(before);
+        }
+    }
+
+    @Test
+    void theWarmupDefaultsToThreeSecondsTurnsOffWithZeroAndRefusesMoreThanAMinute() throws Exception {
+        Path file = config(8080, b1);
+        CommandLine cl = LbCommand.commandLine(new LbCommand(Lifecycle.manual()));
+        cl.parseArgs("run", "--config", file.toString());
+        RunCommand run = cl.getSubcommands().get("run").getCommand();
+        assertThat(run.warmup).isEqualTo(Duration.ofSeconds(3));
+
+        cl.parseArgs("run", "--config", file.toString(), "--warmup", "0");
+        assertThat(((RunCommand) cl.getSubcommands().get("run").getCommand()).warmup).isZero();
+
+        Cli.Result tooLong = Cli.run("run", "--config", file.toString(), "--warmup", "2m");
+        assertThat(tooLong.exitCode()).isEqualTo(2);
+        assertThat(tooLong.err()).contains("--warmup").contains("up to 1m");
+
+        Cli.Result notADuration = Cli.run("run", "--config", file.toString(), "--warmup", "soon");
+        assertThat(notADuration.exitCode()).isEqualTo(2);
+        assertThat(notADuration.err()).contains("'soon' is not a duration");
     }
 
     /** Writes dir/lb.yaml: listen on 127.0.0.1:port, one round-robin pool "app" over the given backends. */

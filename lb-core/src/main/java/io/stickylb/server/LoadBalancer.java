@@ -50,6 +50,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private AdminServer admin;
     private HealthSupervisor health;
     private volatile boolean closed;
+    private boolean quiet;
 
     public LoadBalancer(LoadBalancerConfig config) {
         this.transport = Transport.best();
@@ -98,8 +99,10 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         if (config.admin().enabled()) {
             startAdmin(config);
         }
-        log.info("stickylb listening on http://{}:{} ({} worker thread{}, {} transport)", address().getHostString(), port(), threads,
-                threads == 1 ? "" : "s", transport.name().toLowerCase(java.util.Locale.ROOT));
+        if (!quiet) {
+            log.info("stickylb listening on http://{}:{} ({} worker thread{}, {} transport)", address().getHostString(), port(),
+                    threads, threads == 1 ? "" : "s", transport.name().toLowerCase(java.util.Locale.ROOT));
+        }
         return this;
     }
 
@@ -142,6 +145,17 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
 
     public ProxyRuntime runtime() {
         return runtime;
+    }
+
+    /** Keeps start and stop out of the log: for the private instance of {@link JitWarmup}. */
+    LoadBalancer quietly() {
+        quiet = true;
+        return this;
+    }
+
+    /** The worker event loops (null before {@link #start()}). */
+    EventLoopGroup workers() {
+        return workers;
     }
 
     /**
@@ -197,12 +211,14 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             }
         }
         int abandoned = runtime.activeExchanges();
-        if (abandoned > 0) {
+        if (abandoned > 0 && !quiet) {
             log.warn("drain timeout ({}) reached with {} request(s) still in flight; closing them", drain, abandoned);
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        log.info("stickylb stopped");
+        if (!quiet) {
+            log.info("stickylb stopped");
+        }
     }
 
     /**
