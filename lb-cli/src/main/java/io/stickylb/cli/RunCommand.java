@@ -59,9 +59,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "3s",
             converter = Converters.WarmupConverter.class,
-            description = {"JIT warm-up after start (default: ${DEFAULT-VALUE}; 0 turns it off): loopback traffic through a"
-                    + " private proxy instance to a private responder, never to your backends, so the first busy"
-                    + " second after a start or an idle spell is not spent compiling. It uses one core meanwhile."})
+            description = {"JIT warm-up after start (default: ${DEFAULT-VALUE}; 0 turns it off): loopback traffic"
+                    + " through a private proxy instance to a private responder, never to your backends, so the first"
+                    + " busy second after a start or an idle spell is not spent compiling."
+                    + " It uses one core meanwhile."})
     Duration warmup;
 
     @Option(names = "--no-access-log", description = "Turn the access log off, whatever the config says.")

@@ -100,8 +100,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             startAdmin(config);
         }
         if (!quiet) {
-            log.info("stickylb listening on http://{}:{} ({} worker thread{}, {} transport)", address().getHostString(), port(),
-                    threads, threads == 1 ? "" : "s", transport.name().toLowerCase(java.util.Locale.ROOT));
+            log.info("stickylb listening on http://{}:{} ({} worker thread{}, {} transport)", address().getHostString(),
+                    port(), threads, threads == 1 ? "" : "s", transport.name().toLowerCase(java.util.Locale.ROOT));
         }
         return this;
     }
@@ -253,7 +253,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             }
             ch.closeFuture().addListener(f -> open.decrementAndGet());
             group.add(ch);
-            ch.pipeline().addLast(delegate);
+            // Named: for an unnamed handler Netty builds a name per connection (WeakHashMap lookup, StringBuilder).
+            ch.pipeline().addLast("proxy-init", delegate);
         }
     }
 }

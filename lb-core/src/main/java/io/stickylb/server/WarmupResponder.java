@@ -131,8 +131,8 @@ final class WarmupResponder implements AutoCloseable {
     }
 
     private static byte[] response(String extraHeaders) {
-        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + extraHeaders + "Content-Length: " + BODY.length
-                + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + extraHeaders + "Content-Length: "
+                + BODY.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] out = new byte[head.length + BODY.length];
         System.arraycopy(head, 0, out, 0, head.length);
         System.arraycopy(BODY, 0, out, head.length, BODY.length);
