@@ -10,29 +10,23 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The backend of {@link JitWarmup}: a minimal keep-alive HTTP/1.1 responder on loopback, plain blocking sockets so it
  * adds nothing to the proxy's own type profiles. It answers {@code /slow} after a few milliseconds (the warm-up client
- * leaves before that) and closes its connection after every {@code closeEvery}-th answer, as backends do.
+ * leaves before that).
  */
 final class WarmupResponder implements AutoCloseable {
 
     static final String SLOW_PATH = "/slow";
     private static final byte[] BODY = "stickylb warm-up response ........................................ end"
             .getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] KEEP_ALIVE = response("");
-    private static final byte[] CLOSE = response("Connection: close\r\n");
+    private static final byte[] RESPONSE = response();
 
     private final ServerSocket server;
-    private final int closeEvery;
     private final Set<Socket> open = new HashSet<>();
-    private final AtomicLong answered = new AtomicLong();
-    private final AtomicLong closed = new AtomicLong();
 
-    WarmupResponder(int closeEvery) throws IOException {
-        this.closeEvery = closeEvery;
+    WarmupResponder() throws IOException {
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         JitWarmup.daemon("stickylb-warmup-responder", this::acceptLoop).start();
@@ -42,14 +36,6 @@ final class WarmupResponder implements AutoCloseable {
         return server.getLocalPort();
     }
 
-    long answered() {
-        return answered.get();
-    }
-
-    /** Connections the responder closed after its answer. */
-    long closed() {
-        return closed.get();
-    }
 
     private void acceptLoop() {
         try {
@@ -95,12 +81,7 @@ final class WarmupResponder implements AutoCloseable {
                 int consumed = end + 4;
                 System.arraycopy(buf, consumed, buf, 0, len - consumed);
                 len -= consumed;
-                boolean close = answered.incrementAndGet() % closeEvery == 0;
-                out.write(close ? CLOSE : KEEP_ALIVE);
-                if (close) {
-                    closed.incrementAndGet();
-                    return;
-                }
+                out.write(RESPONSE);
             }
         } catch (IOException e) {
             // the proxy closed the connection
@@ -130,9 +111,9 @@ final class WarmupResponder implements AutoCloseable {
         return true;
     }
 
-    private static byte[] response(String extraHeaders) {
-        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + extraHeaders + "Content-Length: "
-                + BODY.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    private static byte[] response() {
+        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + BODY.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] out = new byte[head.length + BODY.length];
         System.arraycopy(head, 0, out, 0, head.length);
         System.arraycopy(BODY, 0, out, head.length, BODY.length);
