@@ -41,6 +41,8 @@ PROXY_CPUS=${PROXY_CPUS:-1}
 JAVA_OPTS=${JAVA_OPTS:-}              # stickylb's JVM options; empty: bin/lb's DEFAULT_JAVA_OPTS, the ones an operator
                                       # runs it with. On one pinned CPU the JVM then picks one GC thread and two
                                       # compiler threads by itself.
+LB_RUN_ARGS=${LB_RUN_ARGS:-}          # extra `lb run` options for stickylb, e.g. "--warmup 0" to measure without the
+                                      # JIT warm-up (split on spaces)
 LB_JAR=${LB_JAR:-lb-cli/target/lb.jar}
 export LB_JAR
 if [[ -n $JAVA_OPTS ]]; then export LB_JAVA_OPTS=$JAVA_OPTS; fi
@@ -203,7 +205,8 @@ start_target() { # target -> PROXY_PID (empty for direct), URL_BASE, COOKIE_ARGS
     direct) URL_BASE=http://127.0.0.1:${BACKEND_PORTS[0]}; return ;;
     stickylb-rr | stickylb-cookie | stickylb-iphash)
       stickylb_conf "$WORK/$1.yaml" "$PROXY_PORT" "$WORKERS" "${1#stickylb-}" "${BACKEND_PORTS[@]}"
-      start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$WORK/$1.yaml" ;;
+      # shellcheck disable=SC2086 # LB_RUN_ARGS is a list of options, split on purpose
+      start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$WORK/$1.yaml" $LB_RUN_ARGS ;;
     haproxy-rr) start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$(haproxy_conf rr)" ;;
     haproxy-cookie) start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$(haproxy_conf cookie)"; COOKIE_ARGS=(-H "Cookie: SERVERID=b2") ;;
     nginx-rr) start_bg "$1" "$PROXY_CPUS" nginx -p "$WORK/" -c "$(nginx_conf rr)" ;;
@@ -283,7 +286,7 @@ done
   if [[ $TASKSET == 1 ]]; then pinning="backend cpu $BACKEND_CPUS, wrk cpu $WRK_CPUS, proxy cpu $PROXY_CPUS"; else pinning="no pinning"; fi
   echo "# workers=$WORKERS taskset=$TASKSET ($pinning) duration=$DURATION rounds=$ROUNDS"
   echo "# $(haproxy -v 2>&1 | head -1); $(nginx -v 2>&1 | head -1); $(java -version 2>&1 | head -1)"
-  echo "# stickylb: bin/lb, JVM options: ${JAVA_OPTS:-$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' bin/lb)}"
+  echo "# stickylb: bin/lb${LB_RUN_ARGS:+ run $LB_RUN_ARGS}, JVM options: ${JAVA_OPTS:-$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' bin/lb)}"
   awk -F, 'NR > 1 {
       k = $3 "," $4 "," $2; n[k]++; v[k, n[k]] = $5; p50[k, n[k]] = $6; p99[k, n[k]] = $7; p999[k, n[k]] = $8
       rss[k] = ($9 > rss[k]) ? $9 : rss[k]; cpu[k, n[k]] = $10; err[k] += $11; keys[k] = 1 }
