@@ -2,20 +2,18 @@ package io.stickylb.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The top-level {@code lb} command. It only holds the global options and the subcommands; each subcommand is its own
- * class. It is not executable itself, so {@code lb} alone is a usage error listing the subcommands. Exit codes:
+ * The top-level {@code lb} command. It only holds the global options; each subcommand is its own class, added by
+ * {@link Subcommands}. It is not executable itself, so {@code lb} alone is a usage error listing the subcommands. Exit codes:
  * {@link #OK}, {@link #FAILURE} (cannot start, port in use), {@link #BAD_CONFIG} (invalid config or command-line usage).
  */
 @Command(name = "lb",
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "stickylb: a sticky-session reverse-proxy HTTP load balancer.",
-        subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class, StatusCommand.class, BackendCommand.class, ReloadCommand.class, ExperimentCommand.class, HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:ok",
@@ -32,6 +30,8 @@ public final class LbCommand {
 
     /** Levels accepted by {@code --log-level}. */
     enum LogLevel { ERROR, WARN, INFO, DEBUG, TRACE }
+
+    static final String NETTY_JFR = "io.netty.jfr.enabled";
 
     private final Lifecycle lifecycle;
 
@@ -55,18 +55,41 @@ public final class LbCommand {
         return lifecycle != null ? lifecycle : Lifecycle.onProcessSignals();
     }
 
-    /** The configured command line: what main uses, and what tests should use to get the same behaviour. */
+    /** The configured command line with every subcommand. */
     static CommandLine commandLine(LbCommand command) {
-        return new CommandLine(command)
-                .setCaseInsensitiveEnumValuesAllowed(true)
-                .setExecutionExceptionHandler(new ErrorHandler());
+        return configure(Subcommands.addAll(new CommandLine(command)));
+    }
+
+    /**
+     * The configured command line for {@code args}: what main uses, and what tests should use to get the same
+     * behaviour. It holds only the subcommand the arguments name, if they name one (start-up time, see
+     * {@link Subcommands}).
+     */
+    static CommandLine commandLine(LbCommand command, String... args) {
+        return configure(Subcommands.addFor(new CommandLine(command), args));
+    }
+
+    private static CommandLine configure(CommandLine lb) {
+        return lb.setCaseInsensitiveEnumValuesAllowed(true).setExecutionExceptionHandler(new ErrorHandler());
     }
 
     public static void main(String[] args) {
+        noNettyFlightRecorderEvents();
         productionLeakDetection();
-        int code = commandLine(new LbCommand()).execute(args);
+        int code = commandLine(new LbCommand(), args).execute(args);
         Logging.stop();
         System.exit(code);
+    }
+
+    /**
+     * Netty's buffer allocators emit Flight Recorder events when JFR is available, and the first chunk allocation then
+     * loads JFR's metadata: about 0.1 s on the first request's path. Off unless the operator asks for them with
+     * {@code -Dio.netty.jfr.enabled=true}; a JFR recording of the JVM itself is unaffected.
+     */
+    static void noNettyFlightRecorderEvents() {
+        if (System.getProperty(NETTY_JFR) == null) {
+            System.setProperty(NETTY_JFR, "false");
+        }
     }
 
     /**

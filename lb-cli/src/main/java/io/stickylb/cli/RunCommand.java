@@ -68,6 +68,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-access-log", description = "Turn the access log off, whatever the config says.")
     boolean noAccessLog;
 
+    /** For the build's class-data-sharing training run (lb-cli/pom.xml): a whole start, a warm-up, a clean stop. */
+    @Option(names = "--exit-after-warmup", hidden = true,
+            description = "Stop gracefully once the warm-up is over (at once with --warmup 0).")
+    boolean exitAfterWarmup;
+
     @Override
     public Integer call() throws InterruptedException {
         LoadBalancerConfig cfg;
@@ -99,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
         JitWarmup warmup = null;
         try {
             log.info("ready: SIGHUP reloads {}, SIGTERM or Ctrl-C stops", config);
-            warmup = startWarmup();
+            warmup = startWarmup(lifecycle);
             // After "ready": reading the JVM's arguments costs start-up time, and the event loops serve meanwhile.
             JvmAdvice.forThisJvm().ifPresent(a -> {
                 if (a.warn()) {
@@ -122,14 +127,26 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Starts the warm-up on its own thread (serving is not held up by it); stopping it early is always safe. */
-    private JitWarmup startWarmup() {
+    private JitWarmup startWarmup(Lifecycle lifecycle) {
         JitWarmup w = new JitWarmup(warmup, MAX_WARMUP_REQUESTS);
         if (!warmup.isZero()) {
-            Thread t = new Thread(w::run, "stickylb-warmup");
+            Thread t = new Thread(() -> {
+                w.run();
+                exitIfAsked(lifecycle);
+            }, "stickylb-warmup");
             t.setDaemon(true);
             t.start();
+        } else {
+            exitIfAsked(lifecycle);
         }
         return w;
+    }
+
+    private void exitIfAsked(Lifecycle lifecycle) {
+        if (exitAfterWarmup) {
+            log.info("warm-up over: stopping (--exit-after-warmup)");
+            lifecycle.requestStop();
+        }
     }
 
     /** The file with the command-line overrides applied. */

@@ -29,12 +29,12 @@ final class Cli {
     }
 
     static Result run(LbCommand command, String... args) {
-        return execute(LbCommand.commandLine(command), args);
+        return execute(LbCommand.commandLine(command, args), args);
     }
 
     /** With a plain {@code new CommandLine(...)}: the commands' exit codes must not depend on main's setup. */
     static Result runPlain(String... args) {
-        return execute(new CommandLine(new LbCommand(Lifecycle.manual())), args);
+        return execute(Subcommands.addAll(new CommandLine(new LbCommand(Lifecycle.manual()))), args);
     }
 
     private static Result execute(CommandLine cl, String... args) {
@@ -54,7 +54,7 @@ final class Cli {
         private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
         Background(String... args) {
-            CommandLine cl = LbCommand.commandLine(new LbCommand(lifecycle));
+            CommandLine cl = LbCommand.commandLine(new LbCommand(lifecycle), args);
             cl.setOut(new PrintWriter(out, true));
             cl.setErr(new PrintWriter(err, true));
             Thread t = new Thread(() -> {

@@ -32,6 +32,26 @@ class LbCommandTest {
     }
 
     @Test
+    void nettyFlightRecorderEventsAreOffUnlessTheOperatorAsksForThem() {
+        String property = System.getProperty(LbCommand.NETTY_JFR);
+        try {
+            System.clearProperty(LbCommand.NETTY_JFR);
+            LbCommand.noNettyFlightRecorderEvents();
+            assertThat(System.getProperty(LbCommand.NETTY_JFR)).isEqualTo("false");
+
+            System.setProperty(LbCommand.NETTY_JFR, "true");
+            LbCommand.noNettyFlightRecorderEvents();
+            assertThat(System.getProperty(LbCommand.NETTY_JFR)).as("the operator's -D wins").isEqualTo("true");
+        } finally {
+            if (property == null) {
+                System.clearProperty(LbCommand.NETTY_JFR);
+            } else {
+                System.setProperty(LbCommand.NETTY_JFR, property);
+            }
+        }
+    }
+
+    @Test
     void versionNamesTheBuildTheJvmAndTheTransport() {
         Cli.Result r = Cli.run("--version");
 

@@ -166,24 +166,35 @@ class RunCommandTest {
     void theWarmupRunsBesideServingAndNeverReachesTheBackends() throws Exception {
         int port = Cli.freePort();
         Path file = config(port, b1);
-        ch.qos.logback.classic.Logger warmupLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
-                io.stickylb.server.JitWarmup.class);
-        ListAppender<ILoggingEvent> logged = new ListAppender<>();
-        logged.start();
-        ch.qos.logback.classic.Level before = warmupLog.getLevel();
-        warmupLog.setLevel(ch.qos.logback.classic.Level.INFO);
-        warmupLog.addAppender(logged);
-        try (Cli.Background lb = new Cli.Background("run", "--config", file.toString(), "--warmup", "1s")) {
+        try (WarmupLog warmupLog = new WarmupLog();
+             Cli.Background lb = new Cli.Background("run", "--config", file.toString(), "--warmup", "1s")) {
             await().atMost(Duration.ofSeconds(20)).until(() -> "b1".equals(Http.backendId(port)));
-            await().atMost(Duration.ofSeconds(20)).until(() -> logged.list.stream()
-                    .anyMatch(e -> e.getFormattedMessage().startsWith("JIT warm-up done: ")));
+            await().atMost(Duration.ofSeconds(20)).until(warmupLog::done);
 
             assertThat(b1.hosts()).isNotEmpty().allMatch(h -> h.equals("127.0.0.1:" + port));
             assertThat(lb.stop()).isZero();
-        } finally {
-            warmupLog.detachAppender(logged);
-            warmupLog.setLevel(before);
         }
+    }
+
+    @Test
+    void exitAfterWarmupStopsCleanlyOnceTheWarmupIsOverForTheArchiveTrainingRun() throws Exception {
+        Path file = config(0, b1);
+        try (WarmupLog warmupLog = new WarmupLog();
+             Cli.Background lb = new Cli.Background("run", "--config", file.toString(), "--warmup", "500ms",
+                     "--exit-after-warmup")) {
+            await().atMost(Duration.ofSeconds(30)).until(lb::finished);
+
+            assertThat(warmupLog.done()).isTrue();
+            assertThat(lb.stop()).isZero();
+        }
+        try (Cli.Background noWarmup = new Cli.Background("run", "--config", file.toString(), "--warmup", "0",
+                "--exit-after-warmup")) {
+            await().atMost(Duration.ofSeconds(30)).until(noWarmup::finished);
+            assertThat(noWarmup.stop()).isZero();
+        }
+        assertThat(b1.hosts()).as("the warm-up never reaches a backend").isEmpty();
+        assertThat(Cli.run("run", "--help").out()).as("a build option, not in the help")
+                .doesNotContain("exit-after-warmup");
     }
 
     @Test
@@ -204,6 +215,30 @@ class RunCommandTest {
         Cli.Result notADuration = Cli.run("run", "--config", file.toString(), "--warmup", "soon");
         assertThat(notADuration.exitCode()).isEqualTo(2);
         assertThat(notADuration.err()).contains("'soon' is not a duration");
+    }
+
+    /** Captures the JIT warm-up's INFO log while open. */
+    private static final class WarmupLog implements AutoCloseable {
+        private final ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger(io.stickylb.server.JitWarmup.class);
+        private final ListAppender<ILoggingEvent> events = new ListAppender<>();
+        private final ch.qos.logback.classic.Level before = logger.getLevel();
+
+        WarmupLog() {
+            events.start();
+            logger.setLevel(ch.qos.logback.classic.Level.INFO);
+            logger.addAppender(events);
+        }
+
+        boolean done() {
+            return events.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith("JIT warm-up done: "));
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(events);
+            logger.setLevel(before);
+        }
     }
 
     /** Writes dir/lb.yaml: listen on 127.0.0.1:port, one round-robin pool "app" over the given backends. */
