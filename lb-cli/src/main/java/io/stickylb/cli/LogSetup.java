@@ -4,17 +4,17 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.AsyncAppender;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
  * The {@code lb} command's logging, configured in code: parsing a {@code logback.xml} cost about 100 ms of the
- * one-second start-up budget. An operator's own file still wins: with
+ * one-second start-up budget, and the lines are laid out by {@link LineLayout} rather than a pattern. An operator's own file still wins: with
  * {@code -Dlogback.configurationFile=FILE} (or a {@code logback-test.xml} on the class path) this steps aside.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
@@ -37,7 +37,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
     static void apply(LoggerContext context) {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
-        root.addAppender(console(context, "CONSOLE", "%d{HH:mm:ss.SSS} %-5level %msg%n"));
+        root.addAppender(console(context, "CONSOLE", true));
         context.getLogger("io.netty").setLevel(Level.WARN);
 
         // One line per request, already formatted by stickylb. Asynchronous and never blocking, so a slow terminal or
@@ -49,7 +49,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         access.setQueueSize(8192);
         access.setDiscardingThreshold(0);
         access.setIncludeCallerData(false);
-        access.addAppender(console(context, "ACCESS_CONSOLE", "%msg%n"));
+        access.addAppender(console(context, "ACCESS_CONSOLE", false));
         access.start();
         Logger accessLogger = context.getLogger(ACCESS_LOGGER);
         accessLogger.setLevel(Level.INFO);
@@ -57,10 +57,13 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         accessLogger.addAppender(access);
     }
 
-    private static ConsoleAppender<ILoggingEvent> console(LoggerContext context, String name, String pattern) {
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    private static ConsoleAppender<ILoggingEvent> console(LoggerContext context, String name, boolean stamped) {
+        LineLayout layout = new LineLayout(stamped);
+        layout.setContext(context);
+        layout.start();
+        LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();
         encoder.setContext(context);
-        encoder.setPattern(pattern);
+        encoder.setLayout(layout);
         encoder.start();
         ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
         appender.setContext(context);
