@@ -7,8 +7,9 @@ import picocli.CommandLine.ScopeType;
 
 /**
  * The top-level {@code lb} command. It only holds the global options; each subcommand is its own class, added by
- * {@link Subcommands}. It is not executable itself, so {@code lb} alone is a usage error listing the subcommands. Exit codes:
- * {@link #OK}, {@link #FAILURE} (cannot start, port in use), {@link #BAD_CONFIG} (invalid config or command-line usage).
+ * {@link Subcommands}. It is not executable itself, so {@code lb} alone is a usage error listing the subcommands.
+ * Exit codes: {@link #OK}, {@link #FAILURE} (cannot start, port in use), {@link #BAD_CONFIG} (invalid config or
+ * command-line usage).
  */
 @Command(name = "lb",
         mixinStandardHelpOptions = true,
@@ -55,22 +56,15 @@ public final class LbCommand {
         return lifecycle != null ? lifecycle : Lifecycle.onProcessSignals();
     }
 
-    /** The configured command line with every subcommand. */
-    static CommandLine commandLine(LbCommand command) {
-        return configure(Subcommands.addAll(new CommandLine(command)));
-    }
-
     /**
      * The configured command line for {@code args}: what main uses, and what tests should use to get the same
-     * behaviour. It holds only the subcommand the arguments name, if they name one (start-up time, see
-     * {@link Subcommands}).
+     * behaviour. It holds only the subcommand the arguments name, or every subcommand when they name none (no
+     * arguments included; start-up time, see {@link Subcommands}).
      */
     static CommandLine commandLine(LbCommand command, String... args) {
-        return configure(Subcommands.addFor(new CommandLine(command), args));
-    }
-
-    private static CommandLine configure(CommandLine lb) {
-        return lb.setCaseInsensitiveEnumValuesAllowed(true).setExecutionExceptionHandler(new ErrorHandler());
+        return Subcommands.addFor(new CommandLine(command), args)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(new ErrorHandler());
     }
 
     public static void main(String[] args) {

@@ -14,8 +14,9 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 
 /**
  * The {@code lb} command's logging, configured in code: parsing a {@code logback.xml} cost about 100 ms of the
- * one-second start-up budget, and the lines are laid out by {@link LineLayout} rather than a pattern. An operator's own file still wins: with
- * {@code -Dlogback.configurationFile=FILE} (or a {@code logback-test.xml} on the class path) this steps aside.
+ * one-second start-up budget, and the lines are laid out by {@link LineLayout} rather than a pattern. An operator's
+ * own file still wins: with {@code -Dlogback.configurationFile=FILE} (or a {@code logback-test.xml} on the class
+ * path) this steps aside.
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_HIGH_PRIORITY)
 public final class LogSetup extends ContextAwareBase implements Configurator {

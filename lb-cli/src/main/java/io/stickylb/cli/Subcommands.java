@@ -37,12 +37,10 @@ final class Subcommands {
         return ALL.keySet();
     }
 
-    /** Adds every subcommand: for {@code lb --help}, {@code lb help run}, a misspelt name, and tests. */
-    static CommandLine addAll(CommandLine lb) {
-        return addFor(lb);
-    }
-
-    /** Adds the subcommand that {@code args} name, or every subcommand when they name none (see {@link #named}). */
+    /**
+     * Adds the subcommand that {@code args} name, or every subcommand when they name none (see {@link #named}): for
+     * {@code lb --help}, {@code lb help run}, a misspelt name, and no arguments at all.
+     */
     static CommandLine addFor(CommandLine lb, String... args) {
         String named = named(args);
         ALL.forEach((name, command) -> {

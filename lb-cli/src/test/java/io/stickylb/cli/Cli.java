@@ -34,7 +34,7 @@ final class Cli {
 
     /** With a plain {@code new CommandLine(...)}: the commands' exit codes must not depend on main's setup. */
     static Result runPlain(String... args) {
-        return execute(Subcommands.addAll(new CommandLine(new LbCommand(Lifecycle.manual()))), args);
+        return execute(Subcommands.addFor(new CommandLine(new LbCommand(Lifecycle.manual()))), args);
     }
 
     private static Result execute(CommandLine cl, String... args) {

@@ -81,7 +81,8 @@ class JitWarmupTest {
 
     @Test
     void aNegativeBudgetIsRefused() {
-        assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(-1), 10)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(-1), 10))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(1), -1)).isInstanceOf(IllegalArgumentException.class);
     }
 
