@@ -17,6 +17,7 @@
 #   ROUNDS=3 DURATION=10s bench/bench.sh          # medians over 3 interleaved rounds
 #   TARGETS="direct stickylb-rr haproxy-rr" SIZES=small CONNS_LIST=64 bench/bench.sh
 #   WORKERS=2 TASKSET=0 bench/bench.sh            # two event loops / threads / workers each, no pinning
+#   LB_TRANSPORT=io-uring bench/bench.sh          # stickylb on io_uring (the others are unchanged)
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -41,6 +42,7 @@ PROXY_CPUS=${PROXY_CPUS:-1}
 JAVA_OPTS=${JAVA_OPTS:-}              # stickylb's JVM options; empty: bin/lb's DEFAULT_JAVA_OPTS, the ones an operator
                                       # runs it with. On one pinned CPU the JVM then picks one GC thread and two
                                       # compiler threads by itself.
+LB_TRANSPORT=${LB_TRANSPORT:-}        # stickylb's `transport:` (e.g. io-uring); empty: auto (epoll)
 LB_RUN_ARGS=${LB_RUN_ARGS:-}          # extra `lb run` options for stickylb, e.g. "--warmup 0" to measure without the
                                       # JIT warm-up (split on spaces)
 LB_JAR=${LB_JAR:-lb-cli/target/lb.jar}
@@ -284,7 +286,7 @@ done
 {
   echo "# stickylb bench $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo))"
   if [[ $TASKSET == 1 ]]; then pinning="backend cpu $BACKEND_CPUS, wrk cpu $WRK_CPUS, proxy cpu $PROXY_CPUS"; else pinning="no pinning"; fi
-  echo "# workers=$WORKERS taskset=$TASKSET ($pinning) duration=$DURATION rounds=$ROUNDS"
+  echo "# workers=$WORKERS taskset=$TASKSET ($pinning) duration=$DURATION rounds=$ROUNDS stickylb transport=${LB_TRANSPORT:-auto}"
   echo "# $(haproxy -v 2>&1 | head -1); $(nginx -v 2>&1 | head -1); $(java -version 2>&1 | head -1)"
   echo "# stickylb: bin/lb${LB_RUN_ARGS:+ run $LB_RUN_ARGS}, JVM options: ${JAVA_OPTS:-$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' bin/lb)}"
   awk -F, 'NR > 1 {

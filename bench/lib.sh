@@ -23,7 +23,8 @@ NGINX
 }
 
 # stickylb_conf FILE PORT WORKERS MODE BACKEND_PORT... -> writes to FILE the config bench.sh and shared-bench.sh run
-# stickylb with: MODE rr, cookie (insert) or iphash, the access log off, backends b1, b2, ... in one pool.
+# stickylb with: MODE rr, cookie (insert) or iphash, the access log off, backends b1, b2, ... in one pool, and
+# `transport: $LB_TRANSPORT` when that is set (e.g. LB_TRANSPORT=io-uring; unset: the config's default, auto).
 stickylb_conf() {
   local file=$1 port=$2 workers=$3 mode=$4 strategy extra="" i=0 p
   shift 4
@@ -36,6 +37,7 @@ stickylb_conf() {
   {
     printf 'listen: 127.0.0.1:%s\nworkers: %s\naccess-log: { enabled: false }\nlimits: { max-connections: 20000 }\n' \
       "$port" "$workers"
+    if [[ -n ${LB_TRANSPORT:-} ]]; then echo "transport: $LB_TRANSPORT"; fi
     printf 'pools:\n  app:\n    strategy: %s\n' "$strategy"
     if [[ -n $extra ]]; then echo "$extra"; fi
     echo "    backends:"

@@ -4,6 +4,7 @@ import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.ConfigException;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.TransportChoice;
 import io.stickylb.server.JitWarmup;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.server.PortInUseException;
@@ -94,7 +95,8 @@ final class RunCommand implements Callable<Integer> {
         lifecycle.begin(lb);
         try {
             lb.start();
-        } catch (PortInUseException e) {
+        } catch (PortInUseException | IllegalStateException e) {
+            // The address is taken or the configured transport does not load on this machine.
             lifecycle.end();
             return fail("error: " + e.getMessage(), LbCommand.FAILURE);
         } catch (RuntimeException e) {
@@ -104,7 +106,7 @@ final class RunCommand implements Callable<Integer> {
         JitWarmup warmup = null;
         try {
             log.info("ready: SIGHUP reloads {}, SIGTERM or Ctrl-C stops", config);
-            warmup = startWarmup(lifecycle);
+            warmup = startWarmup(lifecycle, cfg.transport());
             // After "ready": reading the JVM's arguments costs start-up time, and the event loops serve meanwhile.
             JvmAdvice.forThisJvm().ifPresent(a -> {
                 if (a.warn()) {
@@ -127,8 +129,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Starts the warm-up on its own thread (serving is not held up by it); stopping it early is always safe. */
-    private JitWarmup startWarmup(Lifecycle lifecycle) {
-        JitWarmup w = new JitWarmup(warmup, MAX_WARMUP_REQUESTS);
+    private JitWarmup startWarmup(Lifecycle lifecycle, TransportChoice transport) {
+        JitWarmup w = new JitWarmup(warmup, MAX_WARMUP_REQUESTS, transport);
         if (!warmup.isZero()) {
             Thread t = new Thread(() -> {
                 w.run();

@@ -3,7 +3,6 @@ package io.stickylb.cli;
 import io.stickylb.pool.Transport;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Locale;
 import java.util.Properties;
 import picocli.CommandLine.IVersionProvider;
 
@@ -18,7 +17,7 @@ final class VersionProvider implements IVersionProvider {
             "stickylb " + version(),
             "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
                     + System.getProperty("java.vendor") + ")",
-            "transport: " + Transport.best().name().toLowerCase(Locale.ROOT),
+            "transport: " + Transport.best().displayName() + " (auto); io-uring " + Transport.ioUringAvailability(),
         };
     }
 

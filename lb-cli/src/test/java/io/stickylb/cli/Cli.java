@@ -7,13 +7,15 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import picocli.CommandLine;
 
-/** Runs {@code lb ...} in-process, capturing what it prints, in the foreground or on a background thread. */
+/** Runs {@code lb ...} in-process, in the foreground or on a background thread, capturing its output; or spawned. */
 final class Cli {
 
     /** The outcome of one command: exit code, stdout, stderr. */
@@ -102,6 +104,24 @@ final class Cli {
                 }
             }
         }
+    }
+
+    /**
+     * {@code lb args...} in a child JVM on this test's class path, for what only a process shows (signals, exit
+     * codes, JVM options); stdout and stderr go to {@code log}.
+     */
+    static Process spawn(Path log, List<String> jvmArgs, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx128m");
+        cmd.addAll(jvmArgs);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(LbCommand.class.getName());
+        cmd.add("--log-level");
+        cmd.add("info");
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     /** A port that was free a moment ago (the CLI takes fixed ports, so tests pick one this way). */

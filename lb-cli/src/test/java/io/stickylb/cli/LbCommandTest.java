@@ -59,7 +59,8 @@ class LbCommandTest {
         String[] lines = r.out().split("\\R");
         assertThat(lines[0]).matches("stickylb \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
         assertThat(lines[1]).startsWith("Java " + System.getProperty("java.version"));
-        assertThat(lines[2]).matches("transport: (epoll|nio)");
+        assertThat(lines[2])
+                .matches("transport: (epoll|nio|io_uring) \\(auto\\); io-uring (available|not available \\(.+\\))");
     }
 
     @ParameterizedTest

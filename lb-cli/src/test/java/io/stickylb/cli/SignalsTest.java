@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionTimeoutException;
@@ -93,19 +92,9 @@ class SignalsTest {
         return Files.readString(dir.resolve("lb.log"));
     }
 
-    /** {@code lb args...} in a child JVM on this test's class path; its output goes to dir/lb.log. */
+    /** {@code lb args...} in a child JVM; its output goes to dir/lb.log. */
     private Process lb(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx128m");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(LbCommand.class.getName());
-        cmd.add("--log-level");
-        cmd.add("info");
-        cmd.addAll(List.of(args));
-        Path log = dir.resolve("lb.log");
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return Cli.spawn(dir.resolve("lb.log"), List.of(), args);
     }
 
     private void signal(String name) throws IOException, InterruptedException {

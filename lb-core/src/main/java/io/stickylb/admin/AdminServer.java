@@ -48,12 +48,12 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /** Binds {@code config.listen()} and starts the drain tracker; throws {@link PortInUseException} when taken. */
-    public static AdminServer start(AdminConfig config, AdminTarget target) {
-        return start(config, target, ConfigLoader::load, Clock.systemUTC());
+    public static AdminServer start(AdminConfig config, AdminTarget target, Transport transport) {
+        return start(config, target, ConfigLoader::load, Clock.systemUTC(), transport);
     }
 
-    static AdminServer start(AdminConfig config, AdminTarget target, ReloadApi.Loader loader, Clock clock) {
-        Transport transport = Transport.best();
+    static AdminServer start(AdminConfig config, AdminTarget target, ReloadApi.Loader loader, Clock clock,
+            Transport transport) {
         EventLoopGroup group = transport.newGroup(1, "stickylb-admin");
         ExecutorService reloads = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "stickylb-admin-reload");

@@ -112,6 +112,10 @@ final class ReloadApi {
         if (before.workers() != next.workers()) {
             warnings.add("workers changed; the number of event loops changes at the next restart");
         }
+        if (before.transport() != next.transport()) {
+            warnings.add("transport changed to " + next.transport().configName() + "; it takes effect at the next"
+                    + " restart");
+        }
         return warnings;
     }
 

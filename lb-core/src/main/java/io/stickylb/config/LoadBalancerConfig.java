@@ -10,8 +10,8 @@ import java.util.Objects;
 
 /**
  * The whole configuration of one stickylb instance: the client listener, worker threads ({@code 0} = one per core),
- * pools, routes, trusted proxies, admin listener, access log, limits and the graceful-shutdown drain time.
- * {@code source} is the file it came from (null when built in code).
+ * pools, routes, trusted proxies, admin listener, access log, limits, the graceful-shutdown drain time and the I/O
+ * transport. {@code source} is the file it came from (null when built in code).
  */
 public record LoadBalancerConfig(
         Path source,
@@ -23,7 +23,8 @@ public record LoadBalancerConfig(
         AdminConfig admin,
         AccessLogConfig accessLog,
         LimitsConfig limits,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        TransportChoice transport) {
 
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -40,6 +41,7 @@ public record LoadBalancerConfig(
         limits = limits == null ? LimitsConfig.DEFAULTS : limits;
         shutdownTimeout = Durations.requireNonNegative("shutdown-timeout",
                 shutdownTimeout == null ? DEFAULT_SHUTDOWN_TIMEOUT : shutdownTimeout);
+        transport = transport == null ? TransportChoice.AUTO : transport;
         if (pools.isEmpty()) {
             throw new IllegalArgumentException("no pools configured");
         }
@@ -49,6 +51,13 @@ public record LoadBalancerConfig(
                         + "', which is not defined (pools: " + String.join(", ", pools.keySet()) + ")");
             }
         }
+    }
+
+    /** A config with the transport chosen automatically. */
+    public LoadBalancerConfig(Path source, Endpoint listen, int workers, Map<String, PoolConfig> pools,
+            List<RouteConfig> routes, List<CidrRange> trustedProxies, AdminConfig admin, AccessLogConfig accessLog,
+            LimitsConfig limits, Duration shutdownTimeout) {
+        this(source, listen, workers, pools, routes, trustedProxies, admin, accessLog, limits, shutdownTimeout, null);
     }
 
     /** A config with one pool and a catch-all route to it; everything else default. */
@@ -64,36 +73,41 @@ public record LoadBalancerConfig(
 
     public LoadBalancerConfig withListen(Endpoint newListen) {
         return new LoadBalancerConfig(source, newListen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout);
+                limits, shutdownTimeout, transport);
     }
 
     public LoadBalancerConfig withWorkers(int newWorkers) {
         return new LoadBalancerConfig(source, listen, newWorkers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout);
+                limits, shutdownTimeout, transport);
     }
 
     public LoadBalancerConfig withAdmin(AdminConfig newAdmin) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, newAdmin, accessLog,
-                limits, shutdownTimeout);
+                limits, shutdownTimeout, transport);
     }
 
     public LoadBalancerConfig withAccessLog(AccessLogConfig newAccessLog) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, newAccessLog,
-                limits, shutdownTimeout);
+                limits, shutdownTimeout, transport);
     }
 
     public LoadBalancerConfig withPools(Map<String, PoolConfig> newPools) {
         return new LoadBalancerConfig(source, listen, workers, newPools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout);
+                limits, shutdownTimeout, transport);
     }
 
     public LoadBalancerConfig withLimits(LimitsConfig newLimits) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                newLimits, shutdownTimeout);
+                newLimits, shutdownTimeout, transport);
     }
 
     public LoadBalancerConfig withShutdownTimeout(Duration newTimeout) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, newTimeout);
+                limits, newTimeout, transport);
+    }
+
+    public LoadBalancerConfig withTransport(TransportChoice newTransport) {
+        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
+                limits, shutdownTimeout, newTransport);
     }
 }

@@ -13,7 +13,7 @@ final class LoadBalancerConfigReader {
     static final Endpoint DEFAULT_LISTEN = new Endpoint("127.0.0.1", 8080);
 
     private static final Set<String> KEYS = YamlMap.allowed("listen", "workers", "shutdown-timeout", "trusted-proxies",
-            "admin", "access-log", "limits", "pools", "routes");
+            "admin", "access-log", "limits", "pools", "routes", "transport");
 
     private LoadBalancerConfigReader() {
     }
@@ -30,8 +30,10 @@ final class LoadBalancerConfigReader {
         List<RouteConfig> routes = RouteConfigReader.readAll(map, pools);
         // null lets the record apply its default drain time.
         Duration shutdownTimeout = map.duration("shutdown-timeout", null);
+        TransportChoice transport = map.enumValue("transport", "transport", TransportChoice.class,
+                TransportChoice.AUTO);
         return map.build(() -> new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin,
-                accessLog, limits, shutdownTimeout));
+                accessLog, limits, shutdownTimeout, transport));
     }
 
     /** {@code auto} (one per core) is stored as 0, the record's "auto". */

@@ -12,18 +12,69 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.stickylb.config.TransportChoice;
+import java.util.Locale;
+import java.util.Optional;
 
-/** The I/O transport: native epoll on Linux x86_64 when it loads, NIO everywhere else. */
+/** The I/O transport: native epoll on Linux x86_64 when it loads, io_uring when asked for, NIO everywhere. */
 public enum Transport {
-    EPOLL, NIO;
+    EPOLL, IO_URING, NIO;
 
-    /** The best transport available here; {@code -Dstickylb.transport=nio} is for comparing the two. */
+    /**
+     * What {@code transport: auto} runs: epoll where it loads, NIO elsewhere. {@code -Dstickylb.transport=nio} or
+     * {@code =io-uring} replaces it, for comparisons and for running the test suite over another transport.
+     */
     public static Transport best() {
-        if ("nio".equalsIgnoreCase(System.getProperty("stickylb.transport"))) {
+        String forced = System.getProperty("stickylb.transport", "").trim().toLowerCase(Locale.ROOT).replace('_', '-');
+        if (forced.equals("nio")) {
             return NIO;
         }
+        if (forced.equals("io-uring") && IoUring.isAvailable()) {
+            return IO_URING;
+        }
         return Epoll.isAvailable() ? EPOLL : NIO;
+    }
+
+    /**
+     * The transport the config asks for. An explicit {@code epoll} or {@code io-uring} that cannot load here is an
+     * {@link IllegalStateException} naming the reason: running on another transport than the operator chose would
+     * hide it.
+     */
+    public static Transport forChoice(TransportChoice choice) {
+        return switch (choice) {
+            case AUTO -> best();
+            case NIO -> NIO;
+            case EPOLL -> require(EPOLL, Epoll.isAvailable(), Epoll.unavailabilityCause());
+            case IO_URING -> require(IO_URING, IoUring.isAvailable(), IoUring.unavailabilityCause());
+        };
+    }
+
+    /** "available", or "not available (why)": what {@code lb --version} tells an operator before choosing it. */
+    public static String ioUringAvailability() {
+        return IoUring.isAvailable() ? "available" : "not available (" + reason(IoUring.unavailabilityCause()) + ")";
+    }
+
+    private static String reason(Throwable cause) {
+        return Optional.ofNullable(cause).map(c -> c.getMessage() != null ? c.getMessage() : c.toString())
+                .orElse("unknown reason");
+    }
+
+    private static Transport require(Transport t, boolean available, Throwable cause) {
+        if (!available) {
+            throw new IllegalStateException("transport " + t.displayName() + " is not available here ("
+                    + reason(cause) + "); use transport: auto", cause);
+        }
+        return t;
+    }
+
+    /** The name logs and {@code lb --version} print: epoll, io_uring or nio. */
+    public String displayName() {
+        return name().toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -37,15 +88,27 @@ public enum Transport {
     }
 
     public EventLoopGroup newGroup(int threads, String name) {
-        IoHandlerFactory factory = this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        IoHandlerFactory factory = switch (this) {
+            case EPOLL -> EpollIoHandler.newFactory();
+            case IO_URING -> IoUringIoHandler.newFactory();
+            case NIO -> NioIoHandler.newFactory();
+        };
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
     }
 
     public Class<? extends ServerSocketChannel> serverChannel() {
-        return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return switch (this) {
+            case EPOLL -> EpollServerSocketChannel.class;
+            case IO_URING -> IoUringServerSocketChannel.class;
+            case NIO -> NioServerSocketChannel.class;
+        };
     }
 
     public Class<? extends SocketChannel> socketChannel() {
-        return this == EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+        return switch (this) {
+            case EPOLL -> EpollSocketChannel.class;
+            case IO_URING -> IoUringSocketChannel.class;
+            case NIO -> NioSocketChannel.class;
+        };
     }
 }

@@ -5,6 +5,7 @@ import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.BackendConfig;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.TransportChoice;
 import io.stickylb.config.PoolConfig;
 import java.io.IOException;
 import java.net.Socket;
@@ -33,6 +34,7 @@ public final class JitWarmup {
     private static final int PULSE_TASKS = 100;
     private static final Runnable NOTHING = () -> { };
 
+    private final TransportChoice transport;
     private final Duration maxTime;
     private final long maxRequests;
     private volatile Budget budget;
@@ -40,6 +42,12 @@ public final class JitWarmup {
 
     /** A warm-up that stops after {@code maxTime} or {@code maxRequests} answered requests, whichever comes first. */
     public JitWarmup(Duration maxTime, long maxRequests) {
+        this(maxTime, maxRequests, TransportChoice.AUTO);
+    }
+
+    /** The same, over the transport the proxy being warmed runs: the JIT must see that transport's code. */
+    public JitWarmup(Duration maxTime, long maxRequests, TransportChoice transport) {
+        this.transport = java.util.Objects.requireNonNull(transport, "transport");
         if (maxTime.isNegative() || maxRequests < 0) {
             throw new IllegalArgumentException("warm-up budget must not be negative");
         }
@@ -64,7 +72,7 @@ public final class JitWarmup {
             b.stop();
         }
         try (WarmupResponder responder = new WarmupResponder()) {
-            LoadBalancer lb = new LoadBalancer(config(responder.port())).quietly().start();
+            LoadBalancer lb = new LoadBalancer(config(responder.port(), transport)).quietly().start();
             try {
                 drive(lb, b);
             } finally {
@@ -93,12 +101,13 @@ public final class JitWarmup {
         }
     }
 
-    private static LoadBalancerConfig config(int responderPort) {
+    private static LoadBalancerConfig config(int responderPort, TransportChoice transport) {
         PoolConfig pool = PoolConfig.of("warmup", "round-robin",
                 List.of(new BackendConfig("warmup", new Endpoint("127.0.0.1", responderPort), 1)));
         return LoadBalancerConfig.simple(new Endpoint("127.0.0.1", 0), pool)
                 .withWorkers(1)
-                .withAccessLog(AccessLogConfig.OFF);
+                .withAccessLog(AccessLogConfig.OFF)
+                .withTransport(transport);
     }
 
     private static void drive(LoadBalancer lb, Budget budget) {

@@ -41,7 +41,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private static final Logger log = LoggerFactory.getLogger(LoadBalancer.class);
     private static final int MAX_IDLE_PER_BACKEND_PER_LOOP = 512;
 
-    private final Transport transport;
+    private Transport transport;
     private final ProxyRuntime runtime;
     private final ProxyMetrics metrics = new ProxyMetrics();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
@@ -53,7 +53,6 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private boolean quiet;
 
     public LoadBalancer(LoadBalancerConfig config) {
-        this.transport = Transport.best();
         this.runtime = new ProxyRuntime(config, Upstreams.create(config));
         metrics.bind(runtime.upstreams().pools().values());
     }
@@ -68,9 +67,13 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         return metrics;
     }
 
-    /** Binds the listener; throws {@link PortInUseException} when the address is taken. */
+    /**
+     * Binds the listener; throws {@link PortInUseException} when the address is taken and
+     * {@link IllegalStateException} when the configured transport cannot load here.
+     */
     public synchronized LoadBalancer start() {
         LoadBalancerConfig config = runtime.config();
+        transport = Transport.forChoice(config.transport());
         int threads = config.effectiveWorkers();
         workers = transport.newGroup(threads, "stickylb-worker");
         runtime.connections(new ConnectionPools(workers, transport, MAX_IDLE_PER_BACKEND_PER_LOOP));
@@ -101,19 +104,24 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         }
         if (!quiet) {
             log.info("stickylb listening on http://{}:{} ({} worker thread{}, {} transport)", address().getHostString(),
-                    port(), threads, threads == 1 ? "" : "s", transport.name().toLowerCase(java.util.Locale.ROOT));
+                    port(), threads, threads == 1 ? "" : "s", transport.displayName());
         }
         return this;
     }
 
     private void startAdmin(LoadBalancerConfig config) {
         try {
-            admin = AdminServer.start(config.admin(), this);
+            admin = AdminServer.start(config.admin(), this, transport);
         } catch (RuntimeException e) {
             listener.close().syncUninterruptibly();
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
+    }
+
+    /** The I/O transport this instance runs on; null before {@link #start()}. */
+    public Transport transport() {
+        return transport;
     }
 
     /** The bound admin API address, or null when the admin listener is off. */

@@ -137,6 +137,21 @@ class AdminReloadTest {
     }
 
     @Test
+    void settingsThatNeedARestartAreKeptAndNamedInTheReply() throws Exception {
+        io.stickylb.pool.Transport running = lb.transport();
+        Files.writeString(file, Files.readString(file).replace("workers: 2\n", "workers: 3\ntransport: nio\n"));
+
+        AdminClient.Reply r = admin.post("/api/reload");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("warnings")).extracting(JsonNode::asText).containsExactly(
+                "workers changed; the number of event loops changes at the next restart",
+                "transport changed to nio; it takes effect at the next restart");
+        assertThat(lb.transport()).isEqualTo(running);
+        assertThat(get()).isEqualTo(200);
+    }
+
+    @Test
     void anOperatorsStateSurvivesAReload() throws Exception {
         admin.post("/api/pools/app/backends/b2/maintenance");
         write(Map.of("b1", 1, "b2", 2));

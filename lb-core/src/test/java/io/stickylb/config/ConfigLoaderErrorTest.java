@@ -44,7 +44,7 @@ class ConfigLoaderErrorTest {
                         "bad.yaml:2: lisen: unknown key (did you mean 'listen'?)"),
                 arguments("unknown key with nothing close lists the keys", "colour: red\n" + POOLS,
                         "bad.yaml:1: colour: unknown key (expected one of: listen, workers, shutdown-timeout,"
-                                + " trusted-proxies, admin, access-log, limits, pools, routes)"),
+                                + " trusted-proxies, admin, access-log, limits, pools, routes, transport)"),
                 arguments("unknown pool key", """
                         pools:
                           app:
@@ -304,6 +304,11 @@ class ConfigLoaderErrorTest {
                             backends: [ { id: b1, address: "localhost:1" } ]
                         """, "bad.yaml:3: pools.app.affinity.mode: 'route_sufix' is not an affinity mode"
                                 + " (did you mean 'route-suffix'?; expected one of: insert, prefix, route-suffix, learn)"),
+                arguments("transport typo", "transport: io_uring\n" + POOLS,
+                        "bad.yaml:1: transport: 'io_uring' is not a transport (did you mean 'io-uring'?;"
+                                + " expected one of: auto, epoll, io-uring, nio)"),
+                arguments("transport not a name", "transport: [epoll]\n" + POOLS,
+                        "bad.yaml:1: transport: expected a single value, got a list"),
                 arguments("access-log format", "access-log: { format: xml }\n" + POOLS,
                         "bad.yaml:1: access-log.format: 'xml' is not a log format (expected one of: text, json)"),
 

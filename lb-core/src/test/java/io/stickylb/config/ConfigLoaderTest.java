@@ -63,6 +63,7 @@ class ConfigLoaderTest {
 
         assertThat(config.listen()).isEqualTo(new Endpoint("127.0.0.1", 8080));
         assertThat(config.workers()).isZero();
+        assertThat(config.transport()).isEqualTo(TransportChoice.AUTO);
         assertThat(config.shutdownTimeout()).isEqualTo(LoadBalancerConfig.DEFAULT_SHUTDOWN_TIMEOUT);
         assertThat(config.trustedProxies()).isEmpty();
         assertThat(config.admin()).isEqualTo(AdminConfig.DISABLED);
@@ -85,6 +86,7 @@ class ConfigLoaderTest {
 
         assertThat(config.listen()).isEqualTo(new Endpoint("0.0.0.0", 8443));
         assertThat(config.workers()).isEqualTo(4);
+        assertThat(config.transport()).isEqualTo(TransportChoice.IO_URING);
         assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(45));
         assertThat(config.trustedProxies()).extracting(CidrRange::toString)
                 .containsExactly("10.0.0.0/8", "127.0.0.1", "::1/128");
@@ -175,6 +177,7 @@ class ConfigLoaderTest {
     void shorthandFormsOfSectionsAreAccepted() throws Exception {
         LoadBalancerConfig config = parse("""
                 workers: AUTO
+                transport: EPOLL
                 admin: on
                 access-log: off
                 pools:
@@ -187,6 +190,7 @@ class ConfigLoaderTest {
                 """);
 
         assertThat(config.workers()).isZero();
+        assertThat(config.transport()).isEqualTo(TransportChoice.EPOLL);
         assertThat(config.admin()).isEqualTo(new AdminConfig(new Endpoint("127.0.0.1", 9090), null));
         assertThat(config.accessLog()).isEqualTo(AccessLogConfig.OFF);
         PoolConfig pool = config.pools().get("app");
