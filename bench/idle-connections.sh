@@ -4,10 +4,12 @@
 # stay idle, measures again and prints the cost per connection. Also prints the start-up time to the first request.
 #   bench/idle-connections.sh            # N=10000
 #   N=5000 bench/idle-connections.sh
+#   LB_TRANSPORT=io-uring bench/idle-connections.sh   # stickylb's `transport:` (default auto: epoll)
 # Needs: python3, nginx, curl, java 17 and the built jar. ulimit -n must allow N + some (20000 here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-10000}
+LB_TRANSPORT=${LB_TRANSPORT:-auto}
 LB_JAR=${LB_JAR:-lb-cli/target/lb.jar}
 PORT=18095
 ADMIN=18096
@@ -19,9 +21,10 @@ start_ok_backend "$BACKEND" 16384
 cat >"$WORK/lb.yaml" <<EOF
 listen: 127.0.0.1:$PORT
 workers: 1
+transport: $LB_TRANSPORT
 access-log: off
 admin: { listen: 127.0.0.1:$ADMIN }
-limits: { max-connections: $((N + 100)), idle-timeout: 10m, header-timeout: 1m }
+limits: { max-connections: $((N + 100)), max-pending-per-backend: $((N + 100)), idle-timeout: 10m, header-timeout: 1m }
 pools:
   app:
     backends: [ { id: b1, address: 127.0.0.1:$BACKEND } ]
