@@ -2,6 +2,7 @@ package io.stickylb.cli;
 
 import io.stickylb.config.ConfigException;
 import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.pool.Transport;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,6 +38,18 @@ final class ValidateCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().println(config + ": OK (" + ConfigFiles.summary(loaded) + ")");
         spec.commandLine().getOut().flush();
+        warnIfTransportCannotLoad(loaded);
         return LbCommand.OK;
+    }
+
+    /** The file may be meant for another machine, so this is a warning on stderr, not a failure. */
+    private void warnIfTransportCannotLoad(LoadBalancerConfig loaded) {
+        try {
+            Transport.forChoice(loaded.transport());
+        } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println("warning: " + e.getMessage() + "; lb run would stop with exit 1 on"
+                    + " this machine");
+            spec.commandLine().getErr().flush();
+        }
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -57,6 +58,19 @@ class TransportUnavailableTest {
                 + " explicit disabled with -Dio.netty.transport.noNative=true); use transport: auto")
                 .doesNotContain("listening").doesNotContain("Exception");
         assertThat(Http.listening(port)).isFalse();
+    }
+
+    @Test
+    void validateAcceptsTheFileAndWarnsThatThisMachineCannotRunIt() throws Exception {
+        Path file = config(Cli.freePort(), "io-uring");
+        process = Cli.spawn(dir.resolve("lb.log"), NO_NATIVE, "validate", "--config", file.toString());
+
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isEqualTo(LbCommand.OK);
+        assertThat(log()).contains(file + ": OK (1 pool, 1 backend, 1 route)").contains("warning: transport io_uring"
+                + " is not available here (Native transport was explicit disabled with"
+                + " -Dio.netty.transport.noNative=true); use transport: auto; lb run would stop with exit 1 on this"
+                + " machine");
     }
 
     @ParameterizedTest
