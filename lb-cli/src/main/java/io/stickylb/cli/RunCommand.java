@@ -5,6 +5,7 @@ import io.stickylb.config.ConfigException;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.TransportChoice;
+import io.stickylb.pool.TransportUnavailableException;
 import io.stickylb.server.JitWarmup;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.server.PortInUseException;
@@ -95,7 +96,7 @@ final class RunCommand implements Callable<Integer> {
         lifecycle.begin(lb);
         try {
             lb.start();
-        } catch (PortInUseException | IllegalStateException e) {
+        } catch (PortInUseException | TransportUnavailableException e) {
             // The address is taken or the configured transport does not load on this machine.
             lifecycle.end();
             return fail("error: " + e.getMessage(), LbCommand.FAILURE);

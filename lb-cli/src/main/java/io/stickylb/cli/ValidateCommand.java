@@ -3,6 +3,7 @@ package io.stickylb.cli;
 import io.stickylb.config.ConfigException;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.pool.Transport;
+import io.stickylb.pool.TransportUnavailableException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -46,7 +47,7 @@ final class ValidateCommand implements Callable<Integer> {
     private void warnIfTransportCannotLoad(LoadBalancerConfig loaded) {
         try {
             Transport.forChoice(loaded.transport());
-        } catch (IllegalStateException e) {
+        } catch (TransportUnavailableException e) {
             spec.commandLine().getErr().println("warning: " + e.getMessage() + "; lb run would stop with exit 1 on"
                     + " this machine");
             spec.commandLine().getErr().flush();

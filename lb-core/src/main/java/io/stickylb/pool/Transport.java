@@ -41,9 +41,9 @@ public enum Transport {
     }
 
     /**
-     * The transport the config asks for. An explicit {@code epoll} or {@code io-uring} that cannot load here is an
-     * {@link IllegalStateException} naming the reason: running on another transport than the operator chose would
-     * hide it.
+     * The transport the config asks for. An explicit {@code epoll} or {@code io-uring} that cannot load here is a
+     * {@link TransportUnavailableException} naming the reason: running on another transport than the operator chose
+     * would hide it.
      */
     public static Transport forChoice(TransportChoice choice) {
         return switch (choice) {
@@ -66,7 +66,7 @@ public enum Transport {
 
     private static Transport require(Transport t, boolean available, Throwable cause) {
         if (!available) {
-            throw new IllegalStateException("transport " + t.displayName() + " is not available here ("
+            throw new TransportUnavailableException("transport " + t.displayName() + " is not available here ("
                     + reason(cause) + "); use transport: auto", cause);
         }
         return t;

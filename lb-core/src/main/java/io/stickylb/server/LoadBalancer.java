@@ -69,7 +69,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
 
     /**
      * Binds the listener; throws {@link PortInUseException} when the address is taken and
-     * {@link IllegalStateException} when the configured transport cannot load here.
+     * {@link io.stickylb.pool.TransportUnavailableException} when the configured transport cannot load here.
      */
     public synchronized LoadBalancer start() {
         LoadBalancerConfig config = runtime.config();
