@@ -9,7 +9,8 @@ bench_workdir() {
   trap 'set +e; for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; sleep 0.3; rm -rf "$WORK"' EXIT
 }
 
-# start_ok_backend PORT MAX_CONNECTIONS -> an nginx on 127.0.0.1:PORT answering 200 "ok", its pid added to PIDS.
+# start_ok_backend PORT MAX_CONNECTIONS [CPUS] -> an nginx on 127.0.0.1:PORT answering 200 "ok", its pid added to
+# PIDS; with CPUS, pinned there (taskset).
 start_ok_backend() {
   cat >"$WORK/nginx.conf" <<NGINX
 worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/error.log warn;
@@ -18,7 +19,7 @@ http { access_log off; client_body_temp_path $WORK; proxy_temp_path $WORK; fastc
   uwsgi_temp_path $WORK; scgi_temp_path $WORK;
   server { listen 127.0.0.1:$1; location / { return 200 "ok"; } } }
 NGINX
-  nginx -p "$WORK/" -c "$WORK/nginx.conf" >/dev/null 2>&1 &
+  ${3:+taskset -c "$3"} nginx -p "$WORK/" -c "$WORK/nginx.conf" >/dev/null 2>&1 &
   PIDS+=($!)
 }
 
