@@ -104,7 +104,6 @@ done | tee "$WORK/rows"
 
 echo "--- medians (A: ${MODES[0]} ${OPTS[0]} ${JARS[0]}; B: ${MODES[1]} ${OPTS[1]} ${JARS[1]})"
 echo "side conns req/s p50us p90us p99us p999us cpuus/r userus/r"
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 for c in $CONNS_LIST; do
   for s in A B; do
     row="$s $c"

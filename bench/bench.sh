@@ -144,61 +144,6 @@ BACKEND_PID=$LAST_PID
 for p in "${BACKEND_PORTS[@]}"; do wait_http "http://127.0.0.1:$p/" "$BACKEND_PID" 10 || die "backend :$p did not start"; done
 
 # ------------------------------------------------------------------ proxies --
-haproxy_conf() { # rr|cookie
-  {
-    cat <<EOF
-global
-    nbthread $WORKERS
-    maxconn 9000
-defaults
-    mode http
-    option http-keep-alive
-    maxconn 9000
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-    timeout http-keep-alive 60s
-    http-reuse always
-frontend fe
-    bind 127.0.0.1:$PROXY_PORT
-    default_backend be
-backend be
-    balance roundrobin
-EOF
-    [[ $1 == cookie ]] && echo "    cookie SERVERID insert indirect nocache"
-    local i
-    for i in 0 1 2; do echo "    server b$((i + 1)) 127.0.0.1:${BACKEND_PORTS[i]}$([[ $1 == cookie ]] && echo " cookie b$((i + 1))")"; done
-  } >"$WORK/haproxy-$1.cfg"
-  echo "$WORK/haproxy-$1.cfg"
-}
-nginx_conf() { # rr|iphash
-  cat >"$WORK/nginx-$1.conf" <<EOF
-worker_processes $WORKERS;
-daemon off;
-pid $WORK/nginx-$1.pid;
-error_log $WORK/nginx-$1.error.log warn;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp;
-  uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;
-  upstream be {
-    $([[ $1 == iphash ]] && echo "ip_hash;")
-    server 127.0.0.1:${BACKEND_PORTS[0]};
-    server 127.0.0.1:${BACKEND_PORTS[1]};
-    server 127.0.0.1:${BACKEND_PORTS[2]};
-    keepalive 768;
-  }
-  server {
-    listen 127.0.0.1:$PROXY_PORT;
-    location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on; }
-  }
-}
-EOF
-  echo "$WORK/nginx-$1.conf"
-}
-
 start_target() { # target -> PROXY_PID (empty for direct), URL_BASE, COOKIE_ARGS
   COOKIE_ARGS=()
   PROXY_PID=
@@ -209,10 +154,13 @@ start_target() { # target -> PROXY_PID (empty for direct), URL_BASE, COOKIE_ARGS
       stickylb_conf "$WORK/$1.yaml" "$PROXY_PORT" "$WORKERS" "${1#stickylb-}" "${BACKEND_PORTS[@]}"
       # shellcheck disable=SC2086 # LB_RUN_ARGS is a list of options, split on purpose
       start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$WORK/$1.yaml" $LB_RUN_ARGS ;;
-    haproxy-rr) start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$(haproxy_conf rr)" ;;
-    haproxy-cookie) start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$(haproxy_conf cookie)"; COOKIE_ARGS=(-H "Cookie: SERVERID=b2") ;;
-    nginx-rr) start_bg "$1" "$PROXY_CPUS" nginx -p "$WORK/" -c "$(nginx_conf rr)" ;;
-    nginx-iphash) start_bg "$1" "$PROXY_CPUS" nginx -p "$WORK/" -c "$(nginx_conf iphash)" ;;
+    haproxy-rr | haproxy-cookie)
+      haproxy_conf "$WORK/$1.cfg" "$PROXY_PORT" "$WORKERS" "${1#haproxy-}" "${BACKEND_PORTS[@]}"
+      start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$WORK/$1.cfg"
+      if [[ $1 == haproxy-cookie ]]; then COOKIE_ARGS=(-H "Cookie: SERVERID=b2"); fi ;;
+    nginx-rr | nginx-iphash)
+      nginx_conf "$WORK/$1.conf" "$PROXY_PORT" "$WORKERS" "${1#nginx-}" "${BACKEND_PORTS[@]}"
+      start_bg "$1" "$PROXY_CPUS" nginx -p "$WORK/" -c "$WORK/$1.conf" ;;
     *) die "unknown target $1" ;;
   esac
   PROXY_PID=$LAST_PID

@@ -1,5 +1,5 @@
 # Shared by the bench scripts (sourced, not run): a scratch directory cleaned up on exit, a one-worker nginx answering
-# "ok" on one loopback port as the backend, and the stickylb config the throughput benchmarks run.
+# "ok" on one loopback port as the backend, and the stickylb, HAProxy and nginx configs the throughput benchmarks run.
 
 # bench_workdir NAME -> sets WORK and PIDS; everything in PIDS is killed and WORK removed on exit.
 bench_workdir() {
@@ -47,4 +47,71 @@ stickylb_conf() {
       echo "      - { id: b$i, address: 127.0.0.1:$p }"
     done
   } >"$file"
+}
+
+# median: the median of the numbers on stdin, one per line.
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+
+# haproxy_conf FILE PORT THREADS MODE BACKEND_PORT... -> writes to FILE the HAProxy the benchmarks compare with: MODE
+# rr (roundrobin) or cookie (cookie SERVERID insert indirect; the client sends SERVERID=bN), keep-alive both ways.
+haproxy_conf() {
+  local file=$1 port=$2 threads=$3 mode=$4 i=0 p
+  shift 4
+  {
+    cat <<EOF
+global
+    nbthread $threads
+    maxconn 9000
+defaults
+    mode http
+    option http-keep-alive
+    maxconn 9000
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 60s
+    http-reuse always
+frontend fe
+    bind 127.0.0.1:$port
+    default_backend be
+backend be
+    balance roundrobin
+EOF
+    if [[ $mode == cookie ]]; then echo "    cookie SERVERID insert indirect nocache"; fi
+    for p in "$@"; do
+      i=$((i + 1))
+      echo "    server b$i 127.0.0.1:$p$([[ $mode == cookie ]] && echo " cookie b$i")"
+    done
+  } >"$file"
+}
+
+# nginx_conf FILE PORT WORKERS MODE BACKEND_PORT... -> writes to FILE the nginx the benchmarks compare with: MODE rr or
+# iphash, upstream keep-alive (keepalive, HTTP/1.1, no Connection header); pid, logs and temp files next to FILE.
+nginx_conf() {
+  local file=$1 port=$2 workers=$3 mode=$4 dir p
+  shift 4
+  dir=$(dirname "$file")
+  mkdir -p "$dir/tmp"
+  cat >"$file" <<EOF
+worker_processes $workers;
+daemon off;
+pid $file.pid;
+error_log $file.error.log warn;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp;
+  uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
+  upstream be {
+    $([[ $mode == iphash ]] && echo "ip_hash;")
+$(for p in "$@"; do echo "    server 127.0.0.1:$p;"; done)
+    keepalive 768;
+  }
+  server {
+    listen 127.0.0.1:$port;
+    location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on; }
+  }
+}
+EOF
 }

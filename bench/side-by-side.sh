@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# All proxies at once, loaded in turn: stickylb, HAProxy and nginx run side by side, pinned to the same CPU, in front
+# of one nginx backend; wrk loads each for DURATION seconds, one after the other, ROUNDS times per connection count,
+# after WARMUP seconds of the same rotation. Where bench.sh measures one proxy for a whole round, this one switches
+# every few seconds, so a noisy machine's drift falls on every proxy alike. It reports medians of req/s, p50/p90/p99
+# and CPU per request (the proxy's processes, from /proc), and each proxy's CPU per request against HAProxy's and
+# nginx's, and writes the table to $OUT. Small responses only; one worker or thread each.
+#
+# Examples:
+#   bench/side-by-side.sh
+#   ROUNDS=10 CONNS_LIST=256 TARGETS="stickylb-rr nginx-rr" bench/side-by-side.sh
+set -euo pipefail
+export LC_ALL=C
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+
+ROUNDS=${ROUNDS:-6}
+DURATION=${DURATION:-5}                # seconds per measurement
+WARMUP=${WARMUP:-60}                   # seconds of load per proxy before the first measurement
+CONNS_LIST=${CONNS_LIST:-"64 256"}
+TARGETS=${TARGETS:-"stickylb-rr haproxy-rr nginx-rr stickylb-cookie haproxy-cookie nginx-iphash"}
+BACKEND_CPUS=${BACKEND_CPUS:-0}
+WRK_CPUS=${WRK_CPUS:-0}
+PROXY_CPUS=${PROXY_CPUS:-1}
+BACKEND_PORTS=(19201 19202 19203)
+FIRST_PORT=18301
+OUT=${OUT:-/tmp/stickylb-side-by-side.txt}
+
+die() { echo "side-by-side: $*" >&2; exit 1; }
+for b in wrk haproxy nginx curl java taskset awk; do
+  command -v "$b" >/dev/null 2>&1 || die "missing '$b' (apt-get install -y wrk haproxy nginx curl)"
+done
+[[ -f ${LB_JAR:-lb-cli/target/lb.jar} ]] || die "no lb.jar; build first: mvn -B -ntp -q package -DskipTests"
+
+bench_workdir side-by-side
+BODY="stickylb bench backend response body ................................................. end"
+mkdir -p "$WORK/tmp"
+{
+  echo "worker_processes 1; daemon off; pid $WORK/backend.pid; error_log $WORK/backend.log warn;"
+  echo "events { worker_connections 8192; }"
+  echo "http { access_log off; keepalive_requests 1000000; keepalive_timeout 120s;"
+  echo "  client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp;"
+  echo "  uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;"
+  for p in "${BACKEND_PORTS[@]}"; do
+    echo "  server { listen 127.0.0.1:$p; location / { default_type text/plain; return 200 \"$BODY\"; } }"
+  done
+  echo "}"
+} >"$WORK/backend.conf"
+taskset -c "$BACKEND_CPUS" nginx -p "$WORK/" -c "$WORK/backend.conf" >/dev/null 2>&1 &
+PIDS+=($!)
+
+declare -A PORT PID HEADER
+port=$FIRST_PORT
+for t in $TARGETS; do
+  PORT[$t]=$port
+  case $t in
+    stickylb-rr | stickylb-cookie | stickylb-iphash)
+      stickylb_conf "$WORK/$t.yaml" "$port" 1 "${t#stickylb-}" "${BACKEND_PORTS[@]}"
+      taskset -c "$PROXY_CPUS" bin/lb run --config "$WORK/$t.yaml" >"$WORK/$t.log" 2>&1 & ;;
+    haproxy-rr | haproxy-cookie)
+      haproxy_conf "$WORK/$t.cfg" "$port" 1 "${t#haproxy-}" "${BACKEND_PORTS[@]}"
+      taskset -c "$PROXY_CPUS" haproxy -db -f "$WORK/$t.cfg" >"$WORK/$t.log" 2>&1 &
+      if [[ $t == haproxy-cookie ]]; then HEADER[$t]="Cookie: SERVERID=b2"; fi ;;
+    nginx-rr | nginx-iphash)
+      nginx_conf "$WORK/$t.conf" "$port" 1 "${t#nginx-}" "${BACKEND_PORTS[@]}"
+      taskset -c "$PROXY_CPUS" nginx -p "$WORK/" -c "$WORK/$t.conf" >"$WORK/$t.log" 2>&1 & ;;
+    *) die "unknown target $t (stickylb-rr|-cookie|-iphash, haproxy-rr|-cookie, nginx-rr|-iphash)" ;;
+  esac
+  PID[$t]=$!
+  PIDS+=($!)
+  port=$((port + 1))
+done
+for t in $TARGETS; do
+  for _ in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:${PORT[$t]}/" && break; sleep 0.2; done
+  curl -sf -o /dev/null "http://127.0.0.1:${PORT[$t]}/" || die "$t did not start: $(tail -3 "$WORK/$t.log")"
+  if [[ $t == stickylb-cookie ]]; then
+    c=$(curl -s -o /dev/null -D - "http://127.0.0.1:${PORT[$t]}/" | tr -d '\r' \
+      | awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2; exit}')
+    [[ $c == LB_ROUTE=* ]] || die "stickylb-cookie issued no LB_ROUTE cookie"
+    HEADER[$t]="Cookie: $c"
+  fi
+done
+
+cat >"$WORK/p.lua" <<'EOF'
+done = function(summary, latency, requests)
+  io.write(string.format("PCT %d %d %d\n", latency:percentile(50), latency:percentile(90), latency:percentile(99)))
+end
+EOF
+load() { # target conns seconds [script]
+  local h=()
+  if [[ -n ${HEADER[$1]:-} ]]; then h=(-H "${HEADER[$1]}"); fi
+  taskset -c "$WRK_CPUS" wrk -t1 -c"$2" -d"$3"s ${4:+-s "$4"} "${h[@]}" "http://127.0.0.1:${PORT[$1]}/" 2>&1
+}
+ticks() { # pid -> utime+stime of it and its children (nginx's worker)
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$t"
+}
+
+for ((w = 0; w < WARMUP; w += 5 * $(wc -w <<<"$CONNS_LIST"))); do
+  for c in $CONNS_LIST; do for t in $TARGETS; do load "$t" "$c" 5 >/dev/null; done; done
+done
+
+tck=$(getconf CLK_TCK)
+for r in $(seq "$ROUNDS"); do
+  for c in $CONNS_LIST; do
+    for t in $TARGETS; do
+      t0=$(ticks "${PID[$t]}")
+      out=$(load "$t" "$c" "$DURATION" "$WORK/p.lua")
+      t1=$(ticks "${PID[$t]}")
+      n=$(awk '/requests in/{print $1}' <<<"$out")
+      [[ -n $n && $n -gt 0 ]] || die "$t served nothing: $out"
+      read -r _ p50 p90 p99 < <(grep '^PCT' <<<"$out")
+      echo "$t $c $r $(awk '/Requests\/sec/{print $2}' <<<"$out") $p50 $p90 $p99" \
+        "$(awk -v d=$((t1 - t0)) -v n="$n" -v k="$tck" 'BEGIN {printf "%.2f", d / k * 1e6 / n}')"
+    done
+  done
+done >"$WORK/rows"
+
+{
+  echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request"
+  printf '%-16s %5s %9s %7s %7s %7s %8s %8s %8s\n' target conns req/s p50ms p90ms p99ms cpuus/r "cpu/ha" "cpu/ngx"
+  for c in $CONNS_LIST; do
+    for t in $TARGETS; do
+      row="$t $c"
+      for k in 4 5 6 7 8; do row+=" $(awk -v t="$t" -v c="$c" -v k=$k '$1 == t && $2 == c {print $k}' "$WORK/rows" | median)"; done
+      echo "$row"
+    done >"$WORK/med.$c"
+    awk '{cpu[$1] = $7}
+         {rows[NR] = $0}
+         END {
+           for (i = 1; i <= NR; i++) {
+             split(rows[i], f, " ")
+             ha = f[1] ~ /cookie/ ? cpu["haproxy-cookie"] : cpu["haproxy-rr"]
+             ngx = f[1] ~ /rr$/ ? cpu["nginx-rr"] : cpu["nginx-iphash"]
+             printf "%-16s %5s %9.0f %7.3f %7.3f %7.3f %8.2f %8s %8s\n", f[1], f[2], f[3], f[4] / 1000, f[5] / 1000,
+               f[6] / 1000, f[7], ha ? sprintf("%.2f", f[7] / ha) : "-", ngx ? sprintf("%.2f", f[7] / ngx) : "-"
+           }
+         }' "$WORK/med.$c"
+  done
+} | tee "$OUT"
