@@ -56,8 +56,7 @@ for i in 0 1; do
   for _ in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:${PORTS[$i]}/" && break; sleep 0.2; done
   curl -sf -o /dev/null "http://127.0.0.1:${PORTS[$i]}/" || die "instance $i did not start: $(tail -3 "$WORK/$i.log")"
   if [[ ${MODES[$i]} == cookie && -z ${HEADERS[$i]} ]]; then
-    c=$(curl -s -o /dev/null -D - "http://127.0.0.1:${PORTS[$i]}/" | tr -d '\r' \
-      | awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2; exit}')
+    c=$(affinity_cookie "http://127.0.0.1:${PORTS[$i]}/")
     [[ -n $c ]] || die "instance $i set no affinity cookie"
     HEADERS[$i]="Cookie: $c"
   fi

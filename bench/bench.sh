@@ -168,7 +168,7 @@ start_target() { # target -> PROXY_PID (empty for direct), URL_BASE, COOKIE_ARGS
   wait_http "$URL_BASE/" "$PROXY_PID" 60 || die "$1 did not answer: $(tail -5 "$WORK/$1.log")"
   if [[ $1 == stickylb-cookie ]]; then
     local c
-    c=$(curl -s -o /dev/null -D - "$URL_BASE/" | tr -d '\r' | awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2; exit}')
+    c=$(affinity_cookie "$URL_BASE/")
     [[ $c == LB_ROUTE=* ]] || die "stickylb-cookie issued no LB_ROUTE cookie"
     COOKIE_ARGS=(-H "Cookie: $c")
   fi

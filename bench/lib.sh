@@ -49,6 +49,12 @@ stickylb_conf() {
   } >"$file"
 }
 
+# affinity_cookie URL -> the NAME=value of the first cookie the response to a GET of URL sets (stickylb's LB_ROUTE),
+# for wrk to send: wrk does not keep cookies itself.
+affinity_cookie() {
+  curl -s -o /dev/null -D - "$1" | tr -d '\r' | awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2; exit}'
+}
+
 # median: the median of the numbers on stdin, one per line.
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 

@@ -74,8 +74,7 @@ for t in $TARGETS; do
   for _ in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:${PORT[$t]}/" && break; sleep 0.2; done
   curl -sf -o /dev/null "http://127.0.0.1:${PORT[$t]}/" || die "$t did not start: $(tail -3 "$WORK/$t.log")"
   if [[ $t == stickylb-cookie ]]; then
-    c=$(curl -s -o /dev/null -D - "http://127.0.0.1:${PORT[$t]}/" | tr -d '\r' \
-      | awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2; exit}')
+    c=$(affinity_cookie "http://127.0.0.1:${PORT[$t]}/")
     [[ $c == LB_ROUTE=* ]] || die "stickylb-cookie issued no LB_ROUTE cookie"
     HEADER[$t]="Cookie: $c"
   fi
@@ -126,8 +125,7 @@ done >"$WORK/rows"
       for k in 4 5 6 7 8; do row+=" $(awk -v t="$t" -v c="$c" -v k=$k '$1 == t && $2 == c {print $k}' "$WORK/rows" | median)"; done
       echo "$row"
     done >"$WORK/med.$c"
-    awk '{cpu[$1] = $7}
-         {rows[NR] = $0}
+    awk '{cpu[$1] = $7; rows[NR] = $0}
          END {
            for (i = 1; i <= NR; i++) {
              split(rows[i], f, " ")
