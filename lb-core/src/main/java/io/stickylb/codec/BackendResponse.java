@@ -54,6 +54,9 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
     private final long contentLength;
     private final boolean keepAlive;
     private final boolean hopByHop;
+    /** Released by its reader, and never retained by anyone else: its arrays may serve the connection's next head. */
+    private boolean released;
+    private boolean retained;
 
     BackendResponse(RawHeaders fields, HttpVersion version, HttpResponseStatus status, int statusStart,
                     int statusEnd, Framing framing, long contentLength, boolean keepAlive, boolean hopByHop) {
@@ -166,14 +169,24 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
         return bytes.refCnt();
     }
 
+    /**
+     * True once the response was released and never retained: no one reads its fields any more, so the decoder may
+     * parse the connection's next head into the same arrays. A retained response keeps its arrays for good.
+     */
+    boolean finished() {
+        return released && !retained;
+    }
+
     @Override
     public BackendResponse retain() {
+        retained = true;
         bytes.retain();
         return this;
     }
 
     @Override
     public BackendResponse retain(int increment) {
+        retained = true;
         bytes.retain(increment);
         return this;
     }
@@ -192,11 +205,13 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
 
     @Override
     public boolean release() {
+        released = true;
         return bytes.release();
     }
 
     @Override
     public boolean release(int decrement) {
+        released = true;
         return bytes.release(decrement);
     }
 }

@@ -54,10 +54,24 @@ public final class RawHeaders extends HttpHeaders {
     private int spanStart;
     private int spanEnd = -1;
 
+    /** True when {@link #fields} is this message's own array (reused from an earlier one), so sealing copies nothing. */
+    private final boolean ownPositions;
+
     /** Starts collecting fields in the thread's scratch array; the parser must {@link #seal} before handing it on. */
     RawHeaders(byte[] source) {
         this.source = source;
         this.fields = SCRATCH.get();
+        this.ownPositions = false;
+    }
+
+    /**
+     * Starts collecting fields in {@code positions}, an array this message may keep (it grows when too small): a
+     * decoder hands in the one a finished message of the same connection no longer needs.
+     */
+    RawHeaders(byte[] source, int[] positions) {
+        this.source = source;
+        this.fields = positions;
+        this.ownPositions = true;
     }
 
     void addField(int nameStart, int nameEnd, int valueStart, int valueEnd) {
@@ -71,9 +85,21 @@ public final class RawHeaders extends HttpHeaders {
         fields[i + 3] = valueEnd;
     }
 
-    /** Parsing is over: the positions move out of the scratch array into one of their own. */
+    /** Parsing is over: the positions move out of the scratch array into one of their own (if not there already). */
     void seal() {
-        fields = count == 0 ? NO_FIELDS : Arrays.copyOf(fields, count * 4);
+        if (!ownPositions) {
+            fields = count == 0 ? NO_FIELDS : Arrays.copyOf(fields, count * 4);
+        }
+    }
+
+    /** The bytes the fields are read from; for reuse by the next message once this one is finished. */
+    byte[] source() {
+        return source;
+    }
+
+    /** The field positions array, possibly longer than the fields; for reuse like {@link #source()}. */
+    int[] positions() {
+        return fields;
     }
 
     /**

@@ -42,6 +42,8 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     private long remaining;
     private int trailerBytes;
     private int searchedHead;
+    /** The last head decoded; once its reader is finished with it, the next head is parsed into its arrays. */
+    private BackendResponse previous;
 
     /** {@code maxLine}: the longest status line or chunk-size line; {@code maxHead}: the largest head or trailer. */
     public ResponseDecoder(int maxLine, int maxHead) {
@@ -108,7 +110,8 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         int headLength = headEnd - start;
         BackendResponse response;
         try {
-            response = HeadParser.parse(in, start, headLength, maxLine, headRequest);
+            BackendResponse finished = previous != null && previous.finished() ? previous : null;
+            response = HeadParser.parse(in, start, headLength, maxLine, headRequest, finished);
         } catch (IllegalArgumentException e) {
             fail(in, out, e.getMessage());
             return;
@@ -116,6 +119,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         long length = response.contentLength();
         int inline = response.framing() == BackendResponse.Framing.LENGTH && length > 0 && length <= INLINE_BODY_BYTES
                 && in.readableBytes() - headLength >= length ? (int) length : 0;
+        previous = response;
         response.received(in.readRetainedSlice(headLength + inline), inline);
         out.add(response);
         int code = response.status().code();

@@ -351,6 +351,79 @@ class ResponseDecoderTest {
         assertThat(d.get(0).head()).isNotNull();
     }
 
+    /** One head through {@code ch}, read back as the proxy gets it; the caller decides whether to release it. */
+    private static BackendResponse next(EmbeddedChannel ch, String head) {
+        ch.writeInbound(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));
+        BackendResponse r = ch.readInbound();
+        assertThat((Object) ch.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+        return r;
+    }
+
+    private static String encoded(BackendResponse r) {
+        ByteBuf e = r.encode(ByteBufAllocator.DEFAULT, 0);
+        try {
+            return e.toString(StandardCharsets.ISO_8859_1);
+        } finally {
+            e.release();
+        }
+    }
+
+    private static String headWithFields(int n, String tag) {
+        StringBuilder head = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n");
+        for (int i = 1; i <= n; i++) {
+            head.append("X-").append(tag).append(i).append(": value-").append(tag).append(i).append("\r\n");
+        }
+        return head.append("\r\n").toString();
+    }
+
+    @Test
+    void aReleasedHeadLendsItsArraysToTheNextOneWhichReadsOnlyItsOwnFields() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        String small = headWithFields(2, "s");
+        String large = headWithFields(40, "l");
+        BackendResponse first = next(ch, small);
+        first.release();
+        // Longer than the first head's array and with more fields than its positions hold: both grow.
+        BackendResponse second = next(ch, large);
+        assertThat(second.fields().source()).isNotSameAs(first.fields().source());
+        assertThat(second.headers().get("X-l40")).isEqualTo("value-l40");
+        second.headers().remove("X-l1");
+        assertThat(encoded(second)).isEqualTo(large.replace("X-l1: value-l1\r\n", ""));
+        second.release();
+        // A short head in the long one's arrays: nothing of the longer head may show through.
+        BackendResponse third = next(ch, small);
+        assertThat(third.fields().source()).isSameAs(second.fields().source());
+        assertThat(third.fields().positions()).isSameAs(second.fields().positions());
+        assertThat(third.headers().names()).containsExactlyInAnyOrder("Content-Length", "X-s1", "X-s2");
+        assertThat(third.headers().get("X-l3")).isNull();
+        assertThat(encoded(third)).isEqualTo(small);
+        third.headers().add("X-Added", "1");
+        assertThat(encoded(third)).isEqualTo(small.replace("\r\n\r\n", "\r\nX-Added: 1\r\n\r\n"));
+        third.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aHeadStillHeldOrEverRetainedKeepsItsArrays() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        String a = headWithFields(3, "a");
+        BackendResponse held = next(ch, a);
+        BackendResponse second = next(ch, headWithFields(3, "b"));
+        assertThat(second.fields().source()).isNotSameAs(held.fields().source());
+        assertThat(held.headers().get("X-a2")).isEqualTo("value-a2");
+        assertThat(encoded(held)).isEqualTo(a);
+        held.release();
+        second.retain();
+        second.release();
+        BackendResponse third = next(ch, a);
+        assertThat(third.fields().source()).as("retained once: a holder may still read it")
+                .isNotSameAs(second.fields().source());
+        assertThat(second.headers().get("X-b3")).isEqualTo("value-b3");
+        second.release();
+        third.release();
+        ch.finishAndReleaseAll();
+    }
+
     @Test
     void anOversizedHeadFailsWithoutWaitingForItsEnd() {
         EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(100, 1000));
