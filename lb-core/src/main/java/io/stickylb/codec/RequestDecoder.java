@@ -48,6 +48,8 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private State state = State.HEAD;
     private long remaining;
     private int searchedHead;
+    /** The last head decoded; once its exchange is done with it, the next head is parsed into its arrays. */
+    private ClientRequest previous;
     private int trailerBytes;
     private HttpHeaders trailers;
 
@@ -117,11 +119,13 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         watch.headEnded();
         ClientRequest request;
         try {
-            request = RequestParser.parse(in, start, headEnd - start, maxLine, maxFields);
+            ClientRequest finished = previous != null && previous.finished() ? previous : null;
+            request = RequestParser.parse(in, start, headEnd - start, maxLine, maxFields, finished);
         } catch (IllegalArgumentException | TooLongHttpLineException | TooLongHttpHeaderException e) {
             fail(in, out, e);
             return;
         }
+        previous = request;
         in.readerIndex(headEnd);
         out.add(request);
         if (request.chunked()) {

@@ -136,6 +136,43 @@ class ProxySemanticsTest {
     }
 
     @Test
+    void requestsAndResponsesInTurnOnOneConnectionCarryOnlyTheirOwnFields() throws Exception {
+        // Heads of one connection are parsed into the arrays of the one before once it is done: a short head after a
+        // long one must show nothing of it, either way.
+        start(new FakeBackend((req, out, s) -> {
+            int n = Integer.parseInt(req.requestLine().split(" ")[1].substring(1));
+            StringBuilder head = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n");
+            for (int i = 1; i <= n; i++) {
+                head.append("X-R").append(i).append(": response field ").append(i).append("\r\n");
+            }
+            out.write((head + "\r\nok").getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        }));
+        int[] sizes = {30, 1, 0, 25, 2};
+        try (RawHttp c = new RawHttp(lb.port())) {
+            for (int n : sizes) {
+                StringBuilder req = new StringBuilder("GET /" + n + " HTTP/1.1\r\nHost: h\r\n");
+                for (int i = 1; i <= n; i++) {
+                    req.append("X-Q").append(i).append(": request ").append(n).append('-').append(i).append("\r\n");
+                }
+                RawHttp.Response r = c.send(req.append("\r\n").toString()).read();
+                assertThat(r.body()).isEqualTo("ok");
+                assertThat(r.header("X-R" + Math.max(n, 1))).isEqualTo(n == 0 ? null : "response field " + n);
+                assertThat(r.header("X-R" + (n + 1))).as("after %d fields", n).isNull();
+            }
+        }
+        assertThat(backend.requests()).hasSize(sizes.length);
+        for (int k = 0; k < sizes.length; k++) {
+            FakeBackend.Request got = backend.requests().get(k);
+            int n = sizes[k];
+            assertThat(got.requestLine()).isEqualTo("GET /" + n + " HTTP/1.1");
+            assertThat(got.header("X-Q" + Math.max(n, 1))).isEqualTo(n == 0 ? null : "request " + n + "-" + n);
+            assertThat(got.header("X-Q" + (n + 1))).isNull();
+            assertThat(got.headerCount("Host")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void headResponsesCarryNoBodyAndTheConnectionStaysUsable() throws Exception {
         start(new FakeBackend((req, out, s) -> {
             boolean head = req.requestLine().startsWith("HEAD");
