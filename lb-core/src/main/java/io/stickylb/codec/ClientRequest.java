@@ -10,13 +10,11 @@ import io.netty.handler.codec.http.HttpVersion;
  * A request head from a client, with its fields still in the received bytes ({@link RawHeaders}). It knows how its
  * body is framed and whether the client keeps the connection, and writes itself out to a backend as the received
  * request line (or a rebuilt one, when the method, target or version changed) and the kept and added fields.
- * Holds only a copy of the head, so it needs no release; once its exchange has ended ({@link #done}), the decoder may
- * parse the connection's next head into the same arrays.
+ * Holds only a copy of the head, so it needs no release.
  */
 public final class ClientRequest extends DefaultHttpRequest {
 
     private final byte[] head;
-    private final int length;
     private final RawHeaders fields;
     private final int lineEnd;
     private final HttpMethod receivedMethod;
@@ -27,13 +25,10 @@ public final class ClientRequest extends DefaultHttpRequest {
     private final boolean keepAlive;
     private final boolean hopByHop;
 
-    private boolean done;
-
-    ClientRequest(byte[] head, int length, int lineEnd, RawHeaders fields, HttpVersion version, HttpMethod method,
-                  String uri, long contentLength, boolean chunked, boolean keepAlive, boolean hopByHop) {
+    ClientRequest(byte[] head, int lineEnd, RawHeaders fields, HttpVersion version, HttpMethod method, String uri,
+                  long contentLength, boolean chunked, boolean keepAlive, boolean hopByHop) {
         super(version, method, uri, fields);
         this.head = head;
-        this.length = length;
         this.lineEnd = lineEnd;
         this.fields = fields;
         this.receivedMethod = method;
@@ -92,19 +87,6 @@ public final class ClientRequest extends DefaultHttpRequest {
 
     /** The size of the head as received, a good first guess for the buffer it is written to. */
     public int receivedSize() {
-        return length;
-    }
-
-    /**
-     * Says that nothing will read or write this request again (its exchange has ended), so the connection's next
-     * head may be parsed into its arrays. A request never marked done keeps them.
-     */
-    public void done() {
-        done = true;
-    }
-
-    /** True once {@link #done} was called. */
-    boolean finished() {
-        return done;
+        return head.length;
     }
 }

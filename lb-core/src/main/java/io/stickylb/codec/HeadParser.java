@@ -26,16 +26,22 @@ final class HeadParser {
     private HeadParser() {
     }
 
+    /** The smallest head copy allocated: room for a typical response head, so later heads can reuse it. */
+    private static final int MIN_HEAD_BYTES = 512;
+    /** Field positions allocated at first: four ints for each of 16 fields, grown when a head has more. */
+    private static final int FIRST_POSITIONS = 4 * 16;
+
     /**
      * Parses {@code buf[from, from + length)}, a complete head from its status line to its empty line; the caller
-     * then hands the result its bytes ({@link BackendResponse#received}). Reads a copy ({@link RawHeaders#copyHead}).
-     * {@code finished}: the connection's last response, which nobody reads any more ({@link BackendResponse#finished})
-     * and whose arrays are reused; or null.
+     * then hands the result its bytes ({@link BackendResponse#received}). Reads a copy in a byte array: a head is
+     * small and array access beats a buffer's checked reads. {@code finished}: an earlier response of the same
+     * connection that nobody reads any more ({@link BackendResponse#finished}), whose arrays are reused; or null.
      */
     static BackendResponse parse(ByteBuf buf, int from, int length, int maxLine, boolean headRequest,
                                  BackendResponse finished) {
-        RawHeaders previous = finished != null ? finished.fields() : null;
-        byte[] head = RawHeaders.copyHead(buf, from, length, previous);
+        byte[] head = finished != null && finished.fields().source().length >= length ? finished.fields().source()
+                : new byte[Math.max(length, MIN_HEAD_BYTES)];
+        buf.getBytes(from, head, 0, length);
         int end = length;
         int pos = 0;
         int lf = indexOf(head, pos, end, (byte) '\n');
@@ -65,7 +71,8 @@ final class HeadParser {
             }
         }
 
-        RawHeaders fields = new RawHeaders(head, previous);
+        RawHeaders fields = new RawHeaders(head, finished != null ? finished.fields().positions()
+                : new int[FIRST_POSITIONS]);
         long contentLength = -1;
         boolean transferEncoding = false;
         boolean chunked = false;
@@ -157,6 +164,7 @@ final class HeadParser {
             pos = next;
         }
 
+        fields.seal();
         if (crlfLines) {
             fields.receivedSpan(fieldsStart, pos);
         }

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,11 +23,18 @@ import java.util.Set;
  */
 public final class RawHeaders extends HttpHeaders {
 
+    private static final int[] NO_FIELDS = new int[0];
     private static final byte[] CRLF = {'\r', '\n'};
-    /** The smallest head copy allocated: room for a typical head, so the connection's later heads can reuse it. */
-    private static final int MIN_HEAD_BYTES = 512;
-    /** Field positions allocated at first: four ints for each of 16 fields, grown when a head has more. */
-    private static final int FIRST_POSITIONS = 4 * 16;
+    /**
+     * Where a parser collects field positions before {@link #seal} copies them at their size: one array per event
+     * loop thread instead of a grown one per message (most heads have far fewer fields than a growth step).
+     */
+    private static final FastThreadLocal<int[]> SCRATCH = new FastThreadLocal<>() {
+        @Override
+        protected int[] initialValue() {
+            return new int[4 * 64];
+        }
+    };
 
     private final byte[] source;
     /** Four indexes per field into {@code source}: name start, name end, value start, value end. */
@@ -46,26 +54,24 @@ public final class RawHeaders extends HttpHeaders {
     private int spanStart;
     private int spanEnd = -1;
 
-    /**
-     * Fields read from {@code source}, their positions collected in {@code previous}'s array when one is given (it
-     * grows when too small), else in a new one. {@code previous}: the same connection's last message, finished, so
-     * that nobody reads it any more.
-     */
-    RawHeaders(byte[] source, RawHeaders previous) {
+    /** True when {@link #fields} is this message's own array (reused from an earlier one), so sealing copies nothing. */
+    private final boolean ownPositions;
+
+    /** Starts collecting fields in the thread's scratch array; the parser must {@link #seal} before handing it on. */
+    RawHeaders(byte[] source) {
         this.source = source;
-        this.fields = previous != null ? previous.fields : new int[FIRST_POSITIONS];
+        this.fields = SCRATCH.get();
+        this.ownPositions = false;
     }
 
     /**
-     * Copies the head at {@code buf[from, from + length)} into {@code previous}'s array when that is large enough,
-     * else into a new one with room for typical heads. A parser reads a copy because a head is small and array access
-     * beats a buffer's checked reads; a reused one, so that a kept-alive connection copies without allocating.
+     * Starts collecting fields in {@code positions}, an array this message may keep (it grows when too small): a
+     * decoder hands in the one a finished message of the same connection no longer needs.
      */
-    static byte[] copyHead(ByteBuf buf, int from, int length, RawHeaders previous) {
-        byte[] head = previous != null && previous.source.length >= length ? previous.source
-                : new byte[Math.max(length, MIN_HEAD_BYTES)];
-        buf.getBytes(from, head, 0, length);
-        return head;
+    RawHeaders(byte[] source, int[] positions) {
+        this.source = source;
+        this.fields = positions;
+        this.ownPositions = true;
     }
 
     void addField(int nameStart, int nameEnd, int valueStart, int valueEnd) {
@@ -77,6 +83,13 @@ public final class RawHeaders extends HttpHeaders {
         fields[i + 1] = nameEnd;
         fields[i + 2] = valueStart;
         fields[i + 3] = valueEnd;
+    }
+
+    /** Parsing is over: the positions move out of the scratch array into one of their own (if not there already). */
+    void seal() {
+        if (!ownPositions) {
+            fields = count == 0 ? NO_FIELDS : Arrays.copyOf(fields, count * 4);
+        }
     }
 
     /** The bytes the fields are read from; for reuse by the next message once this one is finished. */

@@ -48,8 +48,6 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     private State state = State.HEAD;
     private long remaining;
     private int searchedHead;
-    /** The last head decoded; once its exchange is done with it, the next head is parsed into its arrays. */
-    private ClientRequest previous;
     private int trailerBytes;
     private HttpHeaders trailers;
 
@@ -119,13 +117,11 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         watch.headEnded();
         ClientRequest request;
         try {
-            ClientRequest finished = previous != null && previous.finished() ? previous : null;
-            request = RequestParser.parse(in, start, headEnd - start, maxLine, maxFields, finished);
+            request = RequestParser.parse(in, start, headEnd - start, maxLine, maxFields);
         } catch (IllegalArgumentException | TooLongHttpLineException | TooLongHttpHeaderException e) {
             fail(in, out, e);
             return;
         }
-        previous = request;
         in.readerIndex(headEnd);
         out.add(request);
         if (request.chunked()) {

@@ -30,19 +30,16 @@ final class RequestParser {
     }
 
     /**
-     * Parses the head in {@code buf} at {@code [from, from + length)}: request line to empty line, from a copy
-     * ({@link RawHeaders#copyHead}). {@code finished}: the connection's last request, done with
-     * ({@link ClientRequest#done}), whose arrays are reused; or null.
+     * Parses the head in {@code buf} at {@code [from, from + length)}: request line to empty line.
      *
      * @throws TooLongHttpLineException when the request line is longer than {@code maxLine} (414)
      * @throws TooLongHttpHeaderException when the fields take more than {@code maxFields} bytes (431)
      * @throws IllegalArgumentException when the head is malformed (400)
      */
-    static ClientRequest parse(ByteBuf buf, int from, int length, int maxLine, int maxFields,
-                               ClientRequest finished) {
-        RawHeaders previous = finished != null ? finished.fields() : null;
-        byte[] head = RawHeaders.copyHead(buf, from, length, previous);
-        int end = length;
+    static ClientRequest parse(ByteBuf buf, int from, int length, int maxLine, int maxFields) {
+        byte[] head = new byte[length];
+        buf.getBytes(from, head);
+        int end = head.length;
         int lf = indexOf(head, 0, end, (byte) '\n');
         if (lf - 1 > maxLine) {
             throw new TooLongHttpLineException("request line longer than " + maxLine + " bytes");
@@ -72,7 +69,7 @@ final class RequestParser {
         HttpMethod method = method(head, sp1);
         String uri = new String(head, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
 
-        RawHeaders fields = new RawHeaders(head, previous);
+        RawHeaders fields = new RawHeaders(head);
         long contentLength = -1;
         boolean transferEncoding = false;
         int chunkedCodings = 0;
@@ -133,6 +130,7 @@ final class RequestParser {
             }
             pos = cr + 2;
         }
+        fields.seal();
         fields.receivedSpan(fieldsStart, pos);
         if (transferEncoding) {
             if (contentLength >= 0) {
@@ -146,7 +144,7 @@ final class RequestParser {
             }
         }
         boolean keepAlive = !close && (version == HttpVersion.HTTP_1_1 || keepAliveToken);
-        return new ClientRequest(head, length, lineEnd, fields, version, method, uri, contentLength, transferEncoding,
+        return new ClientRequest(head, lineEnd, fields, version, method, uri, contentLength, transferEncoding,
                 keepAlive, hopByHop);
     }
 

@@ -629,8 +629,6 @@ final class Exchange {
     private long finish() {
         long now = System.nanoTime();
         runtime.exchangeFinished();
-        // Nothing reads the request after this (method and uri were kept as strings): its arrays can serve the next.
-        request.done();
         if (replay != null) {
             replay.release();
         }

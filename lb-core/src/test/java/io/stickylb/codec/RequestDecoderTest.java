@@ -315,66 +315,6 @@ class RequestDecoderTest {
                 .isInstanceOf(TooLongHttpHeaderException.class);
     }
 
-    /** Writes {@code wire} and returns the request heads it decoded, in order. */
-    private static List<ClientRequest> heads(EmbeddedChannel ch, String wire) {
-        ch.writeInbound(Unpooled.copiedBuffer(wire, StandardCharsets.ISO_8859_1));
-        List<ClientRequest> heads = new ArrayList<>();
-        Object m;
-        while ((m = ch.readInbound()) != null) {
-            if (m instanceof ClientRequest r) {
-                heads.add(r);
-            }
-        }
-        return heads;
-    }
-
-    private static String written(ClientRequest r) {
-        ByteBuf out = Unpooled.buffer();
-        r.encode(out);
-        String s = out.toString(StandardCharsets.ISO_8859_1);
-        out.release();
-        return s;
-    }
-
-    @Test
-    void aRequestMarkedDoneLendsItsArraysToTheNextHeadOnly() {
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(8192, 16384, new Watch()));
-        StringBuilder many = new StringBuilder("GET /long HTTP/1.1\r\nHost: h\r\n");
-        for (int i = 1; i <= 30; i++) {
-            many.append("X-Field-").append(i).append(": value ").append(i).append("\r\n");
-        }
-        String large = many.append("\r\n").toString();
-        ClientRequest first = heads(ch, large).get(0);
-        first.done();
-        ClientRequest second = heads(ch, GET).get(0);
-        assertThat(second.fields().source()).as("reused").isSameAs(first.fields().source());
-        assertThat(second.fields().positions()).isSameAs(first.fields().positions());
-        assertThat(second.receivedSize()).isEqualTo(GET.length());
-        assertThat(second.headers().names()).containsExactly("Host", "X-A", "Cookie");
-        assertThat(second.headers().get("X-Field-3")).isNull();
-        assertThat(written(second)).isEqualTo(GET);
-        second.headers().remove("X-A");
-        assertThat(written(second)).isEqualTo(GET.replace("X-A: 1\r\n", ""));
-        // Not marked done (still being proxied, or answered without an exchange): the next head gets arrays of its own.
-        ClientRequest third = heads(ch, large).get(0);
-        assertThat(third.fields().source()).isNotSameAs(second.fields().source());
-        assertThat(written(third)).isEqualTo(large);
-        assertThat(written(second)).isEqualTo(GET.replace("X-A: 1\r\n", ""));
-        ch.finishAndReleaseAll();
-    }
-
-    @Test
-    void pipelinedRequestsDecodedTogetherEachKeepTheirOwnArrays() {
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(8192, 16384, new Watch()));
-        String other = "GET /b HTTP/1.1\r\nHost: other.example\r\n\r\n";
-        List<ClientRequest> both = heads(ch, GET + other);
-        assertThat(both).hasSize(2);
-        assertThat(both.get(1).fields().source()).isNotSameAs(both.get(0).fields().source());
-        assertThat(written(both.get(0))).isEqualTo(GET);
-        assertThat(written(both.get(1))).isEqualTo(other);
-        ch.finishAndReleaseAll();
-    }
-
     @Test
     void theHeadTimerIsArmedOnlyForHeadsThatArriveInPieces() {
         Watch whole = new Watch();

@@ -137,8 +137,8 @@ class ProxySemanticsTest {
 
     @Test
     void requestsAndResponsesInTurnOnOneConnectionCarryOnlyTheirOwnFields() throws Exception {
-        // Heads of one connection are parsed into the arrays of the one before once it is done: a short head after a
-        // long one must show nothing of it, either way.
+        // A backend connection parses each response head into the arrays of the one before, once that is released:
+        // a short head after a long one must show nothing of it. Requests of every size in turn, too.
         start(new FakeBackend((req, out, s) -> {
             int n = Integer.parseInt(req.requestLine().split(" ")[1].substring(1));
             StringBuilder head = new StringBuilder("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n");
