@@ -54,7 +54,7 @@ public final class RawHeaders extends HttpHeaders {
     private int spanStart;
     private int spanEnd = -1;
 
-    /** True when {@link #fields} is this message's own array (reused from an earlier one), so sealing copies nothing. */
+    /** True when {@link #fields} is this message's own array (response heads, see ResponseDecoder): no copy to seal. */
     private final boolean ownPositions;
 
     /** Starts collecting fields in the thread's scratch array; the parser must {@link #seal} before handing it on. */
