@@ -20,17 +20,9 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Insert-mode cookie affinity through the public strategy API, as the proxy drives it, over 8 backends:
@@ -39,13 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * token and its Set-Cookie), {@code forged} a cookie that fails verification. Each operation includes a new
  * {@link RequestContext} and the strategy's per-request state, as in the proxy; run with {@code -prof gc} for B/op.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class CookieBenchmark {
+public class CookieBenchmark extends HotPathBenchmark {
 
     private BackendPool pool;
     private LoadBalancingStrategy strategy;

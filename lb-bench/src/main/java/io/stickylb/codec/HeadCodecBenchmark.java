@@ -3,21 +3,13 @@ package io.stickylb.codec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.stickylb.bench.HotPathBenchmark;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One head through stickylb's own codec per operation, as on a kept-alive connection: {@code responseHead} decodes a
@@ -26,13 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * backend. In the codec's package to drive the decoders without a channel, so {@code -prof gc} shows what a head
  * itself allocates.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class HeadCodecBenchmark {
+public class HeadCodecBenchmark extends HotPathBenchmark {
 
     private static final byte[] RESPONSE = ("HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n"
             + "Date: Thu, 03 Dec 2026 05:00:00 GMT\r\nContent-Type: text/plain\r\nContent-Length: 96\r\n"
