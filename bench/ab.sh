@@ -53,8 +53,8 @@ for i in 0 1; do
   PIDS+=($!)
 done
 for i in 0 1; do
-  for _ in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:${PORTS[$i]}/" && break; sleep 0.2; done
-  curl -sf -o /dev/null "http://127.0.0.1:${PORTS[$i]}/" || die "instance $i did not start: $(tail -3 "$WORK/$i.log")"
+  wait_http "http://127.0.0.1:${PORTS[$i]}/" "${PID[$i]}" 30 ||
+    die "instance $i did not start: $(tail -3 "$WORK/$i.log")"
   if [[ ${MODES[$i]} == cookie && -z ${HEADERS[$i]} ]]; then
     c=$(affinity_cookie "http://127.0.0.1:${PORTS[$i]}/")
     [[ -n $c ]] || die "instance $i set no affinity cookie"
@@ -63,16 +63,9 @@ for i in 0 1; do
 done
 grep -h 'listening' "$WORK/0.log" "$WORK/1.log" | sed 's/^[^ ]* //' >&2
 
-cat >"$WORK/p.lua" <<'EOF'
-done = function(summary, latency, requests)
-  io.write(string.format("PCT %d %d %d %d\n", latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency:percentile(99.9)))
-end
-EOF
+wrk_percentiles "$WORK/p.lua"
 load() { # side conns seconds [script]
-  local h=()
-  if [[ -n ${HEADERS[$1]} ]]; then h=(-H "${HEADERS[$1]}"); fi
-  taskset -c "$WRK_CPUS" wrk -t1 -c"$2" -d"$3"s ${4:+-s "$4"} "${h[@]}" "http://127.0.0.1:${PORTS[$1]}/" 2>&1
+  wrk_load "$WRK_CPUS" "$2" "$3" "http://127.0.0.1:${PORTS[$1]}/" "${HEADERS[$1]}" "${4:-}"
 }
 ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
 

@@ -63,7 +63,6 @@ WORK=$(mktemp -d /tmp/stickylb-bench.XXXXXX)
 chmod 755 "$WORK"
 PIDS=()
 
-alive() { [[ -e /proc/$1 ]] && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
 stop_bg() {
   local pid=$1 i
   kill -TERM -- "-$pid" 2>/dev/null || true
@@ -84,15 +83,6 @@ start_bg() { # name cpus cmd...  -> LAST_PID
   setsid "${pre[@]}" "$@" >"$WORK/$name.log" 2>&1 </dev/null &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
-}
-wait_http() { # url pid seconds
-  local i
-  for ((i = 0; i < $3 * 10; i++)); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true) == 200 ]] && return 0
-    alive "$2" || return 1
-    sleep 0.1
-  done
-  return 1
 }
 session_pids() { ps -o pid= -s "$1" 2>/dev/null | tr -d ' '; }
 cpu_ticks() { # session -> utime+stime of all its processes

@@ -55,6 +55,38 @@ affinity_cookie() {
   curl -s -o /dev/null -D - "$1" | tr -d '\r' | awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2; exit}'
 }
 
+# alive PID -> true while the process exists and is not a zombie.
+alive() { [[ -e /proc/$1 ]] && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
+
+# wait_http URL PID SECONDS -> 0 once URL answers 200; 1 when PID dies first or SECONDS pass.
+wait_http() {
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true) == 200 ]] && return 0
+    alive "$2" || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# wrk_percentiles FILE -> writes a wrk script that prints "PCT p50 p90 p99 p99.9" (microseconds) after the run.
+wrk_percentiles() {
+  cat >"$1" <<'LUA'
+done = function(summary, latency, requests)
+  io.write(string.format("PCT %d %d %d %d\n", latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency:percentile(99.9)))
+end
+LUA
+}
+
+# wrk_load CPUS CONNS SECONDS URL [HEADER] [SCRIPT] -> wrk's output (one thread, pinned to CPUS), with one extra
+# request header and a wrk script when given.
+wrk_load() {
+  local h=()
+  if [[ -n ${5:-} ]]; then h=(-H "$5"); fi
+  taskset -c "$1" wrk -t1 -c"$2" -d"$3"s ${6:+-s "$6"} "${h[@]}" "$4" 2>&1
+}
+
 # median: the median of the numbers on stdin, one per line.
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 

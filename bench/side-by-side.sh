@@ -71,8 +71,7 @@ for t in $TARGETS; do
   port=$((port + 1))
 done
 for t in $TARGETS; do
-  for _ in $(seq 150); do curl -sf -o /dev/null "http://127.0.0.1:${PORT[$t]}/" && break; sleep 0.2; done
-  curl -sf -o /dev/null "http://127.0.0.1:${PORT[$t]}/" || die "$t did not start: $(tail -3 "$WORK/$t.log")"
+  wait_http "http://127.0.0.1:${PORT[$t]}/" "${PID[$t]}" 30 || die "$t did not start: $(tail -3 "$WORK/$t.log")"
   if [[ $t == stickylb-cookie ]]; then
     c=$(affinity_cookie "http://127.0.0.1:${PORT[$t]}/")
     [[ $c == LB_ROUTE=* ]] || die "stickylb-cookie issued no LB_ROUTE cookie"
@@ -80,15 +79,9 @@ for t in $TARGETS; do
   fi
 done
 
-cat >"$WORK/p.lua" <<'EOF'
-done = function(summary, latency, requests)
-  io.write(string.format("PCT %d %d %d\n", latency:percentile(50), latency:percentile(90), latency:percentile(99)))
-end
-EOF
+wrk_percentiles "$WORK/p.lua"
 load() { # target conns seconds [script]
-  local h=()
-  if [[ -n ${HEADER[$1]:-} ]]; then h=(-H "${HEADER[$1]}"); fi
-  taskset -c "$WRK_CPUS" wrk -t1 -c"$2" -d"$3"s ${4:+-s "$4"} "${h[@]}" "http://127.0.0.1:${PORT[$1]}/" 2>&1
+  wrk_load "$WRK_CPUS" "$2" "$3" "http://127.0.0.1:${PORT[$1]}/" "${HEADER[$1]:-}" "${4:-}"
 }
 ticks() { # pid -> utime+stime of it and its children (nginx's worker)
   local t=0 p
@@ -109,7 +102,7 @@ for r in $(seq "$ROUNDS"); do
       t1=$(ticks "${PID[$t]}")
       n=$(awk '/requests in/{print $1}' <<<"$out")
       [[ -n $n && $n -gt 0 ]] || die "$t served nothing: $out"
-      read -r _ p50 p90 p99 < <(grep '^PCT' <<<"$out")
+      read -r _ p50 p90 p99 _ < <(grep '^PCT' <<<"$out")
       echo "$t $c $r $(awk '/Requests\/sec/{print $2}' <<<"$out") $p50 $p90 $p99" \
         "$(awk -v d=$((t1 - t0)) -v n="$n" -v k="$tck" 'BEGIN {printf "%.2f", d / k * 1e6 / n}')"
     done
