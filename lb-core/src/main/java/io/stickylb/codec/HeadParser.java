@@ -23,13 +23,13 @@ import io.netty.handler.codec.http.HttpVersion;
  */
 final class HeadParser {
 
-    private HeadParser() {
-    }
-
     /** The smallest head copy allocated: room for a typical response head, so later heads can reuse it. */
     private static final int MIN_HEAD_BYTES = 512;
     /** Field positions allocated at first: four ints for each of 16 fields, grown when a head has more. */
     private static final int FIRST_POSITIONS = 4 * 16;
+
+    private HeadParser() {
+    }
 
     /**
      * Parses {@code buf[from, from + length)}, a complete head from its status line to its empty line; the caller
