@@ -24,9 +24,10 @@ public final class ClientRequest extends DefaultHttpRequest {
     private final boolean chunked;
     private final boolean keepAlive;
     private final boolean hopByHop;
+    private final boolean forwarded;
 
     ClientRequest(byte[] head, int lineEnd, RawHeaders fields, HttpVersion version, HttpMethod method, String uri,
-                  long contentLength, boolean chunked, boolean keepAlive, boolean hopByHop) {
+                  long contentLength, boolean chunked, boolean keepAlive, boolean hopByHop, boolean forwarded) {
         super(version, method, uri, fields);
         this.head = head;
         this.lineEnd = lineEnd;
@@ -38,6 +39,7 @@ public final class ClientRequest extends DefaultHttpRequest {
         this.chunked = chunked;
         this.keepAlive = keepAlive;
         this.hopByHop = hopByHop;
+        this.forwarded = forwarded;
     }
 
     /** The fields, with their in-place operations. */
@@ -68,6 +70,11 @@ public final class ClientRequest extends DefaultHttpRequest {
     /** True when the head carries a hop-by-hop field (Connection, Keep-Alive, TE, Trailer, Upgrade, ...). */
     public boolean hasHopByHop() {
         return hopByHop;
+    }
+
+    /** True when the head carries a {@code Forwarded} field (RFC 7239). */
+    public boolean hasForwarded() {
+        return forwarded;
     }
 
     /** Writes the head: the request line as received unless it changed, then the fields and the empty line. */

@@ -110,6 +110,11 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                 fail(in, out, new TooLongHttpLineException("request line longer than " + maxLine + " bytes"));
             } else if (end - start > maxLine + maxFields + 4) {
                 fail(in, out, new TooLongHttpHeaderException("header fields larger than " + maxFields + " bytes"));
+            } else {
+                String malformed = RequestParser.malformedLinePrefix(in, start, firstLf < 0 ? end : firstLf + 1);
+                if (malformed != null) {
+                    fail(in, out, new IllegalArgumentException(malformed));
+                }
             }
             return;
         }

@@ -26,6 +26,9 @@ import java.nio.charset.StandardCharsets;
  */
 final class RequestParser {
 
+    /** How the end of a request line looks: the version, {@code d} for any digit, then CRLF. */
+    private static final String VERSION_SHAPE = "HTTP/d.d\r\n";
+
     private RequestParser() {
     }
 
@@ -77,6 +80,7 @@ final class RequestParser {
         boolean close = false;
         boolean keepAliveToken = false;
         boolean hopByHop = false;
+        boolean forwarded = false;
         int pos = lf + 1;
         int fieldsStart = pos;
         // Each field line in one pass: token characters up to the colon, then value bytes up to the first control
@@ -103,6 +107,7 @@ final class RequestParser {
 
             hopByHop |= HeadBytes.isHopByHop(head, pos, colon - pos);
             switch (colon - pos) {
+                case 9 -> forwarded |= nameIs(head, pos, "forwarded");
                 case 14 -> {
                     if (nameIs(head, pos, "content-length")) {
                         contentLength = HeadBytes.contentLength(contentLength, head, valueStart, valueEnd);
@@ -145,7 +150,49 @@ final class RequestParser {
         }
         boolean keepAlive = !close && (version == HttpVersion.HTTP_1_1 || keepAliveToken);
         return new ClientRequest(head, lineEnd, fields, version, method, uri, contentLength, transferEncoding,
-                keepAlive, hopByHop);
+                keepAlive, hopByHop, forwarded);
+    }
+
+    /**
+     * Checks the part of a request line that arrived ahead of the rest of its head, in {@code buf} at
+     * {@code [from, to)}, so that what can never become a request line (a TLS handshake, binary noise, a bad method
+     * or separator) is refused at once instead of at the header timeout. Returns why it is malformed, or null while
+     * it may still turn out valid. The same rules as {@link #parse}; the version's number is left to it (505).
+     */
+    static String malformedLinePrefix(ByteBuf buf, int from, int to) {
+        int i = from;
+        while (i < to && HeadBytes.isTokenChar(buf.getByte(i))) {
+            i++;
+        }
+        if (i == to) {
+            return null;
+        }
+        if (i == from || buf.getByte(i) != ' ') {
+            return "malformed method";
+        }
+        int targetStart = ++i;
+        while (i < to && buf.getByte(i) > ' ' && buf.getByte(i) < 0x7f) {
+            i++;
+        }
+        if (i == to) {
+            return null;
+        }
+        byte stop = buf.getByte(i);
+        if (i == targetStart || stop == '\r' || stop == '\n') {
+            return "malformed request line";
+        }
+        if (stop != ' ') {
+            return "malformed request target";
+        }
+        i++;
+        for (int k = 0; k < VERSION_SHAPE.length() && i + k < to; k++) {
+            byte b = buf.getByte(i + k);
+            char want = VERSION_SHAPE.charAt(k);
+            if (want == 'd' ? !isDigit(b) : b != want) {
+                return k < 8 ? "malformed HTTP version" : "request line not ended by CRLF";
+            }
+        }
+        return null;
     }
 
     /** {@code HTTP/d.d} exactly (RFC 9112 §2.3: case-sensitive); which versions are served is decided later (505). */

@@ -19,13 +19,15 @@ import java.util.Set;
 /**
  * Rewrites message heads as a proxy must (RFC 9110 §7.6): hop-by-hop headers are removed in both directions and
  * requests get {@code X-Forwarded-For/-Proto/-Host}. Incoming {@code X-Forwarded-*} are kept and appended to only
- * when the peer is a trusted proxy; from anyone else they are replaced, so clients cannot forge their origin.
+ * when the peer is a trusted proxy; from anyone else they are replaced, and {@code Forwarded} is removed, so clients
+ * cannot forge their origin.
  */
 public final class ForwardedHeaders {
 
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString HTTP = AsciiString.cached("http");
     /** The hop-by-hop fields (RFC 9110 §7.6.1), lower case, and those Connection may never name. */
@@ -63,6 +65,9 @@ public final class ForwardedHeaders {
             h.set(X_FORWARDED_FOR, clientIp);
             h.set(X_FORWARDED_PROTO, HTTP);
             setForwardedHost(h);
+            if (!(request instanceof ClientRequest raw) || raw.hasForwarded()) {
+                h.remove(FORWARDED); // stickylb does not write it, so one from an untrusted peer can only be forged
+            }
         }
     }
 

@@ -246,7 +246,7 @@ class RequestDecoderTest {
 
     @Test
     void otherVersionsAndMethodsAreDecodedForTheValidatorToJudge() {
-        HttpRequest r = decode("BREW /pot HTTP/2.0\r\nHost: h\r\n\r\n", 100).get(0).head();
+        HttpRequest r = decode("BREW /pot HTTP/2.0\r\nHost: h\r\n\r\n", 1).get(0).head();
         assertThat(r.method().name()).isEqualTo("BREW");
         assertThat(r.protocolVersion().majorVersion()).isEqualTo(2);
     }
@@ -275,9 +275,27 @@ class RequestDecoderTest {
         "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
     })
     void malformedHeadsFailAndNothingAfterIsDecoded(String wire) {
-        List<Decoded> d = decode(wire + GET, 100_000);
-        assertThat(d).hasSize(1);
-        assertThat(d.get(0).failure()).isExactlyInstanceOf(IllegalArgumentException.class);
+        // Split at every byte, a bad request line fails as soon as its bad byte arrives, before the head is complete.
+        for (int split : new int[] {1, 100_000}) {
+            List<Decoded> d = decode(wire + GET, split);
+            assertThat(d).as(wire).hasSize(1);
+            assertThat(d.get(0).failure()).as(wire).isExactlyInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @ValueSource(strings = {"\u0016\u0003\u0001\u0000\u00a5", "\u0000\u0001", "G(T", "GET\t", "GET /a\u0001",
+        "GET /\r\n", "GET / http", "GET / HTTP/1.1\n", "GET / HTTP/1.1 "})
+    void aRequestLineThatCanNeverBeValidFailsBeforeItsHeadEnds(String prefix) {
+        List<Decoded> d = decode(prefix, 100_000);
+        assertThat(d).as(prefix).hasSize(1);
+        assertThat(d.get(0).failure()).as(prefix).isExactlyInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"GET", "GET /a?b=1", "BREW /pot HTTP/2.", "GET / HTTP/1.1\r", "GET / HTTP/1.1\r\nHost"})
+    void aRequestLinePrefixThatMayStillBeValidIsWaitedFor(String prefix) {
+        assertThat(decode(prefix, 1)).as(prefix).isEmpty();
     }
 
     @Test

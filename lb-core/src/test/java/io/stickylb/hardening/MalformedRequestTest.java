@@ -124,4 +124,39 @@ class MalformedRequestTest {
         RawHttp.Response served = bystander.send("GET /bystander HTTP/1.1\r\nHost: h\r\n\r\n").read();
         assertThat(served.status()).as(name + ": the well-behaved client on its kept-alive connection").isEqualTo(200);
     }
+
+    /**
+     * A request line that can never become valid is refused as soon as the offending byte arrives, not when the head
+     * would end: none of these heads is ever finished, so a 400 here cannot come from the full parse, and waiting for
+     * the header timeout (10 s) would answer 408 instead.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            TLS ClientHello on the plain port         | \\u0016\\u0003\\u0001\\u0000\\u00a5\\u0001\\u0000\\u0000\\u00a1
+            binary noise                              | \\u0000\\u0001\\u0002\\u0003
+            invalid method character                  | G(T /
+            tab after the method                      | GET\\t/
+            two spaces after the method               | GET  /
+            control character in request target       | GET /a\\u0001
+            non-ASCII byte in request target          | GET /\\u00e9
+            HTTP/0.9 request line without version     | GET /\\r\\n
+            lowercase protocol name                   | GET / http/1.1\\r\\n
+            bare LF after the version                 | GET / HTTP/1.1\\nHost: h\\n
+            space after the version                   | GET / HTTP/1.1 \\r\\nHost: h\\r\\n
+            """)
+    void aHopelessRequestLineIsRejectedBeforeItsHeadEnds(String name, String raw) throws Exception {
+        String request = raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
+                .replace("\\u0016", "\u0016").replace("\\u0003", "\u0003").replace("\\u0001", "\u0001")
+                .replace("\\u0000", "\u0000").replace("\\u00a5", "\u00a5").replace("\\u00a1", "\u00a1")
+                .replace("\\u0002", "\u0002").replace("\\u00e9", "\u00e9");
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send(request).read();
+            assertThat(r).as(name + ": no response").isNotNull();
+            assertThat(r.status()).as(name).isEqualTo(400);
+            assertThat(c.closedByPeer()).as(name + ": connection closed").isTrue();
+        }
+        assertThat(backend.requests()).as(name + ": reached the backend").isEmpty();
+        RawHttp.Response served = bystander.send("GET /bystander HTTP/1.1\r\nHost: h\r\n\r\n").read();
+        assertThat(served.status()).as(name + ": the well-behaved client on its kept-alive connection").isEqualTo(200);
+    }
 }

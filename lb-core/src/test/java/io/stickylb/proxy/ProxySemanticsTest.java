@@ -75,7 +75,8 @@ class ProxySemanticsTest {
         try (RawHttp c = new RawHttp(lb.port())) {
             c.send("GET /p?q=1 HTTP/1.1\r\nHost: example.com\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
                     + "Keep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: websocket\r\n"
-                    + "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\nX-End-To-End: kept\r\n\r\n");
+                    + "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\nforwarded: for=6.6.6.6\r\n"
+                    + "X-End-To-End: kept\r\n\r\n");
             assertThat(c.read().status()).isEqualTo(200);
         }
         FakeBackend.Request r = backend.lastRequest();
@@ -87,6 +88,7 @@ class ProxySemanticsTest {
         assertThat(r.header("X-Forwarded-For")).isEqualTo("127.0.0.1");
         assertThat(r.header("X-Forwarded-Proto")).isEqualTo("http");
         assertThat(r.header("X-Forwarded-Host")).isEqualTo("example.com");
+        assertThat(r.header("Forwarded")).as("a Forwarded field from an untrusted peer").isNull();
         assertThat(r.header("X-End-To-End")).isEqualTo("kept");
     }
 
@@ -97,11 +99,13 @@ class ProxySemanticsTest {
         start(b, new LoadBalancerConfig(null, base.listen(), 1, base.pools(), base.routes(),
                 List.of(CidrRange.parse("127.0.0.0/8")), null, base.accessLog(), null, null));
         try (RawHttp c = new RawHttp(lb.port())) {
-            c.send("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n\r\n");
+            c.send("GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n"
+                    + "Forwarded: for=6.6.6.6\r\n\r\n");
             assertThat(c.read().status()).isEqualTo(200);
         }
         assertThat(backend.lastRequest().header("X-Forwarded-For")).isEqualTo("6.6.6.6, 127.0.0.1");
         assertThat(backend.lastRequest().header("X-Forwarded-Proto")).isEqualTo("https");
+        assertThat(backend.lastRequest().header("Forwarded")).isEqualTo("for=6.6.6.6");
     }
 
     @Test
