@@ -1,5 +1,6 @@
 package io.stickylb.admin;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.handler.codec.http.HttpMethod;
@@ -24,7 +25,7 @@ record ApiRequest(HttpMethod method, String path, Map<String, String> params, by
         try {
             node = Json.MAPPER.readTree(body);
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("body is not valid JSON: " + e.getOriginalMessage());
+            throw ApiException.badRequest(notJson(e));
         } catch (java.io.IOException e) {
             throw ApiException.badRequest("body cannot be read: " + e.getMessage());
         }
@@ -35,5 +36,17 @@ record ApiRequest(HttpMethod method, String path, Map<String, String> params, by
             throw ApiException.badRequest("body must be a JSON object");
         }
         return node;
+    }
+
+    /** Where and why the body is not JSON, without the parser's notes about its own settings. */
+    private static String notJson(JsonProcessingException e) {
+        String why = e.getOriginalMessage();
+        int marker = why.indexOf(" (start marker at");
+        if (marker > 0) {
+            why = why.substring(0, marker);
+        }
+        JsonLocation at = e.getLocation();
+        return at == null ? "body is not valid JSON: " + why
+                : "body is not valid JSON at line " + at.getLineNr() + ", column " + at.getColumnNr() + ": " + why;
     }
 }

@@ -24,7 +24,9 @@ import java.util.List;
  * client); the framing is still followed, so the end of each response is known and the connection can be reused.
  *
  * <p>A malformed head is answered with a response whose decoder result is a failure, a malformed body with a failed
- * last content; after either, the rest of the connection's input is ignored. A response cut off by the backend
+ * last content; after either, the rest of the connection's input is ignored. So are bytes that arrive while no request
+ * is outstanding (a body after a response to HEAD, a second response): the connection is out of step and its owner
+ * must not send another request on it. A response cut off by the backend
  * closing its connection produces no last content: the connection's close says it.
  */
 public final class ResponseDecoder extends ByteToMessageDecoder {
@@ -38,6 +40,8 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     private final int maxHead;
     private State state = State.HEAD;
     private boolean headRequest;
+    /** True from {@link #expectResponseTo} until the final response to that request has ended. */
+    private boolean awaiting;
     private boolean dechunk;
     private long remaining;
     private int trailerBytes;
@@ -55,6 +59,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     public void expectResponseTo(HttpMethod method) {
         headRequest = HttpMethod.HEAD.equals(method);
         dechunk = false;
+        awaiting = true;
     }
 
     /** From now until the end of the current response, pass on chunk data without its framing. */
@@ -65,11 +70,18 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {
-            case HEAD -> decodeHead(in, out);
+            case HEAD -> {
+                if (awaiting) {
+                    decodeHead(in, out);
+                } else {
+                    unrequested(in, out);
+                }
+            }
             case LENGTH -> {
                 remaining = HeadBytes.passBody(in, out, remaining);
                 if (remaining == 0) {
                     state = State.HEAD;
+                    awaiting = false;
                 }
             }
             case UNTIL_CLOSE -> out.add(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
@@ -84,6 +96,14 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         if (state == State.UNTIL_CLOSE) {
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
             state = State.HEAD;
+        }
+    }
+
+    /** Bytes while no request is outstanding; line breaks between messages are tolerated, anything else fails. */
+    private void unrequested(ByteBuf in, List<Object> out) {
+        in.readerIndex(HeadBytes.skipLineBreaks(in, in.readerIndex(), in.writerIndex()));
+        if (in.isReadable()) {
+            fail(in, out, "bytes from the backend with no request outstanding");
         }
     }
 
@@ -128,11 +148,13 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                 out.add(LastHttpContent.EMPTY_LAST_CONTENT);
                 if (code >= 200) {
                     headRequest = false;
+                    awaiting = false;
                 }
             }
             case LENGTH -> {
                 if (length == inline) {
                     out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+                    awaiting = false;
                 } else {
                     remaining = length;
                     state = State.LENGTH;
@@ -229,6 +251,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         in.readerIndex(pos);
         if (finished) {
             state = State.HEAD;
+            awaiting = false;
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
         }
     }

@@ -210,6 +210,14 @@ class AdminApiTest {
     }
 
     @Test
+    void aBodyThatIsNotJsonIsAnsweredWithWhereAndWhyOnly() throws Exception {
+        String error = admin.send("POST", "/api/pools/app/backends/b1/drain", "{\n  \"untilIdle\": ").json()
+                .get("error").asText();
+        assertThat(error).startsWith("body is not valid JSON at line 2, column ").contains("end-of-input")
+                .doesNotContain("Source").doesNotContain("StreamReadFeature");
+    }
+
+    @Test
     void errorMessagesNameWhatExists() throws Exception {
         assertThat(admin.get("/api/pools/nope").json().get("error").asText()).contains("'nope'").contains("app");
         assertThat(admin.post("/api/pools/app/backends/b9/drain").json().get("error").asText())

@@ -33,6 +33,24 @@ class ResponseDecoderTest {
     private record Decoded(HttpResponse head, String head2, String body, boolean ended, boolean failed) {
     }
 
+    /**
+     * The decoder in a channel driven as the proxy drives it: a GET is outstanding from the start, and the next one
+     * goes out as soon as a response has ended, so responses may follow each other in one read.
+     */
+    private static EmbeddedChannel channel(int maxLine, int maxHead) {
+        ResponseDecoder decoder = new ResponseDecoder(maxLine, maxHead);
+        decoder.expectResponseTo(HttpMethod.GET);
+        return new EmbeddedChannel(decoder, new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                if (msg instanceof LastHttpContent) {
+                    decoder.expectResponseTo(HttpMethod.GET);
+                }
+                ctx.fireChannelRead(msg);
+            }
+        });
+    }
+
     private static List<Decoded> decode(String wire, int splitEvery, HttpMethod method, boolean dechunk) {
         EmbeddedChannel ch = new EmbeddedChannel();
         ResponseDecoder decoder = new ResponseDecoder(8192, 32 * 1024);
@@ -43,6 +61,9 @@ class ResponseDecoderTest {
             public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
                 if (dechunk && msg instanceof BackendResponse b && b.framing() == BackendResponse.Framing.CHUNKED) {
                     decoder.dechunk();
+                }
+                if (msg instanceof LastHttpContent) {
+                    decoder.expectResponseTo(method); // the next request goes out as soon as a response has ended
                 }
                 ctx.fireChannelRead(msg);
             }
@@ -87,7 +108,6 @@ class ResponseDecoderTest {
                     if (last) {
                         out.add(new Decoded(head, encoded, body.toString(), true, false));
                         body.setLength(0);
-                        decoder.expectResponseTo(method);
                     }
                 }
             }
@@ -137,7 +157,7 @@ class ResponseDecoderTest {
 
     @Test
     void editsRewriteTheHeadKeepingOrderStatusAndReason() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        EmbeddedChannel ch = channel(8192, 32 * 1024);
         ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.0 299 Odd\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
                 + "Keep-Alive: timeout=5\r\nB: 2\r\nContent-Length: 0\r\n\r\n", StandardCharsets.ISO_8859_1));
         BackendResponse r = ch.readInbound();
@@ -158,7 +178,7 @@ class ResponseDecoderTest {
     @Test
     void anAddedFieldFollowsTheReceivedLinesAndBareLineFeedsAreNormalisedWhenRewritten() {
         for (String eol : new String[] {"\r\n", "\n"}) {
-            EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+            EmbeddedChannel ch = channel(8192, 32 * 1024);
             ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK" + eol + "A:1" + eol + "Content-Length: 0" + eol + eol,
                     StandardCharsets.ISO_8859_1));
             BackendResponse r = ch.readInbound();
@@ -180,7 +200,7 @@ class ResponseDecoderTest {
         for (int i = 1; i <= 80; i++) {
             head.append("Set-Cookie: c").append(i).append("=1\r\n");
         }
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        EmbeddedChannel ch = channel(8192, 32 * 1024);
         ch.writeInbound(Unpooled.copiedBuffer(head + "Connection: keep-alive\r\n\r\n", StandardCharsets.ISO_8859_1));
         BackendResponse r = ch.readInbound();
         assertThat(r.headers().getAll("set-cookie")).hasSize(80).endsWith("c80=1");
@@ -194,7 +214,7 @@ class ResponseDecoderTest {
 
     @Test
     void aSmallBodyThatArrivesWithItsHeadTravelsInsideIt() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        EmbeddedChannel ch = channel(8192, 32 * 1024);
         String first = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: keep-alive\r\nX-A: 1\r\n\r\nhello";
         String second = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\nbye";
         ch.writeInbound(Unpooled.copiedBuffer(first + second, StandardCharsets.ISO_8859_1));
@@ -225,7 +245,7 @@ class ResponseDecoderTest {
 
     @Test
     void bodiesThatAreLargeOrNotYetHereFollowAsContent() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        EmbeddedChannel ch = channel(8192, 32 * 1024);
         ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab",
                 StandardCharsets.ISO_8859_1));
         BackendResponse split = ch.readInbound();
@@ -255,7 +275,7 @@ class ResponseDecoderTest {
 
     @Test
     void operationsOutsideTheFastPathWorkOnACopyThatIsWhatGoesOut() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        EmbeddedChannel ch = channel(8192, 32 * 1024);
         ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nA: 1\r\nContent-Length: 0\r\n\r\n",
                 StandardCharsets.ISO_8859_1));
         BackendResponse r = ch.readInbound();
@@ -293,7 +313,7 @@ class ResponseDecoderTest {
 
     @Test
     void aBodyUntilCloseEndsWhenTheConnectionCloses() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        EmbeddedChannel ch = channel(8192, 32 * 1024);
         ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\n\r\nstreamed", StandardCharsets.ISO_8859_1));
         BackendResponse r = ch.readInbound();
         assertThat(r.framing()).isEqualTo(BackendResponse.Framing.UNTIL_CLOSE);
@@ -309,7 +329,7 @@ class ResponseDecoderTest {
 
     @Test
     void aResponseCutShortEndsWithoutALastContent() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        EmbeddedChannel ch = channel(8192, 32 * 1024);
         ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf",
                 StandardCharsets.ISO_8859_1));
         ReferenceCountUtil.release(ch.readInbound());
@@ -378,7 +398,7 @@ class ResponseDecoderTest {
 
     @Test
     void aReleasedHeadLendsItsArraysToTheNextOneWhichReadsOnlyItsOwnFields() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        EmbeddedChannel ch = channel(8192, 32 * 1024);
         String small = headWithFields(2, "s");
         String large = headWithFields(40, "l");
         BackendResponse first = next(ch, small);
@@ -405,7 +425,7 @@ class ResponseDecoderTest {
 
     @Test
     void aHeadStillHeldOrEverRetainedKeepsItsArrays() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(8192, 32 * 1024));
+        EmbeddedChannel ch = channel(8192, 32 * 1024);
         String a = headWithFields(3, "a");
         BackendResponse held = next(ch, a);
         BackendResponse second = next(ch, headWithFields(3, "b"));
@@ -426,7 +446,7 @@ class ResponseDecoderTest {
 
     @Test
     void anOversizedHeadFailsWithoutWaitingForItsEnd() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(100, 1000));
+        EmbeddedChannel ch = channel(100, 1000);
         ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nX: " + "a".repeat(2000),
                 StandardCharsets.ISO_8859_1));
         HttpResponse r = ch.readInbound();
@@ -438,10 +458,61 @@ class ResponseDecoderTest {
 
     @Test
     void anOverlongStatusLineFails() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ResponseDecoder(100, 1000));
+        EmbeddedChannel ch = channel(100, 1000);
         ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 " + "O".repeat(200), StandardCharsets.ISO_8859_1));
         HttpResponse r = ch.readInbound();
         assertThat(r.decoderResult().isFailure()).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void bytesAfterTheAnswerToARequestFailInsteadOfWaitingForTheNextOne() {
+        ResponseDecoder decoder = new ResponseDecoder(8192, 32 * 1024);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        decoder.expectResponseTo(HttpMethod.HEAD);
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+                StandardCharsets.ISO_8859_1));
+        BackendResponse answer = ch.readInbound();
+        assertThat(answer.decoderResult().isSuccess()).isTrue();
+        answer.release();
+        assertThat((Object) ch.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+        HttpResponse extra = ch.readInbound();
+        assertThat(extra.decoderResult().isFailure()).as("a body after the answer to HEAD").isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @ParameterizedTest(name = "[{index}]")
+    @ValueSource(strings = {"H", "HTTP/1.1 200 OK\r\n", "hello"})
+    void anyByteWhileNoRequestIsOutstandingFailsAtOnce(String late) {
+        ResponseDecoder decoder = new ResponseDecoder(8192, 32 * 1024);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        decoder.expectResponseTo(HttpMethod.GET);
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                StandardCharsets.ISO_8859_1));
+        ReferenceCountUtil.release(ch.readInbound());
+        assertThat((Object) ch.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+        // Idle, as in the pool: the first byte of anything is enough, without waiting for a whole head.
+        ch.writeInbound(Unpooled.copiedBuffer(late, StandardCharsets.ISO_8859_1));
+        HttpResponse failed = ch.readInbound();
+        assertThat(failed).as(late).isNotNull();
+        assertThat(failed.decoderResult().isFailure()).as(late).isTrue();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void lineBreaksBetweenResponsesAreTolerated() {
+        ResponseDecoder decoder = new ResponseDecoder(8192, 32 * 1024);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        for (int i = 0; i < 2; i++) {
+            decoder.expectResponseTo(HttpMethod.GET);
+            ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\n",
+                    StandardCharsets.ISO_8859_1));
+            BackendResponse r = ch.readInbound();
+            assertThat(r.decoderResult().isSuccess()).isTrue();
+            r.release();
+            assertThat((Object) ch.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+            assertThat((Object) ch.readInbound()).isNull();
+        }
         ch.finishAndReleaseAll();
     }
 }

@@ -70,6 +70,40 @@ class MisbehavingBackendTest {
         }
     }
 
+    /**
+     * A backend that sends more than it was asked for (a body after its answer to HEAD or 204, an unasked second
+     * response, or part of one) is out of step: the answer asked for is relayed, and the connection is dropped instead
+     * of pooled, so the next request is answered by the backend, not by those leftover bytes or a 502.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            body after HEAD | HEAD | 200 | HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nhello
+            body after 204  | GET  | 204 | HTTP/1.1 204 No Content\\r\\nContent-Length: 5\\r\\n\\r\\nhello
+            second response | GET  | 200 | HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nokHTTP/1.1 204 \\r\\n\\r\\n
+            half a response | GET  | 200 | HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nokHTTP/1.1 2
+            """)
+    void aBackendThatSendsMoreThanAskedLosesItsConnection(String name, String method, int status, String raw)
+            throws Exception {
+        byte[] overlong = raw.replace("\\r", "\r").replace("\\n", "\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] good = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood".getBytes(StandardCharsets.ISO_8859_1);
+        backend = new FakeBackend((req, out, s) -> {
+            out.write(req.requestLine().contains(" /first ") ? overlong : good);
+            out.flush();
+            return true;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response first = c.send(method + " /first HTTP/1.1\r\nHost: h\r\n\r\n").read(method.equals("HEAD"));
+            assertThat(first.status()).as(name).isEqualTo(status);
+            for (int i = 0; i < 3; i++) {
+                RawHttp.Response next = c.send("GET /next HTTP/1.1\r\nHost: h\r\n\r\n").read();
+                assertThat(next.status()).as(name + ", request " + (i + 2)).isEqualTo(200);
+                assertThat(next.body()).as(name + ", request " + (i + 2)).isEqualTo("good");
+            }
+        }
+        assertThat(backend.connections()).as(name + ": the out-of-step connection is not reused").isEqualTo(2);
+    }
+
     @Test
     void obsFoldInAResponseHeadIsReplacedBySpaceAsRfc9112Allows() throws Exception {
         start("HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 2\r\n\r\nok", true, Duration.ofSeconds(5),
