@@ -6,6 +6,7 @@ import io.stickylb.config.Endpoint;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.TransportChoice;
 import io.stickylb.pool.TransportUnavailableException;
+import io.stickylb.server.HeapSettler;
 import io.stickylb.server.JitWarmup;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.server.PortInUseException;
@@ -64,7 +65,8 @@ final class RunCommand implements Callable<Integer> {
             description = {"JIT warm-up after start (default: ${DEFAULT-VALUE}; 0 turns it off): loopback traffic"
                     + " through a private proxy instance to a private responder, never to your backends, so the first"
                     + " busy second after a start or an idle spell is not spent compiling."
-                    + " It uses one core meanwhile."})
+                    + " It uses one core meanwhile, and ends with one full garbage collection so that start-up's"
+                    + " long-lived objects are not copied again by every young collection."})
     Duration warmup;
 
     @Option(names = "--no-access-log", description = "Turn the access log off, whatever the config says.")
@@ -129,12 +131,18 @@ final class RunCommand implements Callable<Integer> {
         return LbCommand.OK;
     }
 
-    /** Starts the warm-up on its own thread (serving is not held up by it); stopping it early is always safe. */
+    /**
+     * Starts the warm-up on its own thread (serving is not held up by it), then settles the heap once it is over;
+     * stopping it early is always safe.
+     */
     private JitWarmup startWarmup(Lifecycle lifecycle, TransportChoice transport) {
         JitWarmup w = new JitWarmup(warmup, MAX_WARMUP_REQUESTS, transport);
         if (!warmup.isZero()) {
             Thread t = new Thread(() -> {
                 w.run();
+                if (!w.stopped() && !exitAfterWarmup) {
+                    HeapSettler.settle();
+                }
                 exitIfAsked(lifecycle);
             }, "stickylb-warmup");
             t.setDaemon(true);

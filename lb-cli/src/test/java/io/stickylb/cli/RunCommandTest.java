@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -170,6 +171,8 @@ class RunCommandTest {
              Cli.Background lb = new Cli.Background("run", "--config", file.toString(), "--warmup", "1s")) {
             await().atMost(Duration.ofSeconds(20)).until(() -> "b1".equals(Http.backendId(port)));
             await().atMost(Duration.ofSeconds(20)).until(warmupLog::done);
+            await("one full collection after the warm-up").atMost(Duration.ofSeconds(20))
+                    .until(warmupLog::settled);
 
             assertThat(b1.hosts()).isNotEmpty().allMatch(h -> h.equals("127.0.0.1:" + port));
             assertThat(lb.stop()).isZero();
@@ -185,6 +188,7 @@ class RunCommandTest {
             await().atMost(Duration.ofSeconds(30)).until(lb::finished);
 
             assertThat(warmupLog.done()).isTrue();
+            assertThat(warmupLog.settled()).as("no collection before exiting").isFalse();
             assertThat(lb.stop()).isZero();
         }
         try (Cli.Background noWarmup = new Cli.Background("run", "--config", file.toString(), "--warmup", "0",
@@ -217,27 +221,44 @@ class RunCommandTest {
         assertThat(notADuration.err()).contains("'soon' is not a duration");
     }
 
-    /** Captures the JIT warm-up's INFO log while open. */
+    /** Captures the INFO log of the JIT warm-up and of the heap settling after it while open. */
     private static final class WarmupLog implements AutoCloseable {
-        private final ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
-                org.slf4j.LoggerFactory.getLogger(io.stickylb.server.JitWarmup.class);
+        private final List<ch.qos.logback.classic.Logger> loggers = Stream.of(io.stickylb.server.JitWarmup.class,
+                        io.stickylb.server.HeapSettler.class)
+                .map(c -> (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(c)).toList();
+        private final List<ch.qos.logback.classic.Level> before = loggers.stream()
+                .map(ch.qos.logback.classic.Logger::getLevel).toList();
         private final ListAppender<ILoggingEvent> events = new ListAppender<>();
-        private final ch.qos.logback.classic.Level before = logger.getLevel();
 
         WarmupLog() {
             events.start();
-            logger.setLevel(ch.qos.logback.classic.Level.INFO);
-            logger.addAppender(events);
+            for (ch.qos.logback.classic.Logger logger : loggers) {
+                logger.setLevel(ch.qos.logback.classic.Level.INFO);
+                logger.addAppender(events);
+            }
         }
 
         boolean done() {
-            return events.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith("JIT warm-up done: "));
+            return logged("JIT warm-up done: ");
+        }
+
+        boolean settled() {
+            return logged("heap settled after the warm-up: ");
+        }
+
+        private boolean logged(String start) {
+            // Appended to from the warm-up thread, under the appender's own lock (AppenderBase.doAppend).
+            synchronized (events) {
+                return List.copyOf(events.list).stream().anyMatch(e -> e.getFormattedMessage().startsWith(start));
+            }
         }
 
         @Override
         public void close() {
-            logger.detachAppender(events);
-            logger.setLevel(before);
+            for (int i = 0; i < loggers.size(); i++) {
+                loggers.get(i).detachAppender(events);
+                loggers.get(i).setLevel(before.get(i));
+            }
         }
     }
 

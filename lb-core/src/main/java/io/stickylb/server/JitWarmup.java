@@ -92,6 +92,11 @@ public final class JitWarmup {
         return r;
     }
 
+    /** True once {@link #stop()} was called: the warm-up was cut short (the proxy is stopping). */
+    public boolean stopped() {
+        return stopped;
+    }
+
     /** Ends a running warm-up soon (within a few milliseconds); harmless when none runs. */
     public void stop() {
         stopped = true;
