@@ -2,6 +2,8 @@ package io.stickylb.cli;
 
 import io.stickylb.config.ConfigException;
 import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.PoolAdvice;
+import io.stickylb.config.PoolConfig;
 import io.stickylb.pool.Transport;
 import io.stickylb.pool.TransportUnavailableException;
 import java.nio.file.Path;
@@ -16,7 +18,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Checks a config file without starting anything.",
-            "Prints FILE: OK (pools, backends, routes) or the error with file, line and key path."},
+            "Prints FILE: OK (pools, backends, routes) or the error with file, line and key path;",
+            "warnings (settings that work, but maybe not as meant) go to stderr and do not fail the check."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the file is valid", "2:the file is invalid or unreadable"})
 final class ValidateCommand implements Callable<Integer> {
@@ -40,6 +43,12 @@ final class ValidateCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(config + ": OK (" + ConfigFiles.summary(loaded) + ")");
         spec.commandLine().getOut().flush();
         warnIfTransportCannotLoad(loaded);
+        for (PoolConfig pool : loaded.pools().values()) {
+            for (String advice : PoolAdvice.of(pool)) {
+                spec.commandLine().getErr().println("warning: " + advice);
+            }
+        }
+        spec.commandLine().getErr().flush();
         return LbCommand.OK;
     }
 

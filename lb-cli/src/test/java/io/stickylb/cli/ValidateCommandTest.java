@@ -55,6 +55,51 @@ class ValidateCommandTest {
     }
 
     @Test
+    void aCookiePoolWithoutASecretPassesWithAWarningOnStderr() throws IOException {
+        Path file = write("""
+                listen: 127.0.0.1:8080
+                pools:
+                  shop:
+                    strategy: cookie
+                    backends:
+                      - { id: b1, address: 127.0.0.1:9001 }
+                """);
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains(": OK (1 pool, 1 backend, 1 route)");
+        assertThat(r.err()).startsWith("warning: pool 'shop': no affinity secret configured")
+                .contains("affinity.secret");
+        assertOneLine(r.err());
+
+        Path signed = write("""
+                listen: 127.0.0.1:8080
+                pools:
+                  shop:
+                    strategy: cookie
+                    affinity: { secret: s3cret-from-a-vault }
+                    backends:
+                      - { id: b1, address: 127.0.0.1:9001 }
+                """);
+        assertThat(Cli.run("validate", "--config", signed.toString()).err()).isEmpty();
+
+        Path prefixIdle = write("""
+                listen: 127.0.0.1:8080
+                pools:
+                  shop:
+                    strategy: cookie
+                    affinity: { mode: prefix, secret: s3cret-from-a-vault, max-idle: 30m }
+                    backends:
+                      - { id: b1, address: 127.0.0.1:9001 }
+                """);
+        Cli.Result prefix = Cli.run("validate", "--config", prefixIdle.toString());
+        assertThat(prefix.exitCode()).isZero();
+        assertThat(prefix.err()).startsWith("warning: pool 'shop': affinity max-idle is ignored in prefix mode");
+        assertOneLine(prefix.err());
+    }
+
+    @Test
     void anUnknownKeyIsReportedWithFileLineAndKey() throws IOException {
         Path file = write("""
                 listen: 127.0.0.1:8080

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendState;
 import io.stickylb.config.AffinityConfig;
+import io.stickylb.config.PoolAdvice;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.routing.AffinityOutcome;
 import io.stickylb.routing.RequestContext;
@@ -66,18 +67,16 @@ public final class CookieAffinity implements LoadBalancingStrategy {
         this.fallback = HashFallback.create(config);
         this.failWhenUnavailable = config.onUnavailable() == PoolConfig.OnUnavailable.FAIL;
         this.repinOnFailure = config.changeCookieOnFailure() && config.returnHome() == PoolConfig.ReturnHome.NEVER;
+        for (String advice : PoolAdvice.of(config)) {
+            if (WARNED.add(advice)) {
+                log.warn(advice);
+            }
+        }
         AffinityConfig a = config.affinity();
         this.mode = a.mode();
         this.carrier = switch (a.mode()) {
             case INSERT -> new InsertCookie(a, new TokenIssuer(codec(config), a, true, nonces));
-            case PREFIX -> {
-                if (!a.maxIdle().isZero() && WARNED.add(config.name() + "/max-idle")) {
-                    log.warn("pool '{}': affinity max-idle is ignored in prefix mode (the token is only renewed "
-                            + "when the application sets its cookie); the application's session timeout applies",
-                            config.name());
-                }
-                yield new PrefixCookie(a, new TokenIssuer(codec(config), a, false, nonces));
-            }
+            case PREFIX -> new PrefixCookie(a, new TokenIssuer(codec(config), a, false, nonces));
             case ROUTE_SUFFIX -> new RouteSuffix(a);
             case LEARN -> new LearnedRoute(a, new LearnedSessions(a.maxEntries(), a.ttl().toMillis(), clock::millis));
         };
@@ -91,10 +90,6 @@ public final class CookieAffinity implements LoadBalancingStrategy {
     private static TokenCodec codec(PoolConfig config) {
         List<String> secrets = config.affinity().secrets();
         if (secrets.isEmpty()) {
-            if (WARNED.add(config.name() + "/secret")) {
-                log.warn("pool '{}': no affinity secret configured; using one derived from the pool name. Set "
-                        + "affinity.secret (the same on every instance) so cookies cannot be forged", config.name());
-            }
             secrets = List.of("stickylb derived affinity key\0" + config.name());
         }
         for (var b : config.backends()) {
