@@ -521,6 +521,18 @@ final class Exchange {
         }
     }
 
+    /**
+     * The client stopped sending its request body: no byte for the idle timeout while the proxy waited for one. A
+     * slow-body client must not hold a backend connection (and a backend thread) for ever, so 408 if no response
+     * has started, and the backend connection, which has part of a request, is closed.
+     */
+    void requestBodyTimedOut() {
+        if (done || requestComplete) {
+            return;
+        }
+        abortWith(HttpResponseStatus.REQUEST_TIMEOUT);
+    }
+
     private void retryElsewhere(Backend failed) {
         failed.stats().retries.increment();
         rctx.exclude(failed);

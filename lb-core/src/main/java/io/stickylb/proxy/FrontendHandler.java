@@ -39,6 +39,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
     private LazyDeadline responseDeadline;
     private LazyDeadline idleDeadline;
+    private LazyDeadline bodyDeadline;
 
     public FrontendHandler(ProxyRuntime runtime) {
         this.runtime = runtime;
@@ -59,6 +60,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         this.idleDeadline = new LazyDeadline(ctx.executor(), () -> {
             if (exchange == null && pending.isEmpty()) {
                 close();
+            }
+        });
+        // A request body that stops arriving: armed only while the proxy asks the socket for body bytes, so a body
+        // held back by a slow backend (backpressure) is never the client's fault.
+        this.bodyDeadline = new LazyDeadline(ctx.executor(), () -> {
+            if (exchange != null && exchange.wantsRequestContent()) {
+                exchange.requestBodyTimedOut();
             }
         });
     }
@@ -89,6 +97,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        bodyDeadline.clear();
         pending.add(msg);
         process();
     }
@@ -114,6 +123,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         closing = true;
         responseDeadline.cancel();
         idleDeadline.cancel();
+        bodyDeadline.cancel();
         releasePending();
         if (exchange != null) {
             Exchange e = exchange;
@@ -180,7 +190,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (closing || !pending.isEmpty()) {
             return;
         }
-        if (exchange == null || exchange.wantsRequestContent()) {
+        if (exchange == null) {
+            ctx.read();
+        } else if (exchange.wantsRequestContent()) {
+            bodyDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis());
             ctx.read();
         }
     }
