@@ -26,8 +26,8 @@ import java.util.List;
  * <p>A malformed head is answered with a response whose decoder result is a failure, a malformed body with a failed
  * last content; after either, the rest of the connection's input is ignored. So are bytes that arrive while no request
  * is outstanding (a body after a response to HEAD, a second response): the connection is out of step and its owner
- * must not send another request on it. A response cut off by the backend
- * closing its connection produces no last content: the connection's close says it.
+ * must not send another request on it. A response cut off by the backend closing its connection produces no last
+ * content: the connection's close says it.
  */
 public final class ResponseDecoder extends ByteToMessageDecoder {
 
