@@ -5,7 +5,8 @@ import io.netty.handler.codec.http.HttpRequest;
 
 /**
  * The host and path a request is routed by. For an absolute-form target ({@code GET http://h/p}) the authority of
- * the URI wins over the Host header, as RFC 9112 §3.2.2 requires.
+ * the URI wins over the Host header, as RFC 9112 §3.2.2 requires. {@code OPTIONS *} asks about the server, not a
+ * resource, so it is routed as the host's root path {@code /} (and forwarded with its {@code *} target).
  */
 record RequestTarget(String host, String path) {
 
@@ -20,6 +21,7 @@ record RequestTarget(String host, String path) {
             String path = slash >= 0 ? uri.substring(slash) : "/";
             return new RequestTarget(host, path);
         }
-        return new RequestTarget(request.headers().get(HttpHeaderNames.HOST), uri);
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        return new RequestTarget(host, uri.equals("*") ? "/" : uri);
     }
 }

@@ -301,4 +301,13 @@ class ProxySemanticsTest {
         assertThat(backend.lastRequest().requestLine()).isEqualTo("GET /a/b?c HTTP/1.1");
         assertThat(backend.lastRequest().header("Host")).isEqualTo("example.org");
     }
+
+    @Test
+    void optionsAsteriskIsRoutedAsTheRootPathAndForwardedAsItCame() throws Exception {
+        start(FakeBackend.ok("ok"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+        }
+        assertThat(backend.lastRequest().requestLine()).isEqualTo("OPTIONS * HTTP/1.1");
+    }
 }
