@@ -476,6 +476,12 @@ final class Exchange {
         if (done || !responseStarted) {
             return;
         }
+        if (backendChannel != null && !backendChannel.config().isAutoRead()) {
+            // Reading was paused for a client that stopped taking the response: its stall, not the backend's.
+            closeBackendChannel();
+            abortAfterResponseStarted();
+            return;
+        }
         recordFailure(backend, ErrorKind.TRUNCATED);
         closeBackendChannel();
         abortAfterResponseStarted();
