@@ -111,7 +111,9 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             } else if (end - start > maxLine + maxFields + 4) {
                 fail(in, out, new TooLongHttpHeaderException("header fields larger than " + maxFields + " bytes"));
             } else {
-                String malformed = RequestParser.malformedLinePrefix(in, start, firstLf < 0 ? end : firstLf + 1);
+                byte[] line = new byte[(firstLf < 0 ? end : firstLf + 1) - start]; // at most maxLine + 2 bytes
+                in.getBytes(start, line);
+                String malformed = RequestParser.malformedLine(line, 0, line.length);
                 if (malformed != null) {
                     fail(in, out, new IllegalArgumentException(malformed));
                 }

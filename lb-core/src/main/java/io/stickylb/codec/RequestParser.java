@@ -54,21 +54,13 @@ final class RequestParser {
         if (end - lf - 3 > maxFields) {
             throw new TooLongHttpHeaderException("header fields larger than " + maxFields + " bytes");
         }
+        String malformed = malformedLine(head, 0, lf + 1);
+        if (malformed != null) {
+            throw bad(malformed);
+        }
         int sp1 = indexOf(head, 0, lineEnd, (byte) ' ');
-        if (sp1 < 0 || !isToken(head, 0, sp1)) {
-            throw bad("malformed method");
-        }
         int sp2 = indexOf(head, sp1 + 1, lineEnd, (byte) ' ');
-        if (sp2 <= sp1 + 1) {
-            throw bad("malformed request line");
-        }
-        for (int i = sp1 + 1; i < sp2; i++) {
-            byte b = head[i];
-            if (b <= ' ' || b >= 0x7f) { // also every byte >= 0x80, negative as a byte
-                throw bad("malformed request target");
-            }
-        }
-        HttpVersion version = version(head, sp2 + 1, lineEnd);
+        HttpVersion version = version(head, sp2 + 1);
         HttpMethod method = method(head, sp1);
         String uri = new String(head, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
 
@@ -154,30 +146,31 @@ final class RequestParser {
     }
 
     /**
-     * Checks the part of a request line that arrived ahead of the rest of its head, in {@code buf} at
-     * {@code [from, to)}, so that what can never become a request line (a TLS handshake, binary noise, a bad method
-     * or separator) is refused at once instead of at the header timeout. Returns why it is malformed, or null while
-     * it may still turn out valid. The same rules as {@link #parse}; the version's number is left to it (505).
+     * The request line's grammar, {@code method SP target SP HTTP/d.d CRLF}, checked over {@code b[from, to)}: the
+     * whole line with its LF (from {@link #parse}), or the start of one that arrived ahead of the rest of its head
+     * (from the decoder), so that what can never become a request line (a TLS handshake, binary noise, a bad method
+     * or separator) is refused at once instead of at the header timeout. Returns why the bytes are malformed, or null
+     * when they are a valid line or may still become one. Which version is served is decided later (505).
      */
-    static String malformedLinePrefix(ByteBuf buf, int from, int to) {
+    static String malformedLine(byte[] b, int from, int to) {
         int i = from;
-        while (i < to && HeadBytes.isTokenChar(buf.getByte(i))) {
+        while (i < to && HeadBytes.isTokenChar(b[i])) {
             i++;
         }
         if (i == to) {
             return null;
         }
-        if (i == from || buf.getByte(i) != ' ') {
+        if (i == from || b[i] != ' ') {
             return "malformed method";
         }
         int targetStart = ++i;
-        while (i < to && buf.getByte(i) > ' ' && buf.getByte(i) < 0x7f) {
+        while (i < to && b[i] > ' ' && b[i] < 0x7f) { // also every byte >= 0x80, negative as a byte
             i++;
         }
         if (i == to) {
             return null;
         }
-        byte stop = buf.getByte(i);
+        byte stop = b[i];
         if (i == targetStart || stop == '\r' || stop == '\n') {
             return "malformed request line";
         }
@@ -186,21 +179,16 @@ final class RequestParser {
         }
         i++;
         for (int k = 0; k < VERSION_SHAPE.length() && i + k < to; k++) {
-            byte b = buf.getByte(i + k);
             char want = VERSION_SHAPE.charAt(k);
-            if (want == 'd' ? !isDigit(b) : b != want) {
+            if (want == 'd' ? !isDigit(b[i + k]) : b[i + k] != want) {
                 return k < 8 ? "malformed HTTP version" : "request line not ended by CRLF";
             }
         }
         return null;
     }
 
-    /** {@code HTTP/d.d} exactly (RFC 9112 §2.3: case-sensitive); which versions are served is decided later (505). */
-    private static HttpVersion version(byte[] b, int from, int to) {
-        if (to - from != 8 || b[from] != 'H' || b[from + 1] != 'T' || b[from + 2] != 'T' || b[from + 3] != 'P'
-                || b[from + 4] != '/' || !isDigit(b[from + 5]) || b[from + 6] != '.' || !isDigit(b[from + 7])) {
-            throw bad("malformed HTTP version");
-        }
+    /** The version of a line {@link #malformedLine} passed: {@code HTTP/d.d} at {@code from}. */
+    private static HttpVersion version(byte[] b, int from) {
         int major = b[from + 5] - '0';
         int minor = b[from + 7] - '0';
         if (major == 1 && minor == 1) {
