@@ -46,6 +46,7 @@ final class PoolJson {
         n.put("effectiveWeight", b.effectiveWeight());
         n.put("configuredWeight", b.configuredWeight());
         n.put("inFlight", b.inFlight());
+        n.put("tunnels", stats.openTunnels.get());
         n.put("requests", stats.requests.sum());
         n.put("retries", stats.retries.sum());
         n.put("connectionsOpened", stats.connectionsOpened.sum());

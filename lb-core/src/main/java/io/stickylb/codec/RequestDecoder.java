@@ -67,6 +67,11 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         watch.headEnded();
     }
 
+    /** Bytes received but not yet decoded (part of a head, say). */
+    public int buffered() {
+        return actualReadableBytes();
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {

@@ -28,18 +28,23 @@ import java.util.List;
  * is outstanding (a body after a response to HEAD, a second response): the connection is out of step and its owner
  * must not send another request on it. A response cut off by the backend closing its connection produces no last
  * content: the connection's close says it.
+ *
+ * <p>After a {@code 101 Switching Protocols} that answers a request sent with {@code upgrade} (see
+ * {@link #expectResponseTo(HttpMethod, boolean)}), the decoder decodes nothing more: the bytes that follow belong to
+ * the new protocol and stay buffered until the decoder is removed, which hands them on as they are.
  */
 public final class ResponseDecoder extends ByteToMessageDecoder {
 
     /** Bodies up to this size that arrive with their head travel inside it. */
     static final int INLINE_BODY_BYTES = 1024;
 
-    private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, UNTIL_CLOSE, BAD }
+    private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, UNTIL_CLOSE, SWITCHED, BAD }
 
     private final int maxLine;
     private final int maxHead;
     private State state = State.HEAD;
     private boolean headRequest;
+    private boolean upgradeRequested;
     /** True from {@link #expectResponseTo} until the final response to that request has ended. */
     private boolean awaiting;
     private boolean dechunk;
@@ -57,7 +62,16 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
 
     /** Tells the decoder which request the next response answers (a response to HEAD has no body). */
     public void expectResponseTo(HttpMethod method) {
+        expectResponseTo(method, false);
+    }
+
+    /**
+     * As {@link #expectResponseTo(HttpMethod)}; with {@code upgrade}, the request asked to switch protocols, so a 101
+     * ends HTTP on this connection.
+     */
+    public void expectResponseTo(HttpMethod method, boolean upgrade) {
         headRequest = HttpMethod.HEAD.equals(method);
+        upgradeRequested = upgrade;
         dechunk = false;
         awaiting = true;
     }
@@ -85,6 +99,9 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                 }
             }
             case UNTIL_CLOSE -> out.add(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
+            case SWITCHED -> {
+                // Not HTTP any more: left in the buffer for whoever takes over the connection.
+            }
             case BAD -> in.skipBytes(in.readableBytes());
             default -> decodeChunked(in, out);
         }
@@ -148,6 +165,9 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                 out.add(LastHttpContent.EMPTY_LAST_CONTENT);
                 if (code >= 200) {
                     headRequest = false;
+                    awaiting = false;
+                } else if (code == 101 && upgradeRequested) {
+                    state = State.SWITCHED;
                     awaiting = false;
                 }
             }

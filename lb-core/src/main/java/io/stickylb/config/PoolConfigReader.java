@@ -13,7 +13,7 @@ final class PoolConfigReader {
             "hash-cookie", "affinity", "on-unavailable", "return-home", "change-cookie-on-failure", "retries",
             "retry-on", "retry-non-idempotent", "retry-buffer", "slow-start", "timeouts", "health", "backends");
 
-    private static final Set<String> TIMEOUT_KEYS = YamlMap.allowed("connect", "response", "idle");
+    private static final Set<String> TIMEOUT_KEYS = YamlMap.allowed("connect", "response", "idle", "tunnel");
 
     private PoolConfigReader() {
     }
@@ -101,6 +101,7 @@ final class PoolConfigReader {
         Duration connect = map.duration("connect", d.connect());
         Duration response = map.duration("response", d.response());
         Duration idle = map.duration("idle", d.idle());
-        return map.build(() -> new TimeoutConfig(connect, response, idle));
+        Duration tunnel = map.duration("tunnel", d.tunnel());
+        return map.build(() -> new TimeoutConfig(connect, response, idle, tunnel));
     }
 }

@@ -22,6 +22,8 @@ public final class BackendStats {
     public final LongAdder bytesOut = new LongAdder();
     /** Pooled idle connections to this backend over all event loops. */
     public final java.util.concurrent.atomic.AtomicInteger idleConnections = new java.util.concurrent.atomic.AtomicInteger();
+    /** Open WebSocket tunnels to this backend (each also counts as one request in flight). */
+    public final java.util.concurrent.atomic.AtomicInteger openTunnels = new java.util.concurrent.atomic.AtomicInteger();
     private volatile io.micrometer.core.instrument.Timer latency;
     private final LongAdder[] statusClasses = adders(6);
     private final LongAdder[] errors = adders(ErrorKind.values().length);

@@ -114,6 +114,9 @@ public final class ProxyMetrics {
                 .description("Requests in flight to the backend").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_connections_idle", s, x -> x.idleConnections.get())
                 .description("Idle pooled keep-alive connections to the backend").tags(tags).register(registry);
+        Gauge.builder("stickylb_backend_tunnels_open", s, x -> x.openTunnels.get())
+                .description("Open WebSocket tunnels to the backend (also counted in flight)").tags(tags)
+                .register(registry);
         Gauge.builder("stickylb_backend_connections_pending", b, Backend::pendingConnects)
                 .description("Connections being opened to the backend").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_weight", b, Backend::effectiveWeight)

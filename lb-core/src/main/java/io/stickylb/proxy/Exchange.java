@@ -29,7 +29,8 @@ import java.net.InetAddress;
  * One request and its response through the proxy: choose a backend, take a pooled connection or open one on the
  * client's event loop, stream the request up and the response down, then return the connection to its pool.
  * Failures before the first response byte are retried or answered (502/503/504); failures after it close the
- * client connection so a truncated response never looks complete. Runs entirely on the client's event loop.
+ * client connection so a truncated response never looks complete. A WebSocket handshake the backend accepts (101)
+ * ends the exchange with both connections handed to a {@link Tunnel}. Runs entirely on the client's event loop.
  */
 final class Exchange {
 
@@ -49,6 +50,8 @@ final class Exchange {
     private final String clientIp;
     private final boolean clientKeepAlive;
     private final boolean http10;
+    /** The request is a WebSocket handshake, forwarded as one: a 101 answer opens a tunnel. */
+    private final boolean upgrade;
     private final long startNanos = System.nanoTime();
     private final ReplayBuffer replay;
     /** Where relayed response bytes are written: past the HTTP encoder, which only serves stickylb's own answers. */
@@ -66,6 +69,7 @@ final class Exchange {
     private boolean requestComplete;
     private boolean responseStarted;
     private boolean interim;
+    private boolean switching;
     private boolean chunkBody;
     private ByteBuf heldHead;
     private ResponseDecoder responseDecoder;
@@ -97,8 +101,13 @@ final class Exchange {
         this.replay = retriable && request.hasBody() ? new ReplayBuffer(poolConfig.retry().bufferBytes()) : null;
         this.clientIp = peerIp;
         this.wire = frontend.wire();
+        // No new long-lived tunnel while shutting down: the backend answers in HTTP and the connection closes.
+        this.upgrade = !runtime.draining() && WebSocketUpgrade.requested(request);
         toOriginForm();
         ForwardedHeaders.rewriteRequest(request, clientIp, upstreams.clientAddresses().isTrusted(peer));
+        if (upgrade) {
+            WebSocketUpgrade.forward(request.headers());
+        }
         runtime.exchangeStarted();
     }
 
@@ -168,7 +177,7 @@ final class Exchange {
         backendHandler = ch.pipeline().get(BackendHandler.class);
         backendHandler.bind(this, backend, connections);
         responseDecoder = ch.pipeline().get(ResponseDecoder.class);
-        responseDecoder.expectResponseTo(method);
+        responseDecoder.expectResponseTo(method, upgrade);
         if (!forwardHookDone) {
             forwardHookDone = true;
             pool.strategy().beforeForward(rctx, request);
@@ -262,7 +271,11 @@ final class Exchange {
             }
             if (code < 200) {
                 if (code == 101) {
-                    // Upgrade headers are never forwarded, so a switch of protocols is a backend error.
+                    if (upgrade && WebSocketUpgrade.accepted(head)) {
+                        relaySwitch(head);
+                        return;
+                    }
+                    // A switch nobody asked for (only WebSocket handshakes are forwarded) is a backend error.
                     head.release();
                     backendFailed(ErrorKind.PROTOCOL);
                     return;
@@ -356,6 +369,37 @@ final class Exchange {
         writeHead(response, small ? (int) response.contentLength() : 0);
     }
 
+    /** Relays the backend's 101 to a WebSocket handshake; the tunnel opens at the end of that response. */
+    private void relaySwitch(BackendResponse response) {
+        cancelResponseTimer();
+        responseStarted = true;
+        switching = true;
+        if (runtime.accessLog().enabled()) {
+            headNanos = System.nanoTime();
+        }
+        status = response.status().code();
+        ForwardedHeaders.rewriteResponse(response);
+        WebSocketUpgrade.forward(response.headers());
+        pool.strategy().beforeRespond(rctx, response);
+        backend.stats().response(status);
+        pool.outcomes().response(backend, status);
+        writeHead(response, 0);
+    }
+
+    /**
+     * The 101 has been relayed: the exchange is over and its connections become a tunnel, which keeps the backend's
+     * in-flight count until it closes.
+     */
+    private void openTunnel() {
+        done = true;
+        Channel ch = backendChannel;
+        backendHandler.unbind();
+        backendChannel = null;
+        backendCounted = false;
+        finish();
+        frontend.openTunnel(this, ch, backend, poolConfig.timeouts().tunnel());
+    }
+
     /**
      * Writes a head; with {@code bodyBytes} > 0 a rebuilt head is held back with room for that small a body, so head
      * and body leave in one buffer (one send instead of a two-buffer writev). Held at most until the end of the
@@ -381,6 +425,11 @@ final class Exchange {
 
     private void relayContent(HttpContent content) {
         ByteBuf data = content.content();
+        if (switching) {
+            content.release(); // the (empty) end of the 101
+            openTunnel();
+            return;
+        }
         if (interim) {
             // The (empty) end of a 1xx interim response.
             interim = !(content instanceof LastHttpContent);

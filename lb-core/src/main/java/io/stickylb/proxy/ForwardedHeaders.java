@@ -95,8 +95,8 @@ public final class ForwardedHeaders {
     }
 
     /**
-     * Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Trailer and Upgrade (stickylb does
-     * not tunnel upgrades, so the backend must never switch protocols under it).
+     * Connection and every header it names, Keep-Alive, Proxy-Connection, TE, Trailer and Upgrade (a WebSocket
+     * handshake gets its two fields back afterwards, see {@link WebSocketUpgrade}; no other switch is forwarded).
      */
     static void removeHopByHop(HttpHeaders h) {
         if (anyHopByHop(h)) {

@@ -1,5 +1,6 @@
 package io.stickylb.proxy;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -11,10 +12,13 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
+import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
 import io.stickylb.codec.ClientRequest;
+import io.stickylb.codec.RequestDecoder;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -290,6 +294,31 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             ctx.flush();
             close();
         }
+    }
+
+    /**
+     * The exchange's WebSocket handshake was accepted: this connection stops being HTTP and is joined to
+     * {@code backendChannel}. A client that already sent more bytes broke the handshake (RFC 6455 §4.1: it waits for
+     * the 101), and there is no telling which of them are frames, so both connections are closed instead.
+     */
+    void openTunnel(Exchange done, Channel backendChannel, Backend backend, Duration idleTimeout) {
+        if (exchange == done) {
+            exchange = null;
+        }
+        responseDeadline.cancel();
+        idleDeadline.cancel();
+        bodyDeadline.cancel();
+        RequestDecoder decoder = ctx.pipeline().get(RequestDecoder.class);
+        if (closing || !pending.isEmpty() || decoder == null || decoder.buffered() > 0) {
+            log.debug("client {} sent data before its WebSocket handshake was answered; closing",
+                    ctx.channel().remoteAddress());
+            backendChannel.close();
+            backend.requestFinished();
+            close();
+            return;
+        }
+        closing = true;
+        Tunnel.open(ctx.channel(), backendChannel, backend, idleTimeout);
     }
 
     /** True while a request is being proxied on this connection. */

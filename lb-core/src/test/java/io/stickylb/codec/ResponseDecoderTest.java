@@ -515,4 +515,46 @@ class ResponseDecoderTest {
         }
         ch.finishAndReleaseAll();
     }
+
+    @Test
+    void afterA101ToAnUpgradeRequestTheBytesStayForWhoeverTakesOver() {
+        ResponseDecoder decoder = new ResponseDecoder(8192, 32 * 1024);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        decoder.expectResponseTo(HttpMethod.GET, true);
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\n\r\n\u0081\u0002hi", StandardCharsets.ISO_8859_1));
+        BackendResponse switched = ch.readInbound();
+        assertThat(switched.status().code()).isEqualTo(101);
+        switched.release();
+        assertThat((Object) ch.readInbound()).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+        ch.writeInbound(Unpooled.copiedBuffer("more", StandardCharsets.ISO_8859_1));
+        assertThat((Object) ch.readInbound()).as("nothing decoded after the switch").isNull();
+        ch.pipeline().remove(decoder);
+        ByteBuf rest = ch.readInbound();
+        assertThat(rest.toString(StandardCharsets.ISO_8859_1)).as("handed on as received")
+                .isEqualTo("\u0081\u0002himore");
+        rest.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void withoutUpgradeA101IsInterimAndTheFinalResponseFollows() {
+        ResponseDecoder decoder = new ResponseDecoder(8192, 32 * 1024);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        decoder.expectResponseTo(HttpMethod.GET);
+        ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", StandardCharsets.ISO_8859_1));
+        List<Integer> codes = new ArrayList<>();
+        Object m;
+        while ((m = ch.readInbound()) != null) {
+            if (m instanceof BackendResponse r) {
+                assertThat(r.decoderResult().isSuccess()).isTrue();
+                codes.add(r.status().code());
+            }
+            ReferenceCountUtil.release(m);
+        }
+        assertThat(codes).as("the proxy refuses the unasked 101; the decoder itself carries on").containsExactly(101,
+                200);
+        ch.finishAndReleaseAll();
+    }
 }

@@ -222,6 +222,12 @@ class ConfigLoaderErrorTest {
                             backends: [ { id: b1, address: "localhost:1" } ]
                             timeouts: { connect: 0 }
                         """, "bad.yaml:4: pools.app.timeouts.connect: 0 (expected: > 0)"),
+                arguments("zero tunnel timeout", """
+                        pools:
+                          app:
+                            backends: [ { id: b1, address: "localhost:1" } ]
+                            timeouts: { tunnel: 0s }
+                        """, "bad.yaml:4: pools.app.timeouts.tunnel: 0 (expected: > 0)"),
                 arguments("negative retries", """
                         pools:
                           app:

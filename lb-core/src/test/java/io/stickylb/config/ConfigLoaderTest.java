@@ -231,6 +231,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theTunnelTimeoutIsReadAndDefaultsToAnHour() throws Exception {
+        LoadBalancerConfig config = parse("""
+                pools:
+                  app:
+                    timeouts: { tunnel: 90s }
+                    backends: [ { id: b1, address: "localhost:1" } ]
+                """);
+
+        assertThat(config.pools().get("app").timeouts())
+                .isEqualTo(new TimeoutConfig(Duration.ofSeconds(2), Duration.ofSeconds(30), Duration.ofSeconds(60),
+                        Duration.ofSeconds(90)));
+        assertThat(TimeoutConfig.DEFAULTS.tunnel()).isEqualTo(Duration.ofHours(1));
+    }
+
+    @Test
     void emptyValuesCountAsAbsent() throws Exception {
         LoadBalancerConfig config = parse("""
                 listen:

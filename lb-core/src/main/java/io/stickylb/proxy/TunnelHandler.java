@@ -1,0 +1,87 @@
+package io.stickylb.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One direction of a {@link Tunnel}: relays the bytes its channel reads to the peer channel, as they come. Reading
+ * pauses while the peer cannot take more and resumes when it drains, so a slow reader on either side holds at most
+ * the peer's write buffer (the high water mark) of data in the proxy.
+ */
+final class TunnelHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(TunnelHandler.class);
+
+    private final Channel peer;
+    private final Tunnel tunnel;
+    private final boolean fromClient;
+
+    /** {@code fromClient}: this handler reads the client's channel and writes to the backend's. */
+    TunnelHandler(Channel peer, Tunnel tunnel, boolean fromClient) {
+        this.peer = peer;
+        this.tunnel = tunnel;
+        this.fromClient = fromClient;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf bytes && peer.isActive()) {
+            tunnel.relayed(bytes.readableBytes(), fromClient);
+            peer.write(bytes, peer.voidPromise());
+        } else {
+            ReferenceCountUtil.release(msg); // the peer is gone, or the (empty) end of the 101 that opened the tunnel
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        peer.flush();
+        if (!peer.isWritable()) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && !peer.config().isAutoRead()) {
+            peer.config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // What the peer has not yet been sent still goes out, then its close ends the tunnel on that side too.
+        if (peer.isActive()) {
+            peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+        tunnel.closed();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            log.debug("tunnel {} idle for {}; closing it", tunnel, tunnel.idleTimeout());
+            tunnel.close();
+            return;
+        }
+        if (evt == GracefulShutdown.EVENT) {
+            return; // open tunnels are closed with every client connection once in-flight requests are done
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("tunnel {} failed: {}", tunnel, cause.toString());
+        tunnel.close();
+    }
+}
