@@ -27,6 +27,8 @@ final class DemoHints {
         out.println("  curl -i -c /tmp/stickylb-jar -b /tmp/stickylb-jar " + url);
         out.println("      " + withCookies(strategy));
         out.println("  open " + url + " in a browser and reload");
+        out.println("  a WebSocket client at ws://127.0.0.1:" + port + "/ws: each message is answered with the backend"
+                + " and session it reached");
         out.println();
         out.println("Ctrl-C stops the proxy, then the backends.");
         out.println();

@@ -46,7 +46,8 @@ class DemoCommandTest {
             assertThat(out).contains("curl -i http://127.0.0.1:" + port + "/")
                     .contains("curl -i -c /tmp/stickylb-jar -b /tmp/stickylb-jar http://127.0.0.1:" + port + "/")
                     .contains("X-Backend-Id")
-                    .contains("open http://127.0.0.1:" + port + "/");
+                    .contains("open http://127.0.0.1:" + port + "/")
+                    .contains("ws://127.0.0.1:" + port + "/ws");
             Matcher m = BACKEND_LINE.matcher(out);
             while (m.find()) {
                 backendPorts.add(Integer.parseInt(m.group(2)));
@@ -98,6 +99,26 @@ class DemoCommandTest {
 
             assertThat(later).containsOnly(first.headers().firstValue("X-Backend-Id").orElseThrow());
             assertThat(demo.out()).contains("(strategy cookie)");
+
+            // A WebSocket opened with the same cookies lands on the session's backend, with the session.
+            java.util.concurrent.LinkedBlockingQueue<String> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket ws = client.newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), new java.net.http.WebSocket.Listener() {
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w,
+                                CharSequence data, boolean last) {
+                            replies.add(data.toString());
+                            w.request(1);
+                            return null;
+                        }
+                    }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            ws.sendText("hi", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            String reply = replies.poll(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(reply).contains("\"backend\":\"" + later.get(0) + "\"").contains("\"echo\":\"hi\"");
+            String session = first.headers().allValues("Set-Cookie").stream()
+                    .filter(c -> c.startsWith("JSESSIONID=")).findFirst().orElseThrow().split("[=;]")[1];
+            assertThat(reply).contains("\"session\":\"" + session + "\"");
+            ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "").get(5, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(demo.stop()).isZero();
         }
     }

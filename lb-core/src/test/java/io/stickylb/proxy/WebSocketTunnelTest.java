@@ -184,7 +184,9 @@ class WebSocketTunnelTest {
         });
         start(TestConfigs.pool("round-robin", b.port()));
         try (RawHttp c = new RawHttp(lb.port())) {
-            c.send(WsWire.handshake("/ws", ""));
+            // As Firefox sends it: more than one Connection token, names and values in any case.
+            c.send(WsWire.handshake("/ws", "").replace("Upgrade: websocket\r\nConnection: Upgrade",
+                    "upgrade: WebSocket\r\nconnection: keep-alive, Upgrade"));
             assertThat(c.read().status()).isEqualTo(101);
             InputStream in = c.socket().getInputStream();
             assertThat(WsWire.read(in).text()).isEqualTo("welcome");

@@ -145,6 +145,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter implements Ex
             ctx.close();
             return;
         }
+        if (WebSocketEndpoint.isHandshake(request)) {
+            if (!WebSocketEndpoint.accept(ctx, request, backend)) {
+                read(); // answered 426: the connection stays HTTP
+            }
+            return;
+        }
         Route route = Router.route(request);
         current = new Exchange(ctx, request, backend, route, this);
         current.begin();

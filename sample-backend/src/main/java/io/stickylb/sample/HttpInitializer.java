@@ -20,6 +20,9 @@ final class HttpInitializer extends ChannelInitializer<SocketChannel> {
             .setMaxHeaderSize(64 * 1024)
             .setMaxChunkSize(64 * 1024);
 
+    static final String FLOW = "flow";
+    static final String CONTINUE = "continue";
+
     private final BackendContext backend;
 
     HttpInitializer(BackendContext backend) {
@@ -31,8 +34,8 @@ final class HttpInitializer extends ChannelInitializer<SocketChannel> {
         backend.channels.add(ch);
         ch.pipeline()
                 .addLast("http", new HttpServerCodec(DECODER))
-                .addLast("flow", new FlowControlHandler())
-                .addLast("continue", new HttpServerExpectContinueHandler())
+                .addLast(FLOW, new FlowControlHandler())
+                .addLast(CONTINUE, new HttpServerExpectContinueHandler())
                 .addLast("server", new ConnectionHandler(backend));
     }
 }
