@@ -25,8 +25,11 @@ final class WebSocketUpgrade {
             return false;
         }
         HttpHeaders h = request.headers();
-        return h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
-                && h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+        // Presence first: most requests with hop-by-hop fields carry only Connection: keep-alive, and a lookup by
+        // name allocates nothing where reading the values would.
+        return h.contains(HttpHeaderNames.UPGRADE)
+                && h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true)
+                && h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true);
     }
 
     /** Puts back the two hop-by-hop fields the handshake needs, after the proxy removed all of them. */
