@@ -7,6 +7,7 @@
 #   bench/gc-pauses.sh
 #   CONNS=64 LB_JAR=/tmp/old/lb.jar bench/gc-pauses.sh      # another build, interleave runs to compare
 #   LB_EXTRA_OPTS=-XX:+DisableExplicitGC bench/gc-pauses.sh  # JVM options added to bin/lb's defaults
+#   PIN=0 bench/gc-pauses.sh                                  # nothing pinned, as the shared script runs by default
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ WARMUP=${WARMUP:-20}
 DURATION=${DURATION:-20}
 LB_JAR=${LB_JAR:-lb-cli/target/lb.jar}
 PORT=18397
+if [[ ${PIN:-1} == 0 ]]; then PROXY_CPUS=0,1 LOAD_CPUS=0,1; else PROXY_CPUS=1 LOAD_CPUS=0; fi
 BACKEND=19313
 [[ -f $LB_JAR ]] || { echo "build first: mvn -B -ntp -q package -DskipTests" >&2; exit 1; }
 for b in wrk nginx taskset curl; do
@@ -23,15 +25,15 @@ for b in wrk nginx taskset curl; do
 done
 
 bench_workdir gc-pauses
-start_ok_backend "$BACKEND" 4096 0
+start_ok_backend "$BACKEND" 4096 "$LOAD_CPUS"
 stickylb_conf "$WORK/lb.yaml" "$PORT" 1 rr "$BACKEND"
 LB_JAR=$LB_JAR LB_JAVA_OPTS="-XX:+UseParallelGC -Xms256m -Xmx256m ${LB_EXTRA_OPTS:-} -Xlog:gc*:file=$WORK/gc.log" \
-  taskset -c 1 bin/lb run --config "$WORK/lb.yaml" >"$WORK/lb.log" 2>&1 &
+  taskset -c "$PROXY_CPUS" bin/lb run --config "$WORK/lb.yaml" >"$WORK/lb.log" 2>&1 &
 PIDS+=($!)
 wait_http "http://127.0.0.1:$PORT/" "$!" 30 || { echo "stickylb did not start: $(tail -3 "$WORK/lb.log")" >&2; exit 1; }
-wrk_load 0 "$CONNS" "$WARMUP" "http://127.0.0.1:$PORT/" >/dev/null
+wrk_load "$LOAD_CPUS" "$CONNS" "$WARMUP" "http://127.0.0.1:$PORT/" >/dev/null
 before=$(wc -l <"$WORK/gc.log")
-wrk_load 0 "$CONNS" "$DURATION" "http://127.0.0.1:$PORT/" | grep -E 'Latency|Requests/sec'
+wrk_load "$LOAD_CPUS" "$CONNS" "$DURATION" "http://127.0.0.1:$PORT/" | grep -E 'Latency|Requests/sec'
 tail -n +$((before + 1)) "$WORK/gc.log" | awk '
   /Pause Young/ && /ms$/ { v = $NF + 0; n++; t += v; if (v > m) m = v }
   /PSYoungGen:/ { match($0, /From: [0-9]+K\([0-9]+K\)->[0-9]+K/); f = substr($0, RSTART, RLENGTH); sub(/.*->/, "", f)
