@@ -10,6 +10,7 @@ import io.stickylb.config.Endpoint;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
 import java.io.File;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,7 +104,7 @@ class DashboardBrowserTest {
     @BeforeEach
     void start() throws Exception {
         for (String name : List.of("one", "two", "three")) {
-            backends.add(FakeBackend.ok(name));
+            backends.add(new FakeBackend(okOrWebSocket(name)));
         }
         PoolConfig pool = PoolConfig.of("app", "round-robin", List.of(
                 TestConfigs.backend("b1", backends.get(0).port(), 3),
@@ -202,6 +204,14 @@ class DashboardBrowserTest {
         // Shares come from successive polls: wait until the 10 s share shows a percentage for every backend.
         wait(d -> List.of("b1", "b2", "b3").stream().allMatch(id -> cell(id, 3).endsWith("%")));
 
+        // An open WebSocket tunnel shows in its backend's in-flight cell.
+        try (RawHttp ws = new RawHttp(lb.port())) {
+            ws.send("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            assertThat(ws.read().status()).isEqualTo(101);
+            wait(d -> List.of("b1", "b2", "b3").stream().anyMatch(id -> cell(id, 7).endsWith("(1 ws)")));
+        }
+        wait(d -> List.of("b1", "b2", "b3").stream().noneMatch(id -> cell(id, 7).contains("ws")));
+
         // Drain b2 with its button: the API says DRAINING, and so does the page.
         driver.findElement(By.cssSelector("button[data-action='drain'][data-backend='b2']")).click();
         wait(d -> "DRAINING".equals(apiState(api, "b2")));
@@ -257,6 +267,22 @@ class DashboardBrowserTest {
             }
         }
         return out;
+    }
+
+    /** Answers 200 with {@code name}, and accepts a WebSocket handshake to /ws, holding it until the proxy closes. */
+    private static FakeBackend.Responder okOrWebSocket(String name) {
+        return (req, out, s) -> {
+            if (req.requestLine().startsWith("GET /ws ")) {
+                out.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                s.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+                return false;
+            }
+            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + name.length() + "\r\n\r\n" + name)
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        };
     }
 
     private String badge(String id) {

@@ -405,7 +405,8 @@
     const d = short ? short.perBackend.get(b.id) : undefined;
     r.rps.textContent = d !== undefined && short.seconds > 0 ? rate(d / short.seconds) : '–';
     r.requests.textContent = fmt(b.requests);
-    r.inflight.textContent = fmt(b.inFlight);
+    // Open WebSocket tunnels are counted in flight; say how many of them there are.
+    r.inflight.textContent = b.tunnels ? fmt(b.inFlight) + ' (' + fmt(b.tunnels) + ' ws)' : fmt(b.inFlight);
     const errors = sum(b.errors, '');
     r.errors.textContent = fmt(errors.total);
     r.errors.title = errors.detail || 'no errors';
