@@ -178,7 +178,7 @@ final class StatusCommand implements Callable<Integer> {
                 rows.add(new String[] {name, id, ansi.state(b.path("state").asText()),
                     weight == configured ? String.valueOf(weight) : weight + " (" + configured + ")",
                     share(requests.get(id), total),
-                    b.path("inFlight").asText(), b.path("requests").asText(),
+                    inFlight(b), b.path("requests").asText(),
                     errors > 0 ? ansi.paint(Ansi.RED, String.valueOf(errors)) : "0",
                     broken > 0 ? ansi.paint(Ansi.YELLOW, String.valueOf(broken)) : "0"});
                 JsonNode drain = b.path("drain");
@@ -224,6 +224,13 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /** The sum of an object's numeric fields whose names start with {@code prefix}. */
+    /** In flight, with the open WebSocket tunnels among them named: "3 (1 ws)". */
+    private static String inFlight(JsonNode backend) {
+        long tunnels = backend.path("tunnels").asLong();
+        String n = backend.path("inFlight").asText();
+        return tunnels > 0 ? n + " (" + tunnels + " ws)" : n;
+    }
+
     private static long sum(JsonNode counters, String prefix) {
         long total = 0;
         for (Map.Entry<String, JsonNode> e : counters.properties()) {

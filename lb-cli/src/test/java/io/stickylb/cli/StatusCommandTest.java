@@ -45,8 +45,8 @@ class StatusCommandTest {
 
     @BeforeEach
     void start() throws IOException {
-        one = FakeBackend.ok("one");
-        two = FakeBackend.ok("two");
+        one = FakeBackend.okOrWebSocket("one");
+        two = FakeBackend.okOrWebSocket("two");
         lb = new LoadBalancer(TestConfigs.roundRobin(one.port(), two.port())
                 .withAdmin(new AdminConfig(new Endpoint("127.0.0.1", 0), null))).start();
         url = "http://127.0.0.1:" + lb.adminAddress().getPort();
@@ -129,6 +129,16 @@ class StatusCommandTest {
         String[] lines = lines(Cli.run("status", "--admin", url).out());
         assertThat(lines[1]).matches("app +b1 +UP +3 \\(1\\) +75\\.0% +0 +6 +0 +0");
         assertThat(lines[2]).matches("app +b2 +UP +1 +25\\.0% +0 +2 +0 +0");
+    }
+
+    @Test
+    void openWebSocketTunnelsAreNamedInTheInFlightColumn() throws Exception {
+        try (io.stickylb.testing.RawHttp ws = new io.stickylb.testing.RawHttp(lb.port())) {
+            ws.send("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+            assertThat(ws.read().status()).isEqualTo(101);
+            String out = Cli.run("status", "--admin", url).out();
+            assertThat(out).containsPattern("app +b[12] +UP +1 +100\\.0% +1 \\(1 ws\\) +1 +0 +0");
+        }
     }
 
     // ---- watch -----------------------------------------------------------------------------------------------------

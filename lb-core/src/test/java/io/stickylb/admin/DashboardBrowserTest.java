@@ -104,7 +104,7 @@ class DashboardBrowserTest {
     @BeforeEach
     void start() throws Exception {
         for (String name : List.of("one", "two", "three")) {
-            backends.add(new FakeBackend(okOrWebSocket(name)));
+            backends.add(FakeBackend.okOrWebSocket(name));
         }
         PoolConfig pool = PoolConfig.of("app", "round-robin", List.of(
                 TestConfigs.backend("b1", backends.get(0).port(), 3),
@@ -267,22 +267,6 @@ class DashboardBrowserTest {
             }
         }
         return out;
-    }
-
-    /** Answers 200 with {@code name}, and accepts a WebSocket handshake to /ws, holding it until the proxy closes. */
-    private static FakeBackend.Responder okOrWebSocket(String name) {
-        return (req, out, s) -> {
-            if (req.requestLine().startsWith("GET /ws ")) {
-                out.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
-                        .getBytes(StandardCharsets.ISO_8859_1));
-                out.flush();
-                s.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-                return false;
-            }
-            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + name.length() + "\r\n\r\n" + name)
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            return true;
-        };
     }
 
     private String badge(String id) {

@@ -96,6 +96,25 @@ public final class FakeBackend implements AutoCloseable {
         });
     }
 
+    /**
+     * As {@link #ok}, and a WebSocket handshake to {@code /ws} is accepted (101) and held, reading and dropping what
+     * comes, until the proxy closes the connection.
+     */
+    public static FakeBackend okOrWebSocket(String body) throws IOException {
+        return new FakeBackend((req, out, s) -> {
+            if (req.requestLine().startsWith("GET /ws ")) {
+                out.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                s.getInputStream().transferTo(OutputStream.nullOutputStream());
+                return false;
+            }
+            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        });
+    }
+
     public int port() {
         return server.getLocalPort();
     }
