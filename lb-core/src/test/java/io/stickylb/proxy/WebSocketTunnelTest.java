@@ -222,6 +222,20 @@ class WebSocketTunnelTest {
     }
 
     @Test
+    void a101ToAnotherProtocolIsABadGateway() throws Exception {
+        FakeBackend b = fake((req, out, s) -> {
+            out.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            return false;
+        });
+        start(TestConfigs.pool("round-robin", b.port()));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send(WsWire.handshake("/ws", ""));
+            assertThat(c.read().status()).isEqualTo(502);
+        }
+    }
+
+    @Test
     void otherUpgradesAreNotForwarded() throws Exception {
         FakeBackend b = fake((req, out, s) -> {
             out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
