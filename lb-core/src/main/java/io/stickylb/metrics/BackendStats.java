@@ -1,6 +1,7 @@
 package io.stickylb.metrics;
 
 import io.stickylb.routing.AffinityOutcome;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -21,9 +22,9 @@ public final class BackendStats {
     public final LongAdder bytesIn = new LongAdder();
     public final LongAdder bytesOut = new LongAdder();
     /** Pooled idle connections to this backend over all event loops. */
-    public final java.util.concurrent.atomic.AtomicInteger idleConnections = new java.util.concurrent.atomic.AtomicInteger();
+    public final AtomicInteger idleConnections = new AtomicInteger();
     /** Open WebSocket tunnels to this backend (each also counts as one request in flight). */
-    public final java.util.concurrent.atomic.AtomicInteger openTunnels = new java.util.concurrent.atomic.AtomicInteger();
+    public final AtomicInteger openTunnels = new AtomicInteger();
     private volatile io.micrometer.core.instrument.Timer latency;
     private final LongAdder[] statusClasses = adders(6);
     private final LongAdder[] errors = adders(ErrorKind.values().length);

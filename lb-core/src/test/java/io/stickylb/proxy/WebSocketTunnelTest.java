@@ -39,6 +39,8 @@ import org.junit.jupiter.api.Test;
  */
 class WebSocketTunnelTest {
 
+    private static final String TUNNELS_OPEN_B1 = "stickylb_backend_tunnels_open\\{[^}]*backend=\"b1\"[^}]*}";
+
     private final List<AutoCloseable> started = new ArrayList<>();
     private LoadBalancer lb;
 
@@ -82,6 +84,7 @@ class WebSocketTunnelTest {
         assertThat(b1.stats().openTunnels.get()).isEqualTo(1);
         assertThat(b1.inFlight()).as("an open tunnel counts as in flight").isEqualTo(1);
         assertThat(lb.runtime().activeExchanges()).as("but not as a request in progress").isZero();
+        assertThat(lb.scrapeMetrics()).containsPattern(TUNNELS_OPEN_B1 + " 1\\.0");
 
         for (int i = 0; i < 50; i++) {
             ws.sendText("hello " + i, true).get(5, TimeUnit.SECONDS);
@@ -95,6 +98,7 @@ class WebSocketTunnelTest {
         ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
         assertThat(messages.closed.await(5, TimeUnit.SECONDS)).as("the backend's close frame came back").isTrue();
         await().atMost(Duration.ofSeconds(5)).until(() -> b1.stats().openTunnels.get() == 0 && b1.inFlight() == 0);
+        assertThat(lb.scrapeMetrics()).containsPattern(TUNNELS_OPEN_B1 + " 0\\.0");
         assertThat(b1.stats().bytesIn.sum()).as("tunnel bytes counted to the backend").isGreaterThan(3 << 20);
         assertThat(b1.stats().bytesOut.sum()).isGreaterThan(3 << 20);
         assertThat(b1.stats().responses(1)).as("the 101 counted as a 1xx response").isEqualTo(1);
