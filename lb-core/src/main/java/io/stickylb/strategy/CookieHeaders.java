@@ -22,8 +22,13 @@ final class CookieHeaders {
      * or empty. Names are case-sensitive (RFC 6265 §5.4 compares them octet by octet).
      */
     static long value(CharSequence header, String name) {
+        return value(header, name, 0);
+    }
+
+    /** As {@link #value(CharSequence, String)}, looking only at the pairs from index {@code from} on. */
+    static long value(CharSequence header, String name, int from) {
         int len = header.length();
-        int i = 0;
+        int i = from;
         while (i < len) {
             int end = pairEnd(header, i);
             long v = valueIfNamed(header, i, end, name);

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.stickylb.config.AffinityConfig;
+import io.stickylb.routing.AffinityOutcome;
 
 /**
  * {@code insert} mode: stickylb's own cookie ({@code LB_ROUTE}) holds a signed token naming the backend. The cookie
@@ -45,6 +46,12 @@ final class InsertCookie implements AffinityCarrier {
         }
         state.strip = true;
         issuer.read(header, CookieHeaders.start(r), CookieHeaders.end(r), state);
+        // A value that does not verify may be another deployment's cookie of the same name (a shared parent domain,
+        // a changed Domain or Path): a later one of ours still counts. Only this rare path looks further.
+        while (state.token == null && state.unpinned == AffinityOutcome.FORGED
+                && (r = CookieHeaders.value(header, name, CookieHeaders.end(r) + 1)) >= 0) {
+            issuer.read(header, CookieHeaders.start(r), CookieHeaders.end(r), state);
+        }
     }
 
     @Override

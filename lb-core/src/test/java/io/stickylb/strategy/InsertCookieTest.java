@@ -76,6 +76,27 @@ class InsertCookieTest {
     }
 
     @Test
+    void aForeignCookieOfTheSameNameBeforeOursDoesNotBreakAffinity() {
+        Client c = h.client();
+        String home = c.send().backendId();
+        String ours = c.cookies.get("LB_ROUTE");
+        AffinityHarness other = new AffinityHarness(pool(3, affinity(Mode.INSERT, List.of("another secret"),
+                Duration.ZERO, Duration.ZERO)));
+        Client foreign = other.client();
+        foreign.send();
+        // As a browser sends both when another stickylb sets LB_ROUTE on a shared parent domain.
+        c.cookies.put("LB_ROUTE", foreign.cookies.get("LB_ROUTE") + "; LB_ROUTE=" + ours);
+        Exchange e = c.send();
+        assertThat(e.outcome()).isEqualTo(AffinityOutcome.HIT);
+        assertThat(e.backendId()).isEqualTo(home);
+        assertThat(e.setCookies()).as("ours is still right").isEmpty();
+        assertThat(e.forwardedCookie()).as("both removed before forwarding").isNull();
+
+        c.cookies.put("LB_ROUTE", foreign.cookies.get("LB_ROUTE") + "; LB_ROUTE=" + foreign.cookies.get("LB_ROUTE"));
+        assertThat(c.send().outcome()).as("none of ours").isEqualTo(AffinityOutcome.FORGED);
+    }
+
+    @Test
     void truncatedEmptyAndForeignCookiesAreForged() {
         Client c = h.client();
         c.send();
