@@ -395,9 +395,12 @@ final class Exchange {
         Channel ch = backendChannel;
         backendHandler.unbind();
         backendChannel = null;
-        backendCounted = false;
         finish();
-        frontend.openTunnel(this, ch, backend, poolConfig.timeouts().tunnel());
+        if (frontend.openTunnel(this, ch, backend, poolConfig.timeouts().tunnel())) {
+            backendCounted = false; // the tunnel holds the in-flight count now
+        } else {
+            endBackend();
+        }
     }
 
     /**

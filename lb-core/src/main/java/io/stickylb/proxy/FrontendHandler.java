@@ -299,9 +299,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /**
      * The exchange's WebSocket handshake was accepted: this connection stops being HTTP and is joined to
      * {@code backendChannel}. A client that already sent more bytes broke the handshake (RFC 6455 §4.1: it waits for
-     * the 101), and there is no telling which of them are frames, so both connections are closed instead.
+     * the 101), and there is no telling which of them are frames, so both connections are closed instead. Returns
+     * whether the tunnel opened (and took over the backend's in-flight count).
      */
-    void openTunnel(Exchange done, Channel backendChannel, Backend backend, Duration idleTimeout) {
+    boolean openTunnel(Exchange done, Channel backendChannel, Backend backend, Duration idleTimeout) {
         if (exchange == done) {
             exchange = null;
         }
@@ -313,12 +314,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             log.debug("client {} sent data before its WebSocket handshake was answered; closing",
                     ctx.channel().remoteAddress());
             backendChannel.close();
-            backend.requestFinished();
             close();
-            return;
+            return false;
         }
         closing = true;
         Tunnel.open(ctx.channel(), backendChannel, backend, idleTimeout);
+        return true;
     }
 
     /** True while a request is being proxied on this connection. */
