@@ -3,7 +3,6 @@ package io.stickylb.admin;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -63,10 +62,7 @@ public final class AdminServer implements AutoCloseable {
         DrainTracker drains = new DrainTracker(target::upstreams, clock);
         BearerAuth auth = new BearerAuth(config.token());
         Routes routes = routes(target, drains, new ReloadApi(target, loader, reloads), new Dashboard(auth.required()));
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_REUSEADDR, true)
+        ServerBootstrap b = transport.listener(group)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

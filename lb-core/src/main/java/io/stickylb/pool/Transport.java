@@ -1,8 +1,11 @@
 package io.stickylb.pool;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannelRecvByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -24,6 +27,9 @@ import java.util.Optional;
 /** The I/O transport: native epoll on Linux x86_64 when it loads, io_uring when asked for, NIO everywhere. */
 public enum Transport {
     EPOLL, IO_URING, NIO;
+
+    /** How many queued connections a listener accepts per wake-up before its loop turns to other work. */
+    public static final int ACCEPTS_PER_WAKEUP = 64;
 
     /**
      * What {@code transport: auto} runs: epoll where it loads, NIO elsewhere. {@code -Dstickylb.transport=nio} or
@@ -85,6 +91,22 @@ public enum Transport {
     public static io.netty.buffer.ByteBufAllocator allocator() {
         return "adaptive".equalsIgnoreCase(System.getProperty("stickylb.allocator"))
                 ? io.netty.buffer.ByteBufAllocator.DEFAULT : io.netty.buffer.PooledByteBufAllocator.DEFAULT;
+    }
+
+    /**
+     * A bootstrap for a listener on this transport that accepts up to {@link #ACCEPTS_PER_WAKEUP} queued connections
+     * each time its loop wakes. Netty 4.2's epoll listener otherwise accepts one: its level-triggered read handle
+     * asks "maybe more data?" by comparing the accepted descriptor with 1, which is never true. A burst of 256
+     * connections then took 256 turns of a busy loop, and the last one waited up to a second for its first byte.
+     */
+    public ServerBootstrap listener(EventLoopGroup group) {
+        return new ServerBootstrap()
+                .group(group)
+                .channel(serverChannel())
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.RCVBUF_ALLOCATOR, new ServerChannelRecvByteBufAllocator()
+                        .respectMaybeMoreData(false)
+                        .maxMessagesPerRead(ACCEPTS_PER_WAKEUP));
     }
 
     public EventLoopGroup newGroup(int threads, String name) {

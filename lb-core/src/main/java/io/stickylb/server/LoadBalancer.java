@@ -77,11 +77,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         int threads = config.effectiveWorkers();
         workers = transport.newGroup(threads, "stickylb-worker");
         runtime.connections(new ConnectionPools(workers, transport, MAX_IDLE_PER_BACKEND_PER_LOOP));
-        ServerBootstrap b = new ServerBootstrap()
-                .group(workers)
-                .channel(transport.serverChannel())
+        ServerBootstrap b = transport.listener(workers)
                 .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, Transport.allocator())
