@@ -10,8 +10,11 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -72,10 +75,46 @@ class ListenerAcceptTest {
         for (int i = 0; i < BURST; i++) {
             clients.add(new Socket("127.0.0.1", port));
         }
+        awaitAcceptQueue(port, BURST);
         release.countDown();
 
         assertThat(batches.accepted.await(10, TimeUnit.SECONDS)).as("all %d connections accepted; batches %s", BURST, batches.sizes).isTrue();
         assertThat(batches.sizes).as("connections accepted per wake-up").containsExactly(BURST);
+    }
+
+    /**
+     * A client's connect returns once it has sent the handshake's last ACK; on a busy machine the listener may take
+     * that ACK a moment later. Where Linux shows the accept queue (the receive queue of a listening socket in
+     * /proc/net/tcp and tcp6), wait until the whole burst is in it, so the release finds all of it queued.
+     */
+    private static void awaitAcceptQueue(int port, int expected) throws Exception {
+        String hexPort = String.format(":%04X", port);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            Integer queued = acceptQueue(hexPort);
+            if (queued == null || queued >= expected) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** The accept queue of the listening socket on this port, or null where /proc does not tell. */
+    private static Integer acceptQueue(String hexPort) {
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            try {
+                for (String line : Files.readAllLines(Path.of(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    // local_address rem_address st tx_queue:rx_queue; st 0A is LISTEN
+                    if (f.length > 4 && f[1].endsWith(hexPort) && f[3].equals("0A")) {
+                        return Integer.parseInt(f[4].substring(f[4].indexOf(':') + 1), 16);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+        return null;
     }
 
     private static void await(CountDownLatch latch) {
