@@ -19,6 +19,8 @@ SHARED_BENCH=${SHARED_BENCH:-$root/../shared/bench/proxy-bench.sh}
 MODE=${MODE:-rr}
 STICKYLB_PORT=${STICKYLB_PORT:-18082}
 [[ -f $SHARED_BENCH ]] || die "$SHARED_BENCH not found; set SHARED_BENCH=/path/to/proxy-bench.sh"
+SHARED_BENCH=$(cd "$(dirname "$SHARED_BENCH")" && pwd)/$(basename "$SHARED_BENCH")
+if [[ -n ${OUT:-} && $OUT != /* ]]; then export OUT=$PWD/$OUT; fi
 [[ -f ${LB_JAR:-$root/lb-cli/target/lb.jar} ]] || die "lb.jar not found; build it first: mvn -B -ntp -q package -DskipTests"
 work=$(mktemp -d /tmp/stickylb-shared.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -31,4 +33,8 @@ export PROXY_CMD="exec '$root/bin/lb' run --config '$work/lb.yaml'"
 export PROXY_URL=http://127.0.0.1:$STICKYLB_PORT/
 export PROXY_NAME=${PROXY_NAME:-stickylb-$MODE}
 export PROXY_WARMUP=${PROXY_WARMUP:-30s}
+# From the scratch directory: the script's quiet-host check writes its reading to a file named "0" in the current
+# directory (awk takes the ">" of `printf "%.0f", t>0 ? ... : 0` as a redirection), which also leaves that check
+# always passing: it never waits for a busy host, e.g. for stickylb's own JIT warm-up.
+cd "$work"
 bash "$SHARED_BENCH"

@@ -4,7 +4,6 @@ import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.ConfigException;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LoadBalancerConfig;
-import io.stickylb.config.TransportChoice;
 import io.stickylb.pool.TransportUnavailableException;
 import io.stickylb.server.HeapSettler;
 import io.stickylb.server.JitWarmup;
@@ -40,8 +39,11 @@ import picocli.CommandLine.Spec;
 final class RunCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
-    /** Enough for the compiler to see every path many times; the time budget usually ends the warm-up first. */
-    static final long MAX_WARMUP_REQUESTS = 200_000;
+    /**
+     * A bound for a compiler that never settles; the warm-up normally ends once the compiler has caught up (a few
+     * seconds on a fast machine, 15-20 s on a slow shared core), or at its time budget.
+     */
+    static final long MAX_WARMUP_REQUESTS = 2_000_000;
 
     @Spec
     CommandSpec spec;
@@ -60,12 +62,14 @@ final class RunCommand implements Callable<Integer> {
             description = "Event-loop threads (auto or 1..256) instead of the config's workers.")
     Integer workers;
 
-    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "3s",
+    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "30s",
             converter = Converters.WarmupConverter.class,
-            description = {"JIT warm-up after start (default: ${DEFAULT-VALUE}; 0 turns it off): loopback traffic"
-                    + " through a private proxy instance to a private responder, never to your backends, so the first"
-                    + " busy second after a start or an idle spell is not spent compiling."
-                    + " It uses one core meanwhile, and ends with one full garbage collection so that start-up's"
+            description = {"Longest JIT warm-up after start (default: ${DEFAULT-VALUE}; 0 turns it off): loopback"
+                    + " traffic through a private mirror of your routes and pools, on the proxy's own event loops, to a"
+                    + " private responder, never to your backends, so the first busy seconds after a start are not"
+                    + " spent compiling. It ends once the compiler has caught up (seconds on a fast machine) or real"
+                    + " traffic arrives, uses up to one core meanwhile, and ends with one full garbage collection so"
+                    + " that start-up's"
                     + " long-lived objects are not copied again by every young collection."})
     Duration warmup;
 
@@ -109,7 +113,7 @@ final class RunCommand implements Callable<Integer> {
         JitWarmup warmup = null;
         try {
             log.info("ready: SIGHUP reloads {}, SIGTERM or Ctrl-C stops", config);
-            warmup = startWarmup(lifecycle, cfg.transport());
+            warmup = startWarmup(lifecycle, lb);
             // After "ready": reading the JVM's arguments costs start-up time, and the event loops serve meanwhile.
             JvmAdvice.forThisJvm().ifPresent(a -> {
                 if (a.warn()) {
@@ -135,8 +139,8 @@ final class RunCommand implements Callable<Integer> {
      * Starts the warm-up on its own thread (serving is not held up by it), then settles the heap once it is over;
      * stopping it early is always safe.
      */
-    private JitWarmup startWarmup(Lifecycle lifecycle, TransportChoice transport) {
-        JitWarmup w = new JitWarmup(warmup, MAX_WARMUP_REQUESTS, transport);
+    private JitWarmup startWarmup(Lifecycle lifecycle, LoadBalancer lb) {
+        JitWarmup w = new JitWarmup(warmup, MAX_WARMUP_REQUESTS, lb);
         if (!warmup.isZero()) {
             Thread t = new Thread(() -> {
                 w.run();

@@ -202,12 +202,12 @@ class RunCommandTest {
     }
 
     @Test
-    void theWarmupDefaultsToThreeSecondsTurnsOffWithZeroAndRefusesMoreThanAMinute() throws Exception {
+    void theWarmupMayTakeUpToThirtySecondsByDefaultTurnsOffWithZeroAndRefusesMoreThanAMinute() throws Exception {
         Path file = config(8080, b1);
         CommandLine cl = LbCommand.commandLine(new LbCommand(Lifecycle.manual()));
         cl.parseArgs("run", "--config", file.toString());
         RunCommand run = cl.getSubcommands().get("run").getCommand();
-        assertThat(run.warmup).isEqualTo(Duration.ofSeconds(3));
+        assertThat(run.warmup).isEqualTo(Duration.ofSeconds(30));
 
         cl.parseArgs("run", "--config", file.toString(), "--warmup", "0");
         assertThat(((RunCommand) cl.getSubcommands().get("run").getCommand()).warmup).isZero();

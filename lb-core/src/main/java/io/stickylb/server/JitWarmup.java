@@ -1,17 +1,21 @@
 package io.stickylb.server;
 
 import io.netty.channel.EventLoop;
+import io.stickylb.backend.Backend;
 import io.stickylb.config.AccessLogConfig;
+import io.stickylb.config.AdminConfig;
 import io.stickylb.config.BackendConfig;
 import io.stickylb.config.Endpoint;
+import io.stickylb.config.HealthConfig;
 import io.stickylb.config.LoadBalancerConfig;
-import io.stickylb.config.TransportChoice;
 import io.stickylb.config.PoolConfig;
 import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -19,11 +23,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Warms the JIT by driving loopback traffic through a private proxy instance (own port, metrics and event loop) to a
- * private responder; configured backends never see it. Besides keep-alive requests it mixes in what uniform load never
- * shows the compiler early: clients that leave mid-exchange or close, bursts of queued tasks, and idle moments in which
- * a timer fires. Profiled early, those branches are compiled in. Unprofiled, the first idle spell or client close after
- * long uniform load deoptimises the event loop's compiled code, and the next burst waits while it is compiled again.
+ * Warms the JIT by driving loopback traffic through a private proxy instance (own port and metrics) to a private
+ * responder; configured backends never see it. Warming a running instance, the private one mirrors its routes, pools
+ * and strategies (every backend pointing at the responder) and runs on its event loops, so the compiled code meets no
+ * new thread, strategy or request shape when real traffic arrives; and it stops as soon as real traffic does, rather
+ * than compete with it on those loops. Otherwise it ends when the compiler has caught up ({@link CompilerQuiet}) or
+ * its budget is spent. Besides keep-alive requests of several shapes ({@link WarmupTraffic}) and bursts of new
+ * connections, it mixes in what uniform load never shows the compiler early: clients that leave mid-exchange or
+ * close, bursts of queued tasks, and idle moments in which a timer fires. Profiled early, those branches are compiled
+ * in. Unprofiled, the first idle spell or client close after long uniform load deoptimises the event loop's compiled
+ * code, and the next burst waits while it is compiled again.
  */
 public final class JitWarmup {
 
@@ -33,21 +42,35 @@ public final class JitWarmup {
     private static final long PULSE_IDLE_MILLIS = 4;
     private static final int PULSE_TASKS = 100;
     private static final Runnable NOTHING = () -> { };
+    /** Requests before the compiler's quiet counts: per-request methods then have crossed C2's thresholds. */
+    static final long MIN_REQUESTS_BEFORE_QUIET = 30_000;
+    /** Connections per burst: more than a listener accepts per wake-up ({@code Transport}: 64). */
+    static final int BURST_CONNECTIONS = 100;
+    private static final int BURSTS = 3;
+    private static final long QUIET_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long QUIET_WINDOW_REQUESTS = 20_000;
+    private static final long QUIET_MAX_COMPILE_MILLIS = 10;
 
-    private final TransportChoice transport;
+    private final LoadBalancer host;
     private final Duration maxTime;
     private final long maxRequests;
     private volatile Budget budget;
     private volatile boolean stopped;
 
-    /** A warm-up that stops after {@code maxTime} or {@code maxRequests} answered requests, whichever comes first. */
+    /**
+     * A warm-up on its own event loop, through one round-robin pool, that stops after {@code maxTime} or
+     * {@code maxRequests} answered requests, whichever comes first.
+     */
     public JitWarmup(Duration maxTime, long maxRequests) {
-        this(maxTime, maxRequests, TransportChoice.AUTO);
+        this(maxTime, maxRequests, null);
     }
 
-    /** The same, over the transport the proxy being warmed runs: the JIT must see that transport's code. */
-    public JitWarmup(Duration maxTime, long maxRequests, TransportChoice transport) {
-        this.transport = java.util.Objects.requireNonNull(transport, "transport");
+    /**
+     * The same for {@code host}, a started instance (null: as above): through a mirror of its routes and pools, on
+     * its event loops and transport.
+     */
+    public JitWarmup(Duration maxTime, long maxRequests, LoadBalancer host) {
+        this.host = host;
         if (maxTime.isNegative() || maxRequests < 0) {
             throw new IllegalArgumentException("warm-up budget must not be negative");
         }
@@ -57,10 +80,15 @@ public final class JitWarmup {
 
     /**
      * What a warm-up did: requests answered in full; clients that reset or closed while their answer was on its way;
-     * client closes after an answer; idle moments with a timer due; and the first failure, if any.
+     * client closes after an answer; idle moments with a timer due; bursts of {@link #BURST_CONNECTIONS} connections;
+     * requests that carried a cookie an earlier answer set; requests the responder answered (the proxy answered the
+     * rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
+     * ({@link CompilerQuiet}) rather than on its budget; whether it stopped because real traffic arrived; and the
+     * first failure, if any.
      */
     public record Result(long requests, long resets, long earlyCloses, long clientCloses, long idlePulses,
-                         Duration took, String failure) {
+                         long bursts, long cookieRequests, long backendRequests, boolean compilerQuiet,
+                         boolean yieldedToTraffic, Duration took, String failure) {
     }
 
     /** Runs to the end of the budget (or {@link #stop()}); never throws for traffic errors, it reports them. */
@@ -71,21 +99,30 @@ public final class JitWarmup {
         if (stopped) {
             b.stop();
         }
-        try (WarmupResponder responder = new WarmupResponder()) {
-            LoadBalancer lb = new LoadBalancer(config(responder.port(), transport)).quietly().start();
+        LoadBalancerConfig shape = host == null ? null : host.config();
+        try (WarmupResponder responder = new WarmupResponder(WarmupTraffic.sessionCookies(shape))) {
+            LoadBalancerConfig config = shape == null ? ownConfig(responder.port()) : mirror(shape, responder.port());
+            LoadBalancer lb = new LoadBalancer(config).quietly();
+            if (host != null) {
+                lb.onLoopsOf(host);
+            }
+            lb.start();
             try {
-                drive(lb, b);
+                drive(lb, new WarmupTraffic(config, lb.port()), b, new RealTraffic(host));
             } finally {
                 lb.close(Duration.ZERO);
+                b.backendRequests = responder.answered();
             }
         } catch (IOException | RuntimeException e) {
             b.failed(e);
         }
         Result r = new Result(b.served.get(), b.resets.get(), b.earlyCloses.get(), b.closes.get(), b.pulses.get(),
+                b.bursts.get(), b.withCookies.get(), b.backendRequests, b.quiet, b.yielded,
                 Duration.ofNanos(System.nanoTime() - start), b.failure);
         if (r.failure() == null) {
-            log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms", r.requests(),
-                    r.took().toMillis());
+            log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms ({})", r.requests(),
+                    r.took().toMillis(), r.compilerQuiet() ? "the compiler has caught up"
+                            : r.yieldedToTraffic() ? "real traffic arrived" : "its budget is spent");
         } else {
             log.info("JIT warm-up ended early after {} requests: {}", r.requests(), r.failure());
         }
@@ -106,35 +143,72 @@ public final class JitWarmup {
         }
     }
 
-    private static LoadBalancerConfig config(int responderPort, TransportChoice transport) {
+    private static LoadBalancerConfig ownConfig(int responderPort) {
         PoolConfig pool = PoolConfig.of("warmup", "round-robin",
                 List.of(new BackendConfig("warmup", new Endpoint("127.0.0.1", responderPort), 1)));
         return LoadBalancerConfig.simple(new Endpoint("127.0.0.1", 0), pool)
                 .withWorkers(1)
-                .withAccessLog(AccessLogConfig.OFF)
-                .withTransport(transport);
+                .withAccessLog(AccessLogConfig.OFF);
     }
 
-    private static void drive(LoadBalancer lb, Budget budget) {
+    /**
+     * {@code real}'s routes, pools and limits on a loopback port of its own, every backend (same id, weight and route)
+     * at the responder; no active checks (the warm-up is over before the first would matter), no admin API, no
+     * access log.
+     */
+    static LoadBalancerConfig mirror(LoadBalancerConfig real, int responderPort) {
+        Endpoint responder = new Endpoint("127.0.0.1", responderPort);
+        Map<String, PoolConfig> pools = new LinkedHashMap<>();
+        for (PoolConfig p : real.pools().values()) {
+            List<BackendConfig> backends = p.backends().stream()
+                    .map(b -> new BackendConfig(b.id(), responder, b.weight(), b.route()))
+                    .toList();
+            HealthConfig health = new HealthConfig(null, p.health().passive(), p.health().panicThreshold());
+            pools.put(p.name(), p.withBackends(backends).withHealth(health));
+        }
+        return new LoadBalancerConfig(null, new Endpoint("127.0.0.1", 0), real.workers(), pools, real.routes(),
+                real.trustedProxies(), AdminConfig.DISABLED, AccessLogConfig.OFF, real.limits(),
+                real.shutdownTimeout(), real.transport());
+    }
+
+    private static void drive(LoadBalancer lb, WarmupTraffic traffic, Budget budget, RealTraffic real)
+            throws IOException {
+        // Bursts first, while the code they run is still being profiled.
+        WarmupClient burster = new WarmupClient(lb.port(), traffic, 0, budget);
+        for (int i = 0; i < BURSTS && budget.next(); i++) {
+            budget.burst(burster.burst(BURST_CONNECTIONS));
+        }
         List<Thread> clients = new ArrayList<>();
-        for (int i = 0; i < CLIENTS; i++) {
-            clients.add(daemon("stickylb-warmup-client-" + i, new WarmupClient(lb.port(), budget)));
+        List<EventLoop> loops = new ArrayList<>();
+        lb.workers().forEach(e -> loops.add((EventLoop) e));
+        // At least one client per loop: accepted connections are handed to the loops in turn.
+        int count = Math.max(CLIENTS, loops.size());
+        for (int i = 0; i < count; i++) {
+            clients.add(daemon("stickylb-warmup-client-" + i, new WarmupClient(lb.port(), traffic, i, budget)));
         }
         clients.forEach(Thread::start);
-        EventLoop loop = lb.workers().next();
+        CompilerQuiet quiet = CompilerQuiet.ofThisJvm(MIN_REQUESTS_BEFORE_QUIET, QUIET_WINDOW_NANOS,
+                QUIET_WINDOW_REQUESTS, QUIET_MAX_COMPILE_MILLIS);
         // Two things uniform load never does, once per pulse: more than 64 tasks queued while the loop is busy (as when
         // many connections close at once; Netty checks its time budget every 64 tasks), and an idle moment with a timer
         // due, so the loop's "nothing ready, a task is due" branches are profiled as well.
         while (clients.stream().anyMatch(Thread::isAlive)) {
             sleepMillis(PULSE_EVERY_MILLIS);
-            for (int i = 0; i < PULSE_TASKS; i++) {
-                loop.execute(NOTHING);
+            for (EventLoop loop : loops) {
+                for (int i = 0; i < PULSE_TASKS; i++) {
+                    loop.execute(NOTHING);
+                }
             }
             budget.pause(true);
-            loop.schedule(NOTHING, 1, TimeUnit.MILLISECONDS);
+            loops.forEach(loop -> loop.schedule(NOTHING, 1, TimeUnit.MILLISECONDS));
             sleepMillis(PULSE_IDLE_MILLIS);
             budget.pause(false);
             budget.pulses.incrementAndGet();
+            if (quiet.settled(budget.served.get(), System.nanoTime())) {
+                budget.settled();
+            } else if (real.arrived()) {
+                budget.yielded();
+            }
         }
         for (Thread t : clients) {
             try {
@@ -168,6 +242,40 @@ public final class JitWarmup {
         }
     }
 
+    /**
+     * Whether the warmed instance has started serving real traffic: more than {@link #YIELD_REQUESTS} requests to its
+     * backends since the last look (one pulse, about 45 ms, so a few hundred requests a second). A health check or
+     * a readiness probe stays well below that and leaves the warm-up running.
+     */
+    private static final class RealTraffic {
+        static final long YIELD_REQUESTS = 20;
+        private final LoadBalancer host;
+        private long seen;
+
+        RealTraffic(LoadBalancer host) {
+            this.host = host;
+            this.seen = requests();
+        }
+
+        boolean arrived() {
+            long now = requests();
+            boolean arrived = now - seen > YIELD_REQUESTS;
+            seen = now;
+            return arrived;
+        }
+
+        private long requests() {
+            if (host == null) {
+                return 0;
+            }
+            long sum = 0;
+            for (Backend b : host.upstreams().allBackends()) {
+                sum += b.stats().requests.sum();
+            }
+            return sum;
+        }
+    }
+
     /** The shared request and time budget of the clients, and the pauses that leave the event loop idle. */
     static final class Budget {
         private final long deadlineNanos;
@@ -177,7 +285,12 @@ public final class JitWarmup {
         private final AtomicLong earlyCloses = new AtomicLong();
         private final AtomicLong closes = new AtomicLong();
         private final AtomicLong pulses = new AtomicLong();
+        private final AtomicLong withCookies = new AtomicLong();
+        private final AtomicLong bursts = new AtomicLong();
         private volatile boolean paused;
+        private volatile boolean quiet;
+        private volatile boolean yielded;
+        private volatile long backendRequests;
         private volatile boolean stopped;
         private volatile String failure;
 
@@ -204,6 +317,27 @@ public final class JitWarmup {
 
         void closed() {
             closes.incrementAndGet();
+        }
+
+        void burst(int answered) {
+            served.addAndGet(answered);
+            bursts.incrementAndGet();
+        }
+
+        void sentCookies() {
+            withCookies.incrementAndGet();
+        }
+
+        /** The compiler has caught up: the clients finish their current request and stop. */
+        void settled() {
+            quiet = true;
+            stop();
+        }
+
+        /** Real traffic is here: the warm-up stops rather than compete with it on the same event loops. */
+        void yielded() {
+            yielded = true;
+            stop();
         }
 
         void pause(boolean on) {

@@ -51,6 +51,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private HealthSupervisor health;
     private volatile boolean closed;
     private boolean quiet;
+    /** The instance whose event loops this one borrows (the JIT warm-up's), or null when it runs its own. */
+    private LoadBalancer loopOwner;
 
     public LoadBalancer(LoadBalancerConfig config) {
         this.runtime = new ProxyRuntime(config, Upstreams.create(config));
@@ -73,9 +75,16 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
      */
     public synchronized LoadBalancer start() {
         LoadBalancerConfig config = runtime.config();
-        transport = Transport.forChoice(config.transport());
-        int threads = config.effectiveWorkers();
-        workers = transport.newGroup(threads, "stickylb-worker");
+        int threads;
+        if (loopOwner != null) {
+            transport = loopOwner.transport;
+            workers = loopOwner.workers;
+            threads = loopOwner.config().effectiveWorkers();
+        } else {
+            transport = Transport.forChoice(config.transport());
+            threads = config.effectiveWorkers();
+            workers = transport.newGroup(threads, "stickylb-worker");
+        }
         runtime.connections(new ConnectionPools(workers, transport, MAX_IDLE_PER_BACKEND_PER_LOOP));
         ServerBootstrap b = transport.listener(workers)
                 .option(ChannelOption.SO_BACKLOG, 1024)
@@ -87,7 +96,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         try {
             listener = b.bind(bindTo).syncUninterruptibly().channel();
         } catch (Exception e) {
-            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            releaseLoops(Duration.ZERO);
             if (e instanceof BindException || e.getCause() instanceof BindException
                     || String.valueOf(e.getMessage()).contains("Address already in use")) {
                 throw new PortInUseException("listen", config.listen(), e);
@@ -111,7 +120,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             admin = AdminServer.start(config.admin(), this, transport);
         } catch (RuntimeException e) {
             listener.close().syncUninterruptibly();
-            workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            releaseLoops(Duration.ZERO);
             throw e;
         }
     }
@@ -161,6 +170,19 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     /** The worker event loops (null before {@link #start()}). */
     EventLoopGroup workers() {
         return workers;
+    }
+
+    /**
+     * Runs on the event loops (and transport) of {@code owner}, a started instance, instead of its own, and leaves
+     * them running at close: the JIT warm-up's private instance, so the code it warms runs on the threads, thread
+     * locals and buffer caches that real traffic will use. Call before {@link #start()}.
+     */
+    LoadBalancer onLoopsOf(LoadBalancer owner) {
+        if (owner.workers == null) {
+            throw new IllegalStateException("the owner of the event loops has not started");
+        }
+        loopOwner = owner;
+        return this;
     }
 
     /**
@@ -220,9 +242,18 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             log.warn("drain timeout ({}) reached with {} request(s) still in flight; closing them", drain, abandoned);
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        releaseLoops(Duration.ofSeconds(2));
         if (!quiet) {
             log.info("stickylb stopped");
+        }
+    }
+
+    /** Shuts down this instance's own event loops; borrowed ones keep running and only lose this one's pools. */
+    private void releaseLoops(Duration timeout) {
+        if (loopOwner == null) {
+            workers.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
+        } else if (runtime.connections() != null) {
+            runtime.upstreams().allBackends().forEach(runtime.connections()::closeAll);
         }
     }
 

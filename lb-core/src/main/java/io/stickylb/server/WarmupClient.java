@@ -5,12 +5,18 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * One client of {@link JitWarmup} on a blocking socket: keep-alive GETs, and now and then the ways clients end a
- * connection (a reset or a close while the answer is on its way, a close after the answer). Plain JDK sockets, so the
- * proxy's Netty type profiles see only the proxy.
+ * One client of {@link JitWarmup} on a blocking socket: keep-alive requests of {@link WarmupTraffic}'s shapes, with the
+ * cookies earlier answers set (as a browser keeps them), and now and then the ways clients end a connection (a reset
+ * or a close while the answer is on its way, a close after the answer). Plain JDK sockets, so the proxy's Netty type
+ * profiles see only the proxy.
  */
 final class WarmupClient implements Runnable {
 
@@ -21,22 +27,25 @@ final class WarmupClient implements Runnable {
      */
     static final int RARE_EVERY = 2000;
 
-    private static final byte[] GET = request("/", "");
-    private static final byte[] GET_SLOW = request(WarmupResponder.SLOW_PATH, "");
-
     private final int port;
+    private final WarmupTraffic traffic;
+    private final long first;
     private final JitWarmup.Budget budget;
-    private final byte[] buf = new byte[8192];
+    private final Map<String, String> cookies = new LinkedHashMap<>();
+    private byte[] buf = new byte[8192];
     private Socket socket;
 
-    WarmupClient(int port, JitWarmup.Budget budget) {
+    /** {@code index} staggers the clients over the request shapes. */
+    WarmupClient(int port, WarmupTraffic traffic, int index, JitWarmup.Budget budget) {
         this.port = port;
+        this.traffic = traffic;
+        this.first = index;
         this.budget = budget;
     }
 
     @Override
     public void run() {
-        long n = 0;
+        long n = first;
         int failuresInARow = 0;
         try {
             while (budget.next()) {
@@ -45,8 +54,8 @@ final class WarmupClient implements Runnable {
                     switch ((int) (n % RARE_EVERY)) {
                         case 101 -> leaveEarly(true);
                         case 203 -> leaveEarly(false);
-                        case 307 -> exchange(GET, true);
-                        default -> exchange(GET, false);
+                        case 307 -> exchange(request(n), true);
+                        default -> exchange(request(n), false);
                     }
                     failuresInARow = 0;
                 } catch (IOException e) {
@@ -83,7 +92,7 @@ final class WarmupClient implements Runnable {
      * client when the answer arrives: with a reset, or with a plain close.
      */
     private void leaveEarly(boolean reset) throws IOException {
-        connected().getOutputStream().write(GET_SLOW);
+        connected().getOutputStream().write(traffic.slowRequest());
         JitWarmup.sleepMillis(1);
         disconnect(reset);
         budget.leftEarly(reset);
@@ -112,7 +121,56 @@ final class WarmupClient implements Runnable {
         socket = null;
     }
 
-    /** Reads one response with a Content-Length body; false when the connection ended first. */
+    /**
+     * A burst: {@code count} connections opened at once, one bare GET on each, every answer read, all closed. The
+     * listener finds more connections queued than it takes per wake-up, and a batch of new client and backend
+     * connections is set up together, as at a benchmark's start or a reconnect storm; profiled now, those paths do not
+     * deoptimise the request path's compiled code when real clients first arrive in numbers. Returns the answers read.
+     */
+    int burst(int count) throws IOException {
+        List<Socket> sockets = new ArrayList<>(count);
+        int answered = 0;
+        try {
+            for (int i = 0; i < count; i++) {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+                s.setTcpNoDelay(true);
+                sockets.add(s);
+            }
+            byte[] get = traffic.request(0, "");
+            for (Socket s : sockets) {
+                s.getOutputStream().write(get);
+            }
+            for (Socket s : sockets) {
+                if (readResponse(s.getInputStream())) {
+                    answered++;
+                }
+            }
+        } finally {
+            sockets.forEach(JitWarmup::closeQuietly);
+        }
+        return answered;
+    }
+
+    private byte[] request(long n) {
+        String cookieHeader = cookieHeader();
+        byte[] request = traffic.request(n, cookieHeader);
+        if (!cookieHeader.isEmpty() && WarmupTraffic.sendsCookies(n)) {
+            budget.sentCookies();
+        }
+        return request;
+    }
+
+    /** The Cookie field value of what earlier answers set, e.g. {@code LB_ROUTE=1.x; JSESSIONID=abc}. */
+    private String cookieHeader() {
+        if (cookies.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        cookies.forEach((name, value) -> b.append(b.length() == 0 ? "" : "; ").append(name).append('=').append(value));
+        return b.toString();
+    }
+
+    /** Reads one response (Content-Length or chunked body) and keeps the cookies it sets; false when cut short. */
     private boolean readResponse(InputStream in) throws IOException {
         int len = 0;
         int headEnd = -1;
@@ -127,8 +185,15 @@ final class WarmupClient implements Runnable {
             len += r;
             headEnd = WarmupResponder.headEnd(buf, len);
         }
-        int bodyLength = contentLength(new String(buf, 0, headEnd, StandardCharsets.US_ASCII));
-        int have = len - (headEnd + 4);
+        String head = new String(buf, 0, headEnd, StandardCharsets.US_ASCII);
+        keepCookies(head);
+        int bodyStart = headEnd + 4;
+        String lower = head.toLowerCase(Locale.ROOT);
+        if (lower.contains("\r\ntransfer-encoding: chunked")) {
+            return readChunked(in, bodyStart, len);
+        }
+        int bodyLength = WarmupResponder.contentLength(lower);
+        int have = len - bodyStart;
         while (have < bodyLength) {
             int r = in.read(buf, 0, Math.min(buf.length, bodyLength - have));
             if (r < 0) {
@@ -139,19 +204,75 @@ final class WarmupClient implements Runnable {
         return true;
     }
 
-    private static int contentLength(String head) {
-        String lower = head.toLowerCase(Locale.ROOT);
-        int i = lower.indexOf("\r\ncontent-length:");
-        if (i < 0) {
-            return 0;
+    /** Reads chunks from {@code buf[pos, len)} and the socket up to the last one (no trailers: the responder's). */
+    private boolean readChunked(InputStream in, int pos, int len) throws IOException {
+        while (true) {
+            int lineEnd;
+            while ((lineEnd = crlf(pos, len)) < 0) {
+                len = compactAndRead(in, pos, len);
+                pos = 0;
+                if (len < 0) {
+                    return false;
+                }
+            }
+            int size = Integer.parseInt(new String(buf, pos, lineEnd - pos, StandardCharsets.US_ASCII).trim(), 16);
+            int end = lineEnd + 2 + size + 2;
+            while (len < end) {
+                end -= pos;
+                len = compactAndRead(in, pos, len);
+                pos = 0;
+                if (len < 0) {
+                    return false;
+                }
+            }
+            if (size == 0) {
+                return true;
+            }
+            pos = end;
         }
-        int start = i + "\r\ncontent-length:".length();
-        int end = lower.indexOf('\r', start);
-        return Integer.parseInt(lower.substring(start, end < 0 ? lower.length() : end).trim());
     }
 
-    private static byte[] request(String path, String extraHeaders) {
-        return ("GET " + path + " HTTP/1.1\r\nHost: warmup.local\r\n" + extraHeaders + "\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
+    /** Moves {@code buf[pos, len)} to the front (growing the buffer when full) and reads more: the new end, or -1. */
+    private int compactAndRead(InputStream in, int pos, int len) throws IOException {
+        int kept = len - pos;
+        System.arraycopy(buf, pos, buf, 0, kept);
+        if (kept == buf.length) {
+            buf = Arrays.copyOf(buf, buf.length * 2);
+        }
+        int r = in.read(buf, kept, buf.length - kept);
+        return r < 0 ? -1 : kept + r;
+    }
+
+    private int crlf(int from, int to) {
+        for (int i = from; i + 1 < to; i++) {
+            if (buf[i] == '\r' && buf[i + 1] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Keeps {@code name=value} of every Set-Cookie field; an empty value or {@code Max-Age=0} forgets the cookie. */
+    private void keepCookies(String head) {
+        for (String line : head.split("\r\n")) {
+            if (!line.regionMatches(true, 0, "set-cookie:", 0, 11)) {
+                continue;
+            }
+            String pair = line.substring(11).trim();
+            int semi = pair.indexOf(';');
+            String attributes = semi < 0 ? "" : pair.substring(semi).toLowerCase(Locale.ROOT);
+            pair = semi < 0 ? pair : pair.substring(0, semi);
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                continue;
+            }
+            String name = pair.substring(0, eq).trim();
+            String value = pair.substring(eq + 1).trim();
+            if (value.isEmpty() || attributes.contains("max-age=0")) {
+                cookies.remove(name);
+            } else {
+                cookies.put(name, value);
+            }
+        }
     }
 }

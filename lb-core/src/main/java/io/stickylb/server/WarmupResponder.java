@@ -9,24 +9,47 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The backend of {@link JitWarmup}: a minimal keep-alive HTTP/1.1 responder on loopback, plain blocking sockets so it
- * adds nothing to the proxy's own type profiles. It answers {@code /slow} after a few milliseconds (the warm-up client
- * leaves before that).
+ * The backend of {@link JitWarmup}: a small keep-alive HTTP/1.1 responder on loopback, plain blocking sockets so it
+ * adds nothing to the proxy's own type profiles. Most answers are nginx's; now and then, on each connection, it gives
+ * the others real servers give (Tomcat's, with a session cookie for a client that has none; a bare one; a chunked one;
+ * a redirect; a 404), so the proxy's response path is profiled for all of them (see {@link WarmupTraffic} on why the
+ * mix is uneven). It answers a path with
+ * {@link WarmupTraffic#SLOW_MARK} after a few milliseconds (the warm-up client leaves before that).
  */
 final class WarmupResponder implements AutoCloseable {
 
-    static final String SLOW_PATH = "/slow";
-    private static final byte[] BODY = "stickylb warm-up response ........................................ end"
-            .getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] RESPONSE = response();
+    private static final String BODY = "stickylb warm-up response ........................................ end";
+    private static final String JSON = "{\"items\":[{\"id\":1,\"name\":\"warm-up\"}],\"next\":null}";
+    private static final String DATE = "Date: Thu, 03 Dec 2026 12:00:00 GMT\r\n";
+    private static final byte[] NGINX = bytes("HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n" + DATE
+            + "Content-Type: text/plain\r\nContent-Length: " + BODY.length() + "\r\nConnection: keep-alive\r\n\r\n"
+            + BODY);
+    private static final String TOMCAT_HEAD = "HTTP/1.1 200 \r\n";
+    private static final String TOMCAT_REST = "Content-Type: text/html;charset=UTF-8\r\nContent-Length: "
+            + BODY.length() + "\r\n" + DATE + "Keep-Alive: timeout=20\r\nConnection: keep-alive\r\n\r\n" + BODY;
+    private static final byte[] BARE = bytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: "
+            + BODY.length() + "\r\n\r\n" + BODY);
+    private static final byte[] CHUNKED = bytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + "Transfer-Encoding: chunked\r\nVary: Accept-Encoding\r\n\r\n"
+            + Integer.toHexString(JSON.length()) + "\r\n" + JSON + "\r\n0\r\n\r\n");
+    private static final byte[] REDIRECT = bytes("HTTP/1.1 302 Found\r\nLocation: /login\r\nContent-Length: 0\r\n\r\n");
+    private static final byte[] NOT_FOUND = bytes("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+            + "Content-Length: 10\r\n\r\nnot found\n");
 
     private final ServerSocket server;
     private final Set<Socket> open = new HashSet<>();
+    private final List<String> sessionCookies;
+    private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
 
-    WarmupResponder() throws IOException {
+    /** {@code sessionCookies}: the names of the session cookies it sets, as an application server would. */
+    WarmupResponder(List<String> sessionCookies) throws IOException {
+        this.sessionCookies = List.copyOf(sessionCookies);
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         JitWarmup.daemon("stickylb-warmup-responder", this::acceptLoop).start();
@@ -34,6 +57,11 @@ final class WarmupResponder implements AutoCloseable {
 
     int port() {
         return server.getLocalPort();
+    }
+
+    /** Requests it has answered or is answering (those the proxy routed to a pool rather than answered itself). */
+    long answered() {
+        return answered.get();
     }
 
 
@@ -59,6 +87,7 @@ final class WarmupResponder implements AutoCloseable {
     private void serve(Socket s) {
         byte[] buf = new byte[8192];
         int len = 0;
+        long n = 0;
         try (s) {
             InputStream in = s.getInputStream();
             OutputStream out = s.getOutputStream();
@@ -75,13 +104,25 @@ final class WarmupResponder implements AutoCloseable {
                     len += r;
                     continue;
                 }
-                if (startsWith(buf, "GET " + SLOW_PATH)) {
-                    JitWarmup.sleepMillis(3);
-                }
+                String head = new String(buf, 0, end, StandardCharsets.US_ASCII);
                 int consumed = end + 4;
+                // A body (the client's small form) is read and dropped.
+                int body = contentLength(head.toLowerCase(Locale.ROOT));
+                while (len < consumed + body) {
+                    int r = in.read(buf, len, buf.length - len);
+                    if (r < 0) {
+                        return;
+                    }
+                    len += r;
+                }
+                consumed += body;
                 System.arraycopy(buf, consumed, buf, 0, len - consumed);
                 len -= consumed;
-                out.write(RESPONSE);
+                if (head.substring(0, head.indexOf('\r')).contains(WarmupTraffic.SLOW_MARK)) {
+                    JitWarmup.sleepMillis(3);
+                }
+                answered.incrementAndGet();
+                out.write(answer(head, n++));
             }
         } catch (IOException e) {
             // the proxy closed the connection
@@ -90,6 +131,46 @@ final class WarmupResponder implements AutoCloseable {
                 open.remove(s);
             }
         }
+    }
+
+    /** The {@code n}th answer of a connection: nginx's, but for one of each other kind every 32. */
+    private byte[] answer(String requestHead, long n) {
+        return switch ((int) (n % 32)) {
+            case 3, 19 -> tomcat(requestHead);
+            case 7 -> REDIRECT;
+            case 11, 27 -> BARE;
+            case 15, 31 -> CHUNKED;
+            case 23 -> NOT_FOUND;
+            default -> NGINX;
+        };
+    }
+
+    /** Tomcat's answer, with a new session cookie of each name the request does not carry. */
+    private byte[] tomcat(String requestHead) {
+        StringBuilder b = new StringBuilder(TOMCAT_HEAD);
+        String lower = requestHead.toLowerCase(Locale.ROOT);
+        int cookie = lower.indexOf("\r\ncookie:");
+        int eol = cookie < 0 ? -1 : requestHead.indexOf('\r', cookie + 2);
+        String sent = cookie < 0 ? "" : requestHead.substring(cookie, eol < 0 ? requestHead.length() : eol);
+        for (String name : sessionCookies) {
+            if (!sent.contains(name + "=")) {
+                b.append("Set-Cookie: ").append(name).append('=')
+                        .append(Long.toHexString(ThreadLocalRandom.current().nextLong())).append(Long.toHexString(
+                                ThreadLocalRandom.current().nextLong())).append("; Path=/; HttpOnly\r\n");
+            }
+        }
+        return bytes(b.append(TOMCAT_REST).toString());
+    }
+
+    /** The Content-Length value in a lower-cased head, 0 when there is none. */
+    static int contentLength(String lowerHead) {
+        int i = lowerHead.indexOf("\r\ncontent-length:");
+        if (i < 0) {
+            return 0;
+        }
+        int start = i + "\r\ncontent-length:".length();
+        int end = lowerHead.indexOf('\r', start);
+        return Integer.parseInt(lowerHead.substring(start, end < 0 ? lowerHead.length() : end).trim());
     }
 
     /** Index of the {@code \r\n\r\n} ending a head in {@code b[0, len)}, or -1. */
@@ -102,22 +183,8 @@ final class WarmupResponder implements AutoCloseable {
         return -1;
     }
 
-    private static boolean startsWith(byte[] b, String prefix) {
-        for (int i = 0; i < prefix.length(); i++) {
-            if (b[i] != prefix.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte[] response() {
-        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + BODY.length + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[head.length + BODY.length];
-        System.arraycopy(head, 0, out, 0, head.length);
-        System.arraycopy(BODY, 0, out, head.length, BODY.length);
-        return out;
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     @Override

@@ -11,13 +11,24 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import io.stickylb.config.AccessLogConfig;
+import io.stickylb.config.Endpoint;
+import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.PoolConfig;
+import io.stickylb.config.RouteConfig;
 import io.stickylb.testing.TestConfigs;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class JitWarmupTest {
@@ -61,6 +72,112 @@ class JitWarmupTest {
     }
 
     @Test
+    void warmingARunningInstanceMirrorsItsRoutesAndPoolsOnItsOwnLoopsAndLeavesThemServing() throws Exception {
+        WireMockServer shop = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        WireMockServer api = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        shop.start();
+        api.start();
+        shop.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("shop")));
+        api.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("api")));
+        // Only requests for shop.example.com or under /api have a route: the warm-up must send both to be answered.
+        PoolConfig cookiePool = PoolConfig.of("shop", "cookie", List.of(TestConfigs.backend("s1", shop.port()),
+                TestConfigs.backend("s2", shop.port())));
+        PoolConfig apiPool = PoolConfig.of("api", "round-robin", List.of(TestConfigs.backend("a1", api.port())));
+        LoadBalancerConfig config = new LoadBalancerConfig(null, new Endpoint("127.0.0.1", 0), 2,
+                Map.of("shop", cookiePool, "api", apiPool),
+                List.of(new RouteConfig("shop.example.com", "/", "shop"), new RouteConfig("*", "/api", "api")),
+                List.of(), null, AccessLogConfig.OFF, null, Duration.ofSeconds(5));
+        LoadBalancer lb = new LoadBalancer(config).start();
+        AtomicInteger mostWorkerThreads = new AtomicInteger();
+        AtomicBoolean warming = new AtomicBoolean(true);
+        Thread sampler = JitWarmup.daemon("test-thread-sampler", () -> {
+            while (warming.get()) {
+                mostWorkerThreads.accumulateAndGet(workerThreads(), Math::max);
+                JitWarmup.sleepMillis(20);
+            }
+        });
+        try {
+            sampler.start();
+            JitWarmup.Result r = new JitWarmup(Duration.ofSeconds(60), 4_000, lb).run();
+            warming.set(false);
+            sampler.join();
+
+            assertThat(r.failure()).isNull();
+            assertThat(r.requests()).isGreaterThanOrEqualTo(4_000);
+            assertThat(r.bursts()).isPositive();
+            // Routed (the responder answered, not the proxy's own 404) and sticky (the browsers returned cookies).
+            assertThat(r.backendRequests()).isGreaterThanOrEqualTo(r.requests());
+            assertThat(r.cookieRequests()).isPositive();
+            assertThat(mostWorkerThreads.get()).as("event-loop threads while warming (the instance has 2)")
+                    .isLessThanOrEqualTo(2);
+            shop.verify(0, anyRequestedFor(anyUrl()));
+            api.verify(0, anyRequestedFor(anyUrl()));
+            assertThat(lb.clientConnections()).isZero();
+
+            HttpClient client = HttpClient.newHttpClient();
+            for (int i = 0; i < 4; i++) {
+                HttpResponse<String> real = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + lb.port() + "/api/x")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(real.body()).isEqualTo("api");
+            }
+            api.verify(4, anyRequestedFor(anyUrl()));
+        } finally {
+            warming.set(false);
+            lb.close();
+            shop.stop();
+            api.stop();
+        }
+    }
+
+    @Test
+    void itGivesWayWhenRealTrafficArrivesButNotForAProbe() throws Exception {
+        try (WarmupResponder backend = new WarmupResponder(List.of())) {
+            LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
+            JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb);
+            CompletableFuture<JitWarmup.Result> running = CompletableFuture.supplyAsync(warmup::run);
+            List<Thread> load = new ArrayList<>();
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                        .anyMatch(t -> t.getName().startsWith("stickylb-warmup-client")));
+                // A probe a few times a second is not traffic.
+                for (int i = 0; i < 5; i++) {
+                    assertThat(client.send(get, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+                    JitWarmup.sleepMillis(200);
+                }
+                assertThat(running).isNotDone();
+
+                for (int i = 0; i < 4; i++) {
+                    load.add(JitWarmup.daemon("test-load-" + i, () -> {
+                        while (!running.isDone()) {
+                            try {
+                                client.send(get, HttpResponse.BodyHandlers.discarding());
+                            } catch (Exception e) {
+                                return;
+                            }
+                        }
+                    }));
+                }
+                load.forEach(Thread::start);
+                JitWarmup.Result r = running.get(30, TimeUnit.SECONDS);
+
+                assertThat(r.failure()).isNull();
+                assertThat(r.yieldedToTraffic()).isTrue();
+                assertThat(r.compilerQuiet()).isFalse();
+                assertThat(r.took()).isLessThan(Duration.ofSeconds(30));
+            } finally {
+                warmup.stop();
+                for (Thread t : load) {
+                    t.join(10_000);
+                }
+                lb.close();
+            }
+        }
+    }
+
+    @Test
     void stopEndsItEarlyAndStopBeforeRunMeansNoTraffic() {
         JitWarmup long30s = new JitWarmup(Duration.ofSeconds(30), Long.MAX_VALUE);
         CompletableFuture<JitWarmup.Result> running = CompletableFuture.supplyAsync(long30s::run);
@@ -84,6 +201,11 @@ class JitWarmupTest {
         assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(-1), 10))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(1), -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static int workerThreads() {
+        return (int) Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("stickylb-worker")).count();
     }
 
     private static boolean noWarmupThreads() {

@@ -1,0 +1,129 @@
+package io.stickylb.server;
+
+import io.stickylb.config.AffinityConfig;
+import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.PoolConfig;
+import io.stickylb.config.RouteConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The requests of the {@link JitWarmup} clients: every route of the proxy being warmed (a host its pattern matches, a
+ * path under its prefix), in the shapes real clients send. Most are a bare GET, as API clients and load generators
+ * send; one in {@link #SHAPES} is curl's, one a browser's with cookies, one a small form POST. Rare but present, those
+ * branches and types are profiled and compiled as cold paths, so the first browser after start-up finds no unprofiled
+ * branch, while the common case keeps code specialised for it (an even mix cost 6 % of throughput on bare GETs).
+ */
+final class WarmupTraffic {
+
+    /** A path segment the responder answers slowly (the client leaves before the answer). */
+    static final String SLOW_MARK = "stickylb-warmup-slow";
+    static final int SHAPES = 16;
+    private static final int CURL = 5;
+    private static final int BROWSER = 9;
+    private static final int FORM_POST = 13;
+    private static final int MAX_TARGETS = 32;
+    private static final String FORM = "user=warmup&password=not-a-secret&remember=on";
+
+    private final List<Target> targets;
+
+    /** Where a request goes: its Host field and a path its route takes. */
+    record Target(String host, String prefix) {
+        String path(String leaf) {
+            return prefix.endsWith("/") ? prefix + leaf : prefix + "/" + leaf;
+        }
+    }
+
+    WarmupTraffic(LoadBalancerConfig config, int port) {
+        List<Target> list = new ArrayList<>();
+        for (RouteConfig r : config.routes()) {
+            if (r.host().equals("*")) {
+                list.add(new Target("127.0.0.1:" + port, r.pathPrefix()));
+                list.add(new Target("localhost:" + port, r.pathPrefix()));
+            } else if (r.host().startsWith("*.")) {
+                list.add(new Target("www" + r.host().substring(1), r.pathPrefix()));
+            } else {
+                list.add(new Target(r.host(), r.pathPrefix()));
+            }
+        }
+        if (list.isEmpty()) {
+            list.add(new Target("127.0.0.1:" + port, "/"));
+        }
+        this.targets = List.copyOf(list.subList(0, Math.min(MAX_TARGETS, list.size())));
+    }
+
+    /**
+     * The session cookies the responder hands out, as an application server would: the application cookie of every
+     * pool whose affinity follows one, and Tomcat's {@code JSESSIONID}.
+     */
+    static List<String> sessionCookies(LoadBalancerConfig config) {
+        Set<String> names = new LinkedHashSet<>();
+        if (config != null) {
+            for (PoolConfig p : config.pools().values()) {
+                if (p.affinity().mode() != AffinityConfig.Mode.INSERT) {
+                    names.add(p.affinity().cookieName());
+                }
+            }
+        }
+        names.add("JSESSIONID");
+        return List.copyOf(names);
+    }
+
+    List<Target> targets() {
+        return targets;
+    }
+
+    /** Request {@code n} of a client: its target and shape follow from {@code n}; {@code cookies} may be empty. */
+    byte[] request(long n, String cookies) {
+        Target t = targets.get((int) ((n + n / SHAPES) % targets.size()));
+        StringBuilder b = new StringBuilder(512);
+        switch ((int) (n % SHAPES)) {
+            case CURL -> b.append("GET ").append(t.path("items?id=")).append(n % 97).append(" HTTP/1.1\r\nHost: ")
+                    .append(t.host()).append("\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n");
+            case BROWSER -> {
+                b.append("GET ").append(t.path("index.html")).append(" HTTP/1.1\r\nHost: ").append(t.host())
+                        .append("\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Firefox/128.0")
+                        .append("\r\nAccept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+                        .append("\r\nAccept-Language: en-US,en;q=0.5\r\nAccept-Encoding: gzip, deflate, br")
+                        .append("\r\nConnection: keep-alive\r\n");
+                appendCookies(b, cookies);
+            }
+            case FORM_POST -> {
+                b.append("POST ").append(t.path("login")).append(" HTTP/1.1\r\nHost: ").append(t.host())
+                        .append("\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ")
+                        .append(FORM.length()).append("\r\n");
+                appendCookies(b, cookies);
+                b.append("\r\n").append(FORM);
+                return b.toString().getBytes(StandardCharsets.US_ASCII);
+            }
+            default -> b.append("GET ").append(t.prefix()).append(" HTTP/1.1\r\nHost: ").append(t.host())
+                    .append("\r\n");
+        }
+        return b.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Whether request number {@code n} carries the client's cookies (the browser's and the form's shapes). */
+    static boolean sendsCookies(long n) {
+        long shape = n % SHAPES;
+        return shape == BROWSER || shape == FORM_POST;
+    }
+
+    /** A request the responder answers after a few milliseconds, to the first target. */
+    byte[] slowRequest() {
+        Target t = targets.get(0);
+        return ("GET " + t.path(SLOW_MARK) + " HTTP/1.1\r\nHost: " + t.host() + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A browser sends its own cookies besides the session's. */
+    private static void appendCookies(StringBuilder b, String cookies) {
+        b.append("Cookie: ");
+        if (!cookies.isEmpty()) {
+            b.append(cookies).append("; ");
+        }
+        b.append("theme=dark\r\n");
+    }
+}
