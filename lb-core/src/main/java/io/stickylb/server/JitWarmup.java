@@ -7,6 +7,7 @@ import io.stickylb.config.AdminConfig;
 import io.stickylb.config.BackendConfig;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.HealthConfig;
+import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.PoolConfig;
 import java.io.IOException;
@@ -80,9 +81,9 @@ public final class JitWarmup {
 
     /**
      * What a warm-up did: requests answered in full; clients that reset or closed while their answer was on its way;
-     * client closes after an answer; idle moments with a timer due; bursts of {@link #BURST_CONNECTIONS} connections;
-     * requests that carried a cookie an earlier answer set; requests the responder answered (the proxy answered the
-     * rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
+     * client closes after an answer; idle moments with a timer due; bursts of up to {@link #BURST_CONNECTIONS}
+     * connections; requests that carried a cookie an earlier answer set; requests the responder answered (the proxy
+     * answered the rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
      * ({@link CompilerQuiet}) rather than on its budget; whether it stopped because real traffic arrived; and the
      * first failure, if any.
      */
@@ -175,8 +176,12 @@ public final class JitWarmup {
             throws IOException {
         // Bursts first, while the code they run is still being profiled.
         WarmupClient burster = new WarmupClient(lb.port(), traffic, 0, budget);
-        for (int i = 0; i < BURSTS && budget.next(); i++) {
-            budget.burst(burster.burst(BURST_CONNECTIONS));
+        // Within half the mirrored max-connections (a refused connection is a 503 and a warning in the log) and within
+        // max-pending-per-backend (a burst must not be answered 503 for want of backend connections).
+        LimitsConfig limits = lb.config().limits();
+        int burst = Math.min(BURST_CONNECTIONS, Math.min(limits.maxConnections() / 2, limits.maxPendingPerBackend()));
+        for (int i = 0; i < BURSTS && burst > 0 && budget.next(); i++) {
+            budget.burst(burster.burst(burst));
         }
         List<Thread> clients = new ArrayList<>();
         List<EventLoop> loops = new ArrayList<>();

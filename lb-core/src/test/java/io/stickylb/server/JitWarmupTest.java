@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.Endpoint;
+import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.config.RouteConfig;
@@ -127,6 +128,29 @@ class JitWarmupTest {
             lb.close();
             shop.stop();
             api.stop();
+        }
+    }
+
+    @Test
+    void itsBurstsStayWithinTheMirroredConnectionLimit() throws Exception {
+        try (WarmupResponder backend = new WarmupResponder(List.of())) {
+            LoadBalancerConfig config = TestConfigs.roundRobin(backend.port())
+                    .withLimits(new LimitsConfig(LimitsConfig.DEFAULTS.maxRequestLine(),
+                            LimitsConfig.DEFAULTS.maxHeaderSize(), LimitsConfig.DEFAULTS.maxHeaderCount(),
+                            LimitsConfig.DEFAULTS.maxBodySize(), LimitsConfig.DEFAULTS.headerTimeout(),
+                            LimitsConfig.DEFAULTS.clientIdleTimeout(), 30,
+                            LimitsConfig.DEFAULTS.maxPendingPerBackend()));
+            LoadBalancer lb = new LoadBalancer(config).start();
+            try {
+                JitWarmup.Result r = new JitWarmup(Duration.ofSeconds(30), 1_000, lb).run();
+
+                assertThat(r.failure()).isNull();
+                assertThat(r.bursts()).isPositive();
+                // A connection over the limit would be answered 503 by the proxy itself, not by the responder.
+                assertThat(r.backendRequests()).isGreaterThanOrEqualTo(r.requests());
+            } finally {
+                lb.close();
+            }
         }
     }
 
