@@ -44,6 +44,7 @@ final class RunCommand implements Callable<Integer> {
      * seconds on a fast machine, 15-20 s on a slow shared core), or at its time budget.
      */
     static final long MAX_WARMUP_REQUESTS = 2_000_000;
+    private static final Duration WARMUP_STOP_WAIT = Duration.ofSeconds(2);
 
     @Spec
     CommandSpec spec;
@@ -72,6 +73,8 @@ final class RunCommand implements Callable<Integer> {
                     + " that start-up's"
                     + " long-lived objects are not copied again by every young collection."})
     Duration warmup;
+
+    private volatile Thread warmupThread;
 
     @Option(names = "--no-access-log", description = "Turn the access log off, whatever the config says.")
     boolean noAccessLog;
@@ -128,6 +131,7 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             if (warmup != null) {
                 warmup.stop();
+                awaitWarmup();
             }
             lifecycle.end();
             lb.close();
@@ -151,10 +155,26 @@ final class RunCommand implements Callable<Integer> {
             }, "stickylb-warmup");
             t.setDaemon(true);
             t.start();
+            warmupThread = t;
         } else {
             exitIfAsked(lifecycle);
         }
         return w;
+    }
+
+    /**
+     * Gives a stopped warm-up a moment to close its private instance: it runs on the proxy's event loops, which the
+     * shutdown is about to close. It stops within milliseconds; the bound only guards a stuck client.
+     */
+    private void awaitWarmup() {
+        Thread t = warmupThread;
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(WARMUP_STOP_WAIT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private void exitIfAsked(Lifecycle lifecycle) {

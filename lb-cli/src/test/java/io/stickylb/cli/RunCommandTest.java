@@ -180,6 +180,25 @@ class RunCommandTest {
     }
 
     @Test
+    void aStopDuringTheWarmupEndsItQuietlyBeforeTheEventLoopsClose() throws Exception {
+        Path file = config(0, b1);
+        try (WarmupLog warmupLog = new WarmupLog();
+             Cli.Background lb = new Cli.Background("run", "--config", file.toString(), "--warmup", "60s")) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                    .anyMatch(t -> t.getName().startsWith("stickylb-warmup-client")));
+
+            assertThat(lb.stop()).isZero();
+
+            assertThat(warmupLog.stopped()).isTrue();
+            assertThat(warmupLog.loggedBefore("JIT warm-up stopped", "stickylb stopped"))
+                    .as("the warm-up's own instance closed before the proxy's event loops").isTrue();
+            assertThat(warmupLog.endedEarly()).isFalse();
+            assertThat(warmupLog.settled()).as("no collection on the way out").isFalse();
+        }
+        assertThat(b1.hosts()).as("the warm-up never reaches a backend").isEmpty();
+    }
+
+    @Test
     void exitAfterWarmupStopsCleanlyOnceTheWarmupIsOverForTheArchiveTrainingRun() throws Exception {
         Path file = config(0, b1);
         try (WarmupLog warmupLog = new WarmupLog();
@@ -221,10 +240,10 @@ class RunCommandTest {
         assertThat(notADuration.err()).contains("'soon' is not a duration");
     }
 
-    /** Captures the INFO log of the JIT warm-up and of the heap settling after it while open. */
+    /** Captures the INFO log of the JIT warm-up, of the heap settling after it and of the proxy while open. */
     private static final class WarmupLog implements AutoCloseable {
         private final List<ch.qos.logback.classic.Logger> loggers = Stream.of(io.stickylb.server.JitWarmup.class,
-                        io.stickylb.server.HeapSettler.class)
+                        io.stickylb.server.HeapSettler.class, io.stickylb.server.LoadBalancer.class)
                 .map(c -> (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(c)).toList();
         private final List<ch.qos.logback.classic.Level> before = loggers.stream()
                 .map(ch.qos.logback.classic.Logger::getLevel).toList();
@@ -244,6 +263,32 @@ class RunCommandTest {
 
         boolean settled() {
             return logged("heap settled after the warm-up: ");
+        }
+
+        boolean stopped() {
+            return logged("JIT warm-up stopped after ");
+        }
+
+        boolean endedEarly() {
+            return logged("JIT warm-up ended early ");
+        }
+
+        /** Whether a message starting with {@code first} was logged before one starting with {@code then}. */
+        boolean loggedBefore(String first, String then) {
+            synchronized (events) {
+                List<String> messages = events.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+                int a = -1;
+                int b = -1;
+                for (int i = 0; i < messages.size(); i++) {
+                    if (a < 0 && messages.get(i).startsWith(first)) {
+                        a = i;
+                    }
+                    if (b < 0 && messages.get(i).startsWith(then)) {
+                        b = i;
+                    }
+                }
+                return a >= 0 && b >= 0 && a < b;
+            }
         }
 
         private boolean logged(String start) {

@@ -120,7 +120,10 @@ public final class JitWarmup {
         Result r = new Result(b.served.get(), b.resets.get(), b.earlyCloses.get(), b.closes.get(), b.pulses.get(),
                 b.bursts.get(), b.withCookies.get(), b.backendRequests, b.quiet, b.yielded,
                 Duration.ofNanos(System.nanoTime() - start), b.failure);
-        if (r.failure() == null) {
+        if (stopped) {
+            // Stopped for a shutdown, which may have closed the event loops under it: not a failure worth showing.
+            log.info("JIT warm-up stopped after {} requests: the proxy is stopping", r.requests());
+        } else if (r.failure() == null) {
             log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms ({})", r.requests(),
                     r.took().toMillis(), r.compilerQuiet() ? "the compiler has caught up"
                             : r.yieldedToTraffic() ? "real traffic arrived" : "its budget is spent");
