@@ -13,14 +13,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The backend of {@link JitWarmup}: a small keep-alive HTTP/1.1 responder on loopback, plain blocking sockets so it
  * adds nothing to the proxy's own type profiles. Most answers are nginx's; now and then, on each connection, it gives
  * the others real servers give (Tomcat's, with a session cookie for a client that has none; a bare one; a chunked one;
  * a redirect; a 404), so the proxy's response path is profiled for all of them (see {@link WarmupTraffic} on why the
- * mix is uneven). It answers a path with
- * {@link WarmupTraffic#SLOW_MARK} after a few milliseconds (the warm-up client leaves before that).
+ * mix is uneven). It answers a path with {@link WarmupTraffic#SLOW_MARK} after a few milliseconds (the warm-up client
+ * leaves before that).
  */
 final class WarmupResponder implements AutoCloseable {
 
@@ -45,7 +46,7 @@ final class WarmupResponder implements AutoCloseable {
     private final ServerSocket server;
     private final Set<Socket> open = new HashSet<>();
     private final List<String> sessionCookies;
-    private final java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong answered = new AtomicLong();
 
     /** {@code sessionCookies}: the names of the session cookies it sets, as an application server would. */
     WarmupResponder(List<String> sessionCookies) throws IOException {
@@ -63,7 +64,6 @@ final class WarmupResponder implements AutoCloseable {
     long answered() {
         return answered.get();
     }
-
 
     private void acceptLoop() {
         try {
@@ -105,9 +105,10 @@ final class WarmupResponder implements AutoCloseable {
                     continue;
                 }
                 String head = new String(buf, 0, end, StandardCharsets.US_ASCII);
+                String lower = head.toLowerCase(Locale.ROOT);
                 int consumed = end + 4;
                 // A body (the client's small form) is read and dropped.
-                int body = contentLength(head.toLowerCase(Locale.ROOT));
+                int body = contentLength(lower);
                 while (len < consumed + body) {
                     int r = in.read(buf, len, buf.length - len);
                     if (r < 0) {
@@ -122,7 +123,7 @@ final class WarmupResponder implements AutoCloseable {
                     JitWarmup.sleepMillis(3);
                 }
                 answered.incrementAndGet();
-                out.write(answer(head, n++));
+                out.write(answer(head, lower, n++));
             }
         } catch (IOException e) {
             // the proxy closed the connection
@@ -134,9 +135,9 @@ final class WarmupResponder implements AutoCloseable {
     }
 
     /** The {@code n}th answer of a connection: nginx's, but for one of each other kind every 32. */
-    private byte[] answer(String requestHead, long n) {
+    private byte[] answer(String requestHead, String lowerHead, long n) {
         return switch ((int) (n % 32)) {
-            case 3, 19 -> tomcat(requestHead);
+            case 3, 19 -> tomcat(requestHead, lowerHead);
             case 7 -> REDIRECT;
             case 11, 27 -> BARE;
             case 15, 31 -> CHUNKED;
@@ -146,10 +147,9 @@ final class WarmupResponder implements AutoCloseable {
     }
 
     /** Tomcat's answer, with a new session cookie of each name the request does not carry. */
-    private byte[] tomcat(String requestHead) {
+    private byte[] tomcat(String requestHead, String lowerHead) {
         StringBuilder b = new StringBuilder(TOMCAT_HEAD);
-        String lower = requestHead.toLowerCase(Locale.ROOT);
-        int cookie = lower.indexOf("\r\ncookie:");
+        int cookie = lowerHead.indexOf("\r\ncookie:");
         int eol = cookie < 0 ? -1 : requestHead.indexOf('\r', cookie + 2);
         String sent = cookie < 0 ? "" : requestHead.substring(cookie, eol < 0 ? requestHead.length() : eol);
         for (String name : sessionCookies) {
