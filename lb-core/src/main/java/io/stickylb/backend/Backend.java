@@ -1,8 +1,10 @@
 package io.stickylb.backend;
 
+import io.netty.util.NetUtil;
 import io.stickylb.config.BackendConfig;
 import io.stickylb.config.Endpoint;
 import io.stickylb.metrics.BackendStats;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,9 +51,36 @@ public final class Backend {
         return config.address();
     }
 
-    /** The address to connect to; unresolved, so Netty's resolver runs on connect. */
+    /**
+     * The address to connect to. For a host name it is the latest address {@link BackendAddresses} found, or unresolved
+     * until the first lookup succeeds: connections are never made with a name, since resolving one would block the
+     * event loop that connects. A new object exactly when the address changes.
+     */
     public InetSocketAddress socketAddress() {
         return socketAddress;
+    }
+
+    /** True when the configured host is a name (not an IP address) and must be looked up. */
+    public boolean hasHostName() {
+        return literal(config.address()) == null;
+    }
+
+    /**
+     * Sets the address a lookup of the configured host found; false (and no change) when the config moved it to
+     * another endpoint meanwhile, so a late lookup of the old name cannot overwrite the new one.
+     */
+    boolean resolved(Endpoint lookedUp, InetAddress address) {
+        synchronized (this) {
+            if (!config.address().equals(lookedUp)) {
+                return false;
+            }
+            InetSocketAddress current = socketAddress;
+            // The same object while the address stays: pooled connections compare it by identity.
+            if (current.isUnresolved() || !current.getAddress().equals(address)) {
+                this.socketAddress = new InetSocketAddress(address, lookedUp.port());
+            }
+            return true;
+        }
     }
 
     /**
@@ -145,8 +174,22 @@ public final class Backend {
     }
 
     void applyConfig(BackendConfig newConfig) {
-        this.config = newConfig;
-        this.socketAddress = newConfig.address().toSocketAddress();
+        synchronized (this) {
+            Endpoint before = config == null ? null : config.address();
+            this.config = newConfig;
+            if (!newConfig.address().equals(before)) {
+                // An IP address is used as it is; a name stays unresolved until its first lookup. The same endpoint
+                // keeps the address already found.
+                InetAddress ip = literal(newConfig.address());
+                socketAddress = ip != null ? new InetSocketAddress(ip, newConfig.address().port())
+                        : InetSocketAddress.createUnresolved(newConfig.address().host(), newConfig.address().port());
+            }
+        }
+    }
+
+    /** The endpoint's host as an address when it is an IP literal (parsed, never looked up), else null. */
+    private static InetAddress literal(Endpoint endpoint) {
+        return NetUtil.createInetAddressFromIpAddressString(endpoint.host());
     }
 
     /** Requests currently being served by this backend (from dispatch to the end of the response). */

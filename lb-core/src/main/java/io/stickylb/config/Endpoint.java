@@ -4,7 +4,10 @@ import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
-/** A host and port as written in config ({@code 127.0.0.1:9001}, {@code [::1]:80}, {@code app.internal:8080}); resolved only when connecting. */
+/**
+ * A host and port as written in config ({@code 127.0.0.1:9001}, {@code [::1]:80}, {@code app.internal:8080}). A backend's
+ * host name is looked up off the event loops ({@code io.stickylb.backend.BackendAddresses}).
+ */
 public record Endpoint(String host, int port) {
 
     private static final Pattern LOOPBACK_V4 = Pattern.compile("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
@@ -47,11 +50,6 @@ public record Endpoint(String host, int port) {
             throw new IllegalArgumentException("'" + text + "' has an invalid port " + port + " (expected: 0..65535)");
         }
         return new Endpoint(host, port);
-    }
-
-    /** An unresolved socket address; Netty resolves it on connect so DNS changes are picked up. */
-    public InetSocketAddress toSocketAddress() {
-        return InetSocketAddress.createUnresolved(host, port);
     }
 
     /** A resolved socket address, for binding listeners. */

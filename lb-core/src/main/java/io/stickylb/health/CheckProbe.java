@@ -21,6 +21,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.stickylb.backend.Backend;
 import io.stickylb.config.ActiveHealthConfig;
 import io.stickylb.pool.Transport;
+import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -68,7 +69,12 @@ final class CheckProbe {
                         }
                     }
                 });
-        ChannelFuture f = b.connect(backend.socketAddress());
+        InetSocketAddress address = backend.socketAddress();
+        if (address.isUnresolved()) {
+            finish(false, "host name " + address.getHostString() + " not resolved");
+            return;
+        }
+        ChannelFuture f = b.disableResolver().connect(address);
         channel = f.channel();
         f.addListener((ChannelFuture cf) -> {
             if (!cf.isSuccess()) {

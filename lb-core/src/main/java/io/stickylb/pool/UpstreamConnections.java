@@ -6,7 +6,9 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.util.AttributeKey;
 import io.stickylb.backend.Backend;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -17,6 +19,10 @@ import java.util.Map;
  * Most recently used connections are handed out first, so a hot set stays warm and the rest idle out.
  */
 public final class UpstreamConnections {
+
+    /** The address a connection was opened to: the backend's {@link Backend#socketAddress()} at the time. */
+    private static final AttributeKey<InetSocketAddress> ADDRESS =
+            AttributeKey.valueOf(UpstreamConnections.class, "address");
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -31,14 +37,20 @@ public final class UpstreamConnections {
                 .channel(transport.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.ALLOCATOR, Transport.allocator());
+                .option(ChannelOption.ALLOCATOR, Transport.allocator())
+                // Netty's default resolver would look a name up on this loop, blocking it; BackendAddresses resolves
+                // names on a thread of its own, and an address not resolved yet fails to connect.
+                .disableResolver();
     }
 
     public EventLoop loop() {
         return loop;
     }
 
-    /** An idle, still open connection to this backend, or null. A connection is handed out at most once. */
+    /**
+     * An idle, still open connection to this backend's current address, or null. A connection is handed out at most
+     * once.
+     */
     public Channel pollIdle(Backend backend) {
         ArrayDeque<Channel> q = idle.get(backend);
         if (q == null) {
@@ -47,7 +59,7 @@ public final class UpstreamConnections {
         Channel ch;
         while ((ch = q.pollFirst()) != null) {
             backend.stats().idleConnections.decrementAndGet();
-            if (ch.isActive()) {
+            if (reusable(backend, ch)) {
                 return ch;
             }
             ch.close();
@@ -55,18 +67,31 @@ public final class UpstreamConnections {
         return null;
     }
 
-    /** Opens a new connection to this backend on this loop, its pipeline built by {@code initializer}. */
+    /**
+     * Open, and to the address the backend has now: one whose name now resolves elsewhere, or whose address a reload
+     * changed, gets new connections, and the old ones close as their exchanges end rather than serve on.
+     */
+    private static boolean reusable(Backend backend, Channel ch) {
+        return ch.isActive() && ch.attr(ADDRESS).get() == backend.socketAddress();
+    }
+
+    /**
+     * Opens a new connection to this backend on this loop, its pipeline built by {@code initializer}; it fails at
+     * once while the backend's host name is not resolved yet.
+     */
     public ChannelFuture connect(Backend backend, int connectTimeoutMillis, ChannelHandler initializer) {
         backend.stats().connectionsOpened.increment();
+        InetSocketAddress address = backend.socketAddress();
         return bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .attr(ADDRESS, address)
                 .handler(initializer)
-                .connect(backend.socketAddress());
+                .connect(address);
     }
 
     /** Returns a connection after a clean exchange; closes it instead when it is dead or the idle set is full. */
     public void release(Backend backend, Channel ch) {
-        if (!ch.isActive()) {
+        if (!reusable(backend, ch)) {
             ch.close();
             return;
         }

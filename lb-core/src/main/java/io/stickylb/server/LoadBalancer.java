@@ -13,6 +13,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.stickylb.admin.AdminServer;
 import io.stickylb.admin.AdminTarget;
 import io.stickylb.backend.Backend;
+import io.stickylb.backend.BackendAddresses;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.health.HealthSupervisor;
 import io.stickylb.metrics.ProxyMetrics;
@@ -23,6 +24,7 @@ import io.stickylb.proxy.ProxyRuntime;
 import io.stickylb.proxy.ProxyServerInitializer;
 import io.stickylb.proxy.Upstreams;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +51,10 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private Channel listener;
     private AdminServer admin;
     private HealthSupervisor health;
+    private BackendAddresses addresses;
+    private BackendAddresses.Lookup nameLookup = InetAddress::getByName;
+    private Duration nameRefresh = BackendAddresses.DEFAULT_REFRESH;
+    private Duration firstLookupWait = BackendAddresses.DEFAULT_FIRST_WAIT;
     private volatile boolean closed;
     private boolean quiet;
     /** The instance whose event loops this one borrows (the JIT warm-up's), or null when it runs its own. */
@@ -86,6 +92,9 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             workers = transport.newGroup(threads, "stickylb-worker");
         }
         runtime.connections(new ConnectionPools(workers, transport, MAX_IDLE_PER_BACKEND_PER_LOOP));
+        // Before the listener opens, so the first requests find their backends' addresses.
+        addresses = new BackendAddresses(() -> runtime.upstreams().allBackends(), nameLookup, nameRefresh);
+        addresses.start(firstLookupWait);
         ServerBootstrap b = transport.listener(workers)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -96,6 +105,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         try {
             listener = b.bind(bindTo).syncUninterruptibly().channel();
         } catch (Exception e) {
+            addresses.close();
             releaseLoops(Duration.ZERO);
             if (e instanceof BindException || e.getCause() instanceof BindException
                     || String.valueOf(e.getMessage()).contains("Address already in use")) {
@@ -120,6 +130,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             admin = AdminServer.start(config.admin(), this, transport);
         } catch (RuntimeException e) {
             listener.close().syncUninterruptibly();
+            addresses.close();
             releaseLoops(Duration.ZERO);
             throw e;
         }
@@ -186,6 +197,18 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     }
 
     /**
+     * Looks backend host names up with {@code lookup} every {@code refresh}, and waits up to {@code firstWait} for the
+     * first answers at start (default: the JVM's resolver, {@link BackendAddresses#DEFAULT_REFRESH},
+     * {@link BackendAddresses#DEFAULT_FIRST_WAIT}). Call before {@link #start()}.
+     */
+    public LoadBalancer resolveNamesWith(BackendAddresses.Lookup lookup, Duration refresh, Duration firstWait) {
+        this.nameLookup = lookup;
+        this.nameRefresh = refresh;
+        this.firstLookupWait = firstWait;
+        return this;
+    }
+
+    /**
      * Swaps in a new, already validated config. Pools and backends with the same names keep their state, counters and
      * pooled connections; removed backends have their idle connections closed. The listener address does not change
      * here (a restart is needed to move it).
@@ -201,6 +224,9 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             health.apply(upstreams.pools().values(), added);
         }
         removed.forEach(runtime.connections()::closeAll);
+        if (addresses != null) {
+            addresses.refreshSoon();
+        }
         log.info("configuration reloaded{} ({} pool(s), {} backend(s) removed)",
                 next.source() == null ? "" : " from " + next.source(), next.pools().size(), removed.size());
     }
@@ -222,6 +248,9 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         }
         if (health != null) {
             health.stop();
+        }
+        if (addresses != null) {
+            addresses.close();
         }
         runtime.startDraining();
         if (listener != null) {
