@@ -7,6 +7,7 @@ import io.stickylb.config.Durations;
 import io.stickylb.metrics.BackendStats;
 import io.stickylb.metrics.ErrorKind;
 import io.stickylb.routing.AffinityOutcome;
+import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -40,6 +41,13 @@ final class PoolJson {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("id", b.id());
         n.put("address", b.endpoint().toString());
+        // What a host name resolves to now (null until its first lookup succeeds); an IP address as it is.
+        InetSocketAddress resolved = b.socketAddress();
+        if (resolved.isUnresolved()) {
+            n.putNull("resolved");
+        } else {
+            n.put("resolved", resolved.getAddress().getHostAddress());
+        }
         n.put("state", b.state().name());
         n.put("adminState", b.adminState().name());
         n.put("weight", b.weight());

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,15 +44,21 @@ public final class BackendAddresses implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackendAddresses.class);
 
     private final Supplier<? extends Collection<Backend>> backends;
+    private final Consumer<Backend> moved;
     private final Lookup lookup;
     private final Duration refresh;
     private final ScheduledExecutorService thread;
     /** Per backend, the last failure reported, so a name that keeps failing is logged once, not every refresh. */
     private final Map<Backend, String> failing = new HashMap<>();
 
-    /** For the backends {@code backends} lists at each round (the current config's). */
-    public BackendAddresses(Supplier<? extends Collection<Backend>> backends, Lookup lookup, Duration refresh) {
+    /**
+     * For the backends {@code backends} lists at each round (the current config's); {@code moved} is told of a
+     * backend whose name now resolves to another address (its pooled connections point at the old one).
+     */
+    public BackendAddresses(Supplier<? extends Collection<Backend>> backends, Consumer<Backend> moved, Lookup lookup,
+                            Duration refresh) {
         this.backends = backends;
+        this.moved = moved;
         this.lookup = lookup;
         this.refresh = refresh;
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -103,6 +110,9 @@ public final class BackendAddresses implements AutoCloseable {
                 InetSocketAddress before = b.socketAddress();
                 if (b.resolved(endpoint, address)) {
                     reportResolved(b, endpoint, before, address);
+                    if (!before.isUnresolved() && b.socketAddress() != before) {
+                        moved.accept(b);
+                    }
                 }
             } else {
                 reportFailure(b, endpoint, (String) answer);

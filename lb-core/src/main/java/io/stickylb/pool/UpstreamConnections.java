@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.util.AttributeKey;
 import io.stickylb.backend.Backend;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -19,10 +18,6 @@ import java.util.Map;
  * Most recently used connections are handed out first, so a hot set stays warm and the rest idle out.
  */
 public final class UpstreamConnections {
-
-    /** The address a connection was opened to: the backend's {@link Backend#socketAddress()} at the time. */
-    private static final AttributeKey<InetSocketAddress> ADDRESS =
-            AttributeKey.valueOf(UpstreamConnections.class, "address");
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -47,10 +42,7 @@ public final class UpstreamConnections {
         return loop;
     }
 
-    /**
-     * An idle, still open connection to this backend's current address, or null. A connection is handed out at most
-     * once.
-     */
+    /** An idle, still open connection to this backend, or null. A connection is handed out at most once. */
     public Channel pollIdle(Backend backend) {
         ArrayDeque<Channel> q = idle.get(backend);
         if (q == null) {
@@ -59,7 +51,7 @@ public final class UpstreamConnections {
         Channel ch;
         while ((ch = q.pollFirst()) != null) {
             backend.stats().idleConnections.decrementAndGet();
-            if (reusable(backend, ch)) {
+            if (ch.isActive()) {
                 return ch;
             }
             ch.close();
@@ -68,30 +60,21 @@ public final class UpstreamConnections {
     }
 
     /**
-     * Open, and to the address the backend has now: one whose name now resolves elsewhere, or whose address a reload
-     * changed, gets new connections, and the old ones close as their exchanges end rather than serve on.
+     * Opens a new connection to {@code address}, this backend's {@link Backend#socketAddress()}, on this loop, its
+     * pipeline built by {@code initializer}; it fails at once while the backend's host name is not resolved yet.
      */
-    private static boolean reusable(Backend backend, Channel ch) {
-        return ch.isActive() && ch.attr(ADDRESS).get() == backend.socketAddress();
-    }
-
-    /**
-     * Opens a new connection to this backend on this loop, its pipeline built by {@code initializer}; it fails at
-     * once while the backend's host name is not resolved yet.
-     */
-    public ChannelFuture connect(Backend backend, int connectTimeoutMillis, ChannelHandler initializer) {
+    public ChannelFuture connect(Backend backend, InetSocketAddress address, int connectTimeoutMillis,
+                                 ChannelHandler initializer) {
         backend.stats().connectionsOpened.increment();
-        InetSocketAddress address = backend.socketAddress();
         return bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .attr(ADDRESS, address)
                 .handler(initializer)
                 .connect(address);
     }
 
     /** Returns a connection after a clean exchange; closes it instead when it is dead or the idle set is full. */
     public void release(Backend backend, Channel ch) {
-        if (!reusable(backend, ch)) {
+        if (!ch.isActive()) {
             ch.close();
             return;
         }

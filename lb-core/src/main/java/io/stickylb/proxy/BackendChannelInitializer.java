@@ -6,6 +6,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.stickylb.codec.RequestEncoder;
 import io.stickylb.codec.ResponseDecoder;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -24,9 +25,12 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
     private static final int MAX_RESPONSE_HEADERS = 32 * 1024;
 
     private final long idleMillis;
+    private final InetSocketAddress address;
 
-    public BackendChannelInitializer(Duration idle) {
+    /** For a connection to {@code address}, which its handler remembers (see {@link BackendHandler#openedTo()}). */
+    public BackendChannelInitializer(Duration idle, InetSocketAddress address) {
         this.idleMillis = idle.toMillis();
+        this.address = address;
     }
 
     @Override
@@ -35,6 +39,6 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
         p.addLast(IDLE, new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
         p.addLast(ENCODER, new RequestEncoder());
         p.addLast(DECODER, new ResponseDecoder(MAX_RESPONSE_LINE, MAX_RESPONSE_HEADERS));
-        p.addLast(BACKEND, new BackendHandler());
+        p.addLast(BACKEND, new BackendHandler(address));
     }
 }

@@ -6,6 +6,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.stickylb.backend.Backend;
 import io.stickylb.pool.UpstreamConnections;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,9 +19,22 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(BackendHandler.class);
 
+    private final InetSocketAddress openedTo;
     private Exchange exchange;
     private Backend backend;
     private UpstreamConnections owner;
+
+    BackendHandler(InetSocketAddress openedTo) {
+        this.openedTo = openedTo;
+    }
+
+    /**
+     * The address the connection was opened to: its backend's {@link Backend#socketAddress()} then, which is a new
+     * object exactly when the address changes.
+     */
+    InetSocketAddress openedTo() {
+        return openedTo;
+    }
 
     void bind(Exchange e, Backend b, UpstreamConnections pool) {
         this.exchange = e;

@@ -24,6 +24,7 @@ import io.stickylb.metrics.ErrorKind;
 import io.stickylb.pool.UpstreamConnections;
 import io.stickylb.routing.RequestContext;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 /**
  * One request and its response through the proxy: choose a backend, take a pooled connection or open one on the
@@ -144,18 +145,24 @@ final class Exchange {
         }
         int timeout = (int) Math.min(Integer.MAX_VALUE, poolConfig.timeouts().connect().toMillis());
         b.connectStarted();
-        connections.connect(b, timeout, new BackendChannelInitializer(poolConfig.timeouts().idle()))
+        InetSocketAddress address = b.socketAddress();
+        connections.connect(b, address, timeout, new BackendChannelInitializer(poolConfig.timeouts().idle(), address))
                 .addListener((ChannelFuture f) -> {
                     b.connectFinished();
-                    connected(b, f);
+                    connected(b, address, f);
                 });
     }
 
-    private void connected(Backend b, ChannelFuture f) {
+    private void connected(Backend b, InetSocketAddress address, ChannelFuture f) {
         if (done) {
-            // The client left while we were connecting; a fresh, unused connection is still good for the pool.
+            // The client left while we were connecting; a fresh, unused connection is still good for the pool, unless
+            // the backend's address changed meanwhile.
             if (f.isSuccess()) {
-                connections.release(b, f.channel());
+                if (address == b.socketAddress()) {
+                    connections.release(b, f.channel());
+                } else {
+                    f.channel().close();
+                }
             }
             return;
         }
@@ -662,7 +669,9 @@ final class Exchange {
         if (!backendChannel.config().isAutoRead()) {
             backendChannel.config().setAutoRead(true);
         }
-        if (reusable) {
+        // A connection to an address the backend no longer has (its name moved, or a reload changed it) is not
+        // pooled: the pool was emptied of those when the address changed, and this one was busy then.
+        if (reusable && backendHandler.openedTo() == backend.socketAddress()) {
             connections.release(backend, backendChannel);
         } else {
             backendChannel.close();

@@ -93,7 +93,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         }
         runtime.connections(new ConnectionPools(workers, transport, MAX_IDLE_PER_BACKEND_PER_LOOP));
         // Before the listener opens, so the first requests find their backends' addresses.
-        addresses = new BackendAddresses(() -> runtime.upstreams().allBackends(), nameLookup, nameRefresh);
+        addresses = new BackendAddresses(() -> runtime.upstreams().allBackends(), runtime.connections()::closeAll,
+                nameLookup, nameRefresh);
         addresses.start(firstLookupWait);
         ServerBootstrap b = transport.listener(workers)
                 .option(ChannelOption.SO_BACKLOG, 1024)

@@ -90,6 +90,7 @@ class AdminApiTest {
         JsonNode b1 = app.get("backends").get(0);
         assertThat(b1.get("id").asText()).isEqualTo("b1");
         assertThat(b1.get("address").asText()).isEqualTo("127.0.0.1:" + one.port());
+        assertThat(b1.get("resolved").asText()).isEqualTo("127.0.0.1");
         assertThat(b1.get("state").asText()).isEqualTo("UP");
         assertThat(b1.get("adminState").asText()).isEqualTo("ENABLED");
         assertThat(b1.get("weight").asInt()).isEqualTo(1);

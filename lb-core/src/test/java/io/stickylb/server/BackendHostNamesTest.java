@@ -3,9 +3,12 @@ package io.stickylb.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.stickylb.backend.BackendAddresses;
 import io.stickylb.config.AccessLogConfig;
+import io.stickylb.config.AdminConfig;
 import io.stickylb.config.BackendConfig;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LoadBalancerConfig;
@@ -26,8 +29,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,6 +49,7 @@ class BackendHostNamesTest {
     private static final Duration REFRESH = Duration.ofMillis(50);
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final List<HttpServer> servers = new java.util.ArrayList<>();
+    private final List<ExecutorService> serverThreads = new java.util.ArrayList<>();
     private LoadBalancer lb;
 
     @AfterEach
@@ -51,6 +58,7 @@ class BackendHostNamesTest {
             lb.close(Duration.ZERO);
         }
         servers.forEach(s -> s.stop(0));
+        serverThreads.forEach(ExecutorService::shutdownNow);
     }
 
     @Test
@@ -73,8 +81,10 @@ class BackendHostNamesTest {
         };
         // One event loop: a lookup made on it would hold up the plain pool's requests too. The name is one the JVM
         // resolves at once, so a connect that looked it up itself (on the loop) would succeed where it must fail.
-        LoadBalancerConfig config = twoPools(new Endpoint("localhost", named), plain);
+        LoadBalancerConfig config = twoPools(new Endpoint("localhost", named), plain)
+                .withAdmin(new AdminConfig(new Endpoint("127.0.0.1", 0), null));
         lb = new LoadBalancer(config).resolveNamesWith(slowDns, REFRESH, Duration.ofMillis(100)).start();
+        assertThat(resolvedInAdminApi("named")).as("the admin API shows the name unresolved").isEqualTo("null");
 
         assertThat(get("/plain/x")).isEqualTo("200 plain");
         assertThat(get("/named/x")).as("a name not resolved yet: the connect fails at once")
@@ -85,12 +95,14 @@ class BackendHostNamesTest {
         dnsAnswers.countDown();
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/named/x").equals("200 named"));
         assertThat(get("/plain/z")).isEqualTo("200 plain");
+        assertThat(resolvedInAdminApi("named")).isEqualTo("127.0.0.1");
     }
 
     @Test
     void aNameThatMovesIsFollowedAndOneThatStopsResolvingKeepsItsLastAddress() throws Exception {
-        int port = answering("first", new InetSocketAddress("127.0.0.1", 0));
-        answering("second", new InetSocketAddress("127.0.0.2", port));
+        CountDownLatch slowAnswer = new CountDownLatch(1);
+        int port = answering("first", new InetSocketAddress("127.0.0.1", 0), slowAnswer);
+        answering("second", new InetSocketAddress("127.0.0.2", port), slowAnswer);
         AtomicReference<byte[]> dns = new AtomicReference<>(new byte[] {127, 0, 0, 1});
         AtomicInteger lookups = new AtomicInteger();
         BackendAddresses.Lookup movingDns = host -> {
@@ -101,31 +113,43 @@ class BackendHostNamesTest {
             }
             return InetAddress.getByAddress(host, a);
         };
+        // One event loop, so every request meets the same pool of backend connections.
         LoadBalancerConfig config = TestConfigs.single(PoolConfig.of("app", "round-robin",
-                List.of(new BackendConfig("b1", new Endpoint("app.internal", port), 1))));
+                List.of(new BackendConfig("b1", new Endpoint("app.internal", port), 1)))).withWorkers(1);
         lb = new LoadBalancer(config).resolveNamesWith(movingDns, REFRESH, Duration.ofSeconds(5)).start();
         for (int i = 0; i < 5; i++) {
             assertThat(get("/")).isEqualTo("200 first");
         }
-        int seen = lookups.get();
-        await().atMost(Duration.ofSeconds(10)).until(() -> lookups.get() >= seen + 3);
+        awaitLookups(lookups, 3);
         assertThat(get("/")).isEqualTo("200 first");
         assertThat(lb.upstreams().allBackends().get(0).stats().connectionsOpened.sum())
                 .as("an unchanged answer keeps the kept-alive connection").isEqualTo(1);
 
+        // A request in flight while the name moves: its connection is busy then, and must not be pooled after it.
+        CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> uncheckedGet("/slow"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> lb.runtime().activeExchanges() == 1);
+        // Meanwhile a second connection, idle in the pool once this answer is read.
+        assertThat(get("/")).isEqualTo("200 first");
         dns.set(new byte[] {127, 0, 0, 2});
-        // Kept-alive connections to the old address close as their exchanges end; new ones go to the new address.
-        await().atMost(Duration.ofSeconds(10)).until(() -> get("/").equals("200 second"));
+        awaitLookups(lookups, 2);
+        // The idle connection to the old address was closed when the name moved: the next request connects anew.
+        assertThat(get("/")).isEqualTo("200 second");
+        slowAnswer.countDown();
+        assertThat(inFlight.get(10, TimeUnit.SECONDS)).isEqualTo("200 first");
         for (int i = 0; i < 5; i++) {
             assertThat(get("/")).isEqualTo("200 second");
         }
 
         dns.set(null);
-        int before = lookups.get();
-        await().atMost(Duration.ofSeconds(10)).until(() -> lookups.get() >= before + 3);
+        awaitLookups(lookups, 3);
         for (int i = 0; i < 5; i++) {
             assertThat(get("/")).as("a failed lookup keeps the last address").isEqualTo("200 second");
         }
+    }
+
+    private static void awaitLookups(AtomicInteger lookups, int more) {
+        int before = lookups.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> lookups.get() >= before + more);
     }
 
     @Test
@@ -163,12 +187,29 @@ class BackendHostNamesTest {
                 List.of(), null, AccessLogConfig.OFF, null, Duration.ofSeconds(5));
     }
 
-    /** A keep-alive HTTP server at {@code address} answering every request with {@code body}; its port. */
     private int answering(String body, InetSocketAddress address) throws IOException {
+        return answering(body, address, new CountDownLatch(0));
+    }
+
+    /**
+     * A keep-alive HTTP server at {@code address} answering every request with {@code body}, those for /slow once
+     * {@code slow} is open; its port.
+     */
+    private int answering(String body, InetSocketAddress address, CountDownLatch slow) throws IOException {
         HttpServer server = HttpServer.create(address, 0);
+        ExecutorService threads = Executors.newCachedThreadPool();
+        serverThreads.add(threads);
+        server.setExecutor(threads);
         byte[] bytes = body.getBytes(StandardCharsets.US_ASCII);
         server.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();
+            if (exchange.getRequestURI().getPath().equals("/slow")) {
+                try {
+                    slow.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             exchange.sendResponseHeaders(200, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
@@ -177,6 +218,26 @@ class BackendHostNamesTest {
         server.start();
         servers.add(server);
         return server.getAddress().getPort();
+    }
+
+    /** The {@code resolved} field of the first backend of {@code pool} in the admin API's pool view. */
+    private String resolvedInAdminApi(String pool) throws Exception {
+        HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + lb.adminAddress().getPort() + "/api/pools")).build(), HttpResponse.BodyHandlers.ofString());
+        for (JsonNode p : new ObjectMapper().readTree(r.body()).get("pools")) {
+            if (p.get("name").asText().equals(pool)) {
+                return p.get("backends").get(0).get("resolved").toString().replace("\"", "");
+            }
+        }
+        throw new AssertionError("no pool " + pool + " in " + r.body());
+    }
+
+    private String uncheckedGet(String path) {
+        try {
+            return get(path);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** "STATUS BODY" of a GET through the proxy; the proxy's own error pages give their first line. */
