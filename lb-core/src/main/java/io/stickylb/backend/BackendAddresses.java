@@ -98,6 +98,15 @@ public final class BackendAddresses implements AutoCloseable {
     }
 
     private void refreshAll() {
+        try {
+            refreshEach();
+        } catch (RuntimeException e) {
+            // A periodic task that throws is never run again: log it and keep the schedule.
+            log.warn("backend host-name refresh failed", e);
+        }
+    }
+
+    private void refreshEach() {
         // One lookup per host and round, however many backends share it.
         Map<String, Object> found = new HashMap<>();
         for (Backend b : backends.get()) {
@@ -124,7 +133,8 @@ public final class BackendAddresses implements AutoCloseable {
     /** The address, or the reason the lookup failed. */
     private Object lookUp(String host) {
         try {
-            return lookup.lookup(host);
+            InetAddress address = lookup.lookup(host);
+            return address != null ? address : "no address";
         } catch (UnknownHostException e) {
             return "unknown host";
         } catch (RuntimeException e) {
