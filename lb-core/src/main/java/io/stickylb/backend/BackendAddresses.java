@@ -152,6 +152,7 @@ public final class BackendAddresses implements AutoCloseable {
     }
 
     private void reportFailure(Backend b, Endpoint endpoint, String reason) {
+        b.stats().lookupFailures.increment();
         if (reason.equals(failing.put(b, reason))) {
             return;
         }

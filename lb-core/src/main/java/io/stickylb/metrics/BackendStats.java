@@ -14,6 +14,8 @@ public final class BackendStats {
     public final LongAdder requests = new LongAdder();
     public final LongAdder retries = new LongAdder();
     public final LongAdder connectionsOpened = new LongAdder();
+    /** Failed lookups of the backend's host name (one per refresh round while it fails). */
+    public final LongAdder lookupFailures = new LongAdder();
     public final LongAdder healthChecksPassed = new LongAdder();
     public final LongAdder healthChecksFailed = new LongAdder();
     public final LongAdder ejections = new LongAdder();

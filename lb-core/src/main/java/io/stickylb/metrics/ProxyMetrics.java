@@ -117,6 +117,11 @@ public final class ProxyMetrics {
         Gauge.builder("stickylb_backend_tunnels_open", s, x -> x.openTunnels.get())
                 .description("Open WebSocket tunnels to the backend (also counted in flight)").tags(tags)
                 .register(registry);
+        Gauge.builder("stickylb_backend_address_resolved", b, x -> x.socketAddress().isUnresolved() ? 0 : 1)
+                .description("1 when the backend has an address to connect to, 0 while its host name has never "
+                        + "resolved").tags(tags).register(registry);
+        FunctionCounter.builder("stickylb_backend_lookup_failures", s, x -> x.lookupFailures.sum())
+                .description("Failed lookups of the backend's host name").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_connections_pending", b, Backend::pendingConnects)
                 .description("Connections being opened to the backend").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_weight", b, Backend::effectiveWeight)

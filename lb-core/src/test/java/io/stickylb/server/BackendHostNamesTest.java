@@ -85,6 +85,8 @@ class BackendHostNamesTest {
                 .withAdmin(new AdminConfig(new Endpoint("127.0.0.1", 0), null));
         lb = new LoadBalancer(config).resolveNamesWith(slowDns, REFRESH, Duration.ofMillis(100)).start();
         assertThat(resolvedInAdminApi("named")).as("the admin API shows the name unresolved").isEqualTo("null");
+        assertThat(lb.scrapeMetrics()).containsPattern(metric("address_resolved", "n1") + " 0\\.0")
+                .containsPattern(metric("address_resolved", "p1") + " 1\\.0");
 
         assertThat(get("/plain/x")).isEqualTo("200 plain");
         assertThat(get("/named/x")).as("a name not resolved yet: the connect fails at once")
@@ -96,6 +98,7 @@ class BackendHostNamesTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> get("/named/x").equals("200 named"));
         assertThat(get("/plain/z")).isEqualTo("200 plain");
         assertThat(resolvedInAdminApi("named")).isEqualTo("127.0.0.1");
+        assertThat(lb.scrapeMetrics()).containsPattern(metric("address_resolved", "n1") + " 1\\.0");
     }
 
     @Test
@@ -145,6 +148,9 @@ class BackendHostNamesTest {
         for (int i = 0; i < 5; i++) {
             assertThat(get("/")).as("a failed lookup keeps the last address").isEqualTo("200 second");
         }
+        assertThat(lb.scrapeMetrics()).doesNotContainPattern(metric("lookup_failures_total", "b1") + " 0\\.0")
+                .containsPattern(metric("lookup_failures_total", "b1") + " \\d+\\.0")
+                .containsPattern(metric("address_resolved", "b1") + " 1\\.0");
     }
 
     private static void awaitLookups(AtomicInteger lookups, int more) {
@@ -218,6 +224,11 @@ class BackendHostNamesTest {
         server.start();
         servers.add(server);
         return server.getAddress().getPort();
+    }
+
+    /** A pattern for the Prometheus sample of {@code stickylb_backend_NAME} for backend {@code id}, up to its value. */
+    private static String metric(String name, String id) {
+        return "stickylb_backend_" + name + "\\{[^}]*backend=\"" + id + "\"[^}]*}";
     }
 
     /** The {@code resolved} field of the first backend of {@code pool} in the admin API's pool view. */
