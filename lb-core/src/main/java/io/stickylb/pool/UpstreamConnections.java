@@ -72,9 +72,13 @@ public final class UpstreamConnections {
                 .connect(address);
     }
 
-    /** Returns a connection after a clean exchange; closes it instead when it is dead or the idle set is full. */
-    public void release(Backend backend, Channel ch) {
-        if (!ch.isActive()) {
+    /**
+     * Returns a connection after a clean exchange; closes it instead when it is dead, when the idle set is full, or
+     * when the backend no longer has {@code openedTo}, the address it was opened to (its name moved, or a reload
+     * changed it: idle connections to the old address were closed then, and this one was busy).
+     */
+    public void release(Backend backend, Channel ch, InetSocketAddress openedTo) {
+        if (!ch.isActive() || openedTo != backend.socketAddress()) {
             ch.close();
             return;
         }

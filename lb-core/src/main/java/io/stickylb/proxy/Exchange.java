@@ -155,14 +155,9 @@ final class Exchange {
 
     private void connected(Backend b, InetSocketAddress address, ChannelFuture f) {
         if (done) {
-            // The client left while we were connecting; a fresh, unused connection is still good for the pool, unless
-            // the backend's address changed meanwhile.
+            // The client left while we were connecting; a fresh, unused connection is still good for the pool.
             if (f.isSuccess()) {
-                if (address == b.socketAddress()) {
-                    connections.release(b, f.channel());
-                } else {
-                    f.channel().close();
-                }
+                connections.release(b, f.channel(), address);
             }
             return;
         }
@@ -669,10 +664,8 @@ final class Exchange {
         if (!backendChannel.config().isAutoRead()) {
             backendChannel.config().setAutoRead(true);
         }
-        // A connection to an address the backend no longer has (its name moved, or a reload changed it) is not
-        // pooled: the pool was emptied of those when the address changed, and this one was busy then.
-        if (reusable && backendHandler.openedTo() == backend.socketAddress()) {
-            connections.release(backend, backendChannel);
+        if (reusable) {
+            connections.release(backend, backendChannel, backendHandler.openedTo());
         } else {
             backendChannel.close();
         }

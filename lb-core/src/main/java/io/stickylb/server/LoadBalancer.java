@@ -106,8 +106,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         try {
             listener = b.bind(bindTo).syncUninterruptibly().channel();
         } catch (Exception e) {
-            addresses.close();
-            releaseLoops(Duration.ZERO);
+            abandonStart();
             if (e instanceof BindException || e.getCause() instanceof BindException
                     || String.valueOf(e.getMessage()).contains("Address already in use")) {
                 throw new PortInUseException("listen", config.listen(), e);
@@ -131,8 +130,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             admin = AdminServer.start(config.admin(), this, transport);
         } catch (RuntimeException e) {
             listener.close().syncUninterruptibly();
-            addresses.close();
-            releaseLoops(Duration.ZERO);
+            abandonStart();
             throw e;
         }
     }
@@ -276,6 +274,12 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         if (!quiet) {
             log.info("stickylb stopped");
         }
+    }
+
+    /** Undoes a start that failed after the event loops and the name lookups began. */
+    private void abandonStart() {
+        addresses.close();
+        releaseLoops(Duration.ZERO);
     }
 
     /** Shuts down this instance's own event loops; borrowed ones keep running and only lose this one's pools. */
