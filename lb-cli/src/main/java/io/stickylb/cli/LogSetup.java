@@ -3,7 +3,6 @@ package io.stickylb.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -34,22 +33,24 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
-    /** Installs the console log and the asynchronous access log into {@code context}. */
+    /**
+     * Installs the console log and the access log into {@code context}. Both are asynchronous and never block: a
+     * warning logged on an event loop while the terminal or pipe is stuck (a paused {@code less}, a log shipper that
+     * stopped reading) drops the line and counts it, where a synchronous console would stall every connection of that
+     * loop until the pipe drains.
+     */
     static void apply(LoggerContext context) {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
-        root.addAppender(console(context, "CONSOLE", true));
+        NonBlockingAppender console = new NonBlockingAppender(context, "CONSOLE", "log", 1024, true);
+        console.addAppender(console(context, "CONSOLE_OUT", true));
+        console.start();
+        root.addAppender(console);
         context.getLogger("io.netty").setLevel(Level.WARN);
 
-        // One line per request, already formatted by stickylb. Asynchronous and never blocking, so a slow terminal or
-        // pipe drops access lines instead of stalling event loops.
-        AsyncAppender access = new AsyncAppender();
-        access.setContext(context);
-        access.setName("ACCESS");
-        access.setNeverBlock(true);
-        access.setQueueSize(8192);
-        access.setDiscardingThreshold(0);
-        access.setIncludeCallerData(false);
+        // One line per request, already formatted by stickylb; a queue of its own, so a burst of requests cannot
+        // crowd out a warning.
+        NonBlockingAppender access = new NonBlockingAppender(context, "ACCESS", "access log", 8192, false);
         access.addAppender(console(context, "ACCESS_CONSOLE", false));
         access.start();
         Logger accessLogger = context.getLogger(ACCESS_LOGGER);
