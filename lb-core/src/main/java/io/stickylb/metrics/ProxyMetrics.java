@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The Prometheus view of one stickylb instance, produced by Micrometer: per pool and backend, requests, responses by
@@ -52,6 +54,20 @@ public final class ProxyMetrics {
 
     public MeterRegistry registry() {
         return registry;
+    }
+
+    /**
+     * Registers the listener's client connections: open now, accepted and refused (beyond
+     * {@code limits.max-connections}) since start; read at scrape time.
+     */
+    public void bindClientConnections(IntSupplier open, LongSupplier accepted, LongSupplier refused) {
+        Gauge.builder("stickylb_client_connections", open, IntSupplier::getAsInt)
+                .description("Client connections open now").register(registry);
+        FunctionCounter.builder("stickylb_client_connections_accepted", accepted, LongSupplier::getAsLong)
+                .description("Client connections accepted since start").register(registry);
+        FunctionCounter.builder("stickylb_client_connections_refused", refused, LongSupplier::getAsLong)
+                .description("Client connections refused with 503 because max-connections were open")
+                .register(registry);
     }
 
     /** Registers meters for every backend of these pools not seen before (call at start and after each reload). */

@@ -46,6 +46,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private Transport transport;
     private final ProxyRuntime runtime;
     private final ProxyMetrics metrics = new ProxyMetrics();
+    private final ClientConnections connections = new ClientConnections();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup workers;
     private Channel listener;
@@ -63,6 +64,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     public LoadBalancer(LoadBalancerConfig config) {
         this.runtime = new ProxyRuntime(config, Upstreams.create(config));
         metrics.bind(runtime.upstreams().pools().values());
+        metrics.bindClientConnections(connections::open, connections::accepted, connections::refused);
     }
 
     @Override
@@ -101,7 +103,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, Transport.allocator())
-                .childHandler(new ClientTracker(clients, new ProxyServerInitializer(runtime), runtime));
+                .childHandler(new ClientTracker(clients, new ProxyServerInitializer(runtime), runtime, connections));
         InetSocketAddress bindTo = config.listen().toBindAddress();
         try {
             listener = b.bind(bindTo).syncUninterruptibly().channel();
@@ -303,25 +305,26 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         private final ChannelGroup group;
         private final ProxyServerInitializer delegate;
         private final ProxyRuntime runtime;
-        private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+        private final ClientConnections connections;
 
-        ClientTracker(ChannelGroup group, ProxyServerInitializer delegate, ProxyRuntime runtime) {
+        ClientTracker(ChannelGroup group, ProxyServerInitializer delegate, ProxyRuntime runtime,
+                ClientConnections connections) {
             this.group = group;
             this.delegate = delegate;
             this.runtime = runtime;
+            this.connections = connections;
         }
 
         @Override
         protected void initChannel(SocketChannel ch) {
-            if (open.incrementAndGet() > runtime.config().limits().maxConnections()) {
-                open.decrementAndGet();
-                log.warn("refusing connection from {}: max-connections ({}) reached", ch.remoteAddress(),
-                        runtime.config().limits().maxConnections());
+            int limit = runtime.config().limits().maxConnections();
+            if (!connections.tryOpen(limit)) {
+                connections.refused(ch.remoteAddress(), limit, ch.eventLoop());
                 ch.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(OVERLOADED))
                         .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                 return;
             }
-            ch.closeFuture().addListener(f -> open.decrementAndGet());
+            ch.closeFuture().addListener(f -> connections.closed());
             group.add(ch);
             // Named: for an unnamed handler Netty builds a name per connection (WeakHashMap lookup, StringBuilder).
             ch.pipeline().addLast("proxy-init", delegate);

@@ -1,7 +1,11 @@
 package io.stickylb.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.stickylb.config.LimitsConfig;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
@@ -12,6 +16,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Client-side limits: slow heads, too many connections, bodies too large, idle keep-alive connections. */
 class ClientLimitsTest {
@@ -85,17 +90,34 @@ class ClientLimitsTest {
 
     @Test
     void connectionsBeyondTheLimitAreRefusedWithout503HarmingTheOthers() throws Exception {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger logger = (Logger) LoggerFactory.getLogger("io.stickylb.server.ClientConnections");
+        logger.addAppender(logs);
         try (RawHttp a = new RawHttp(lb.port()); RawHttp b = new RawHttp(lb.port()); RawHttp c = new RawHttp(lb.port())) {
             assertThat(a.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
             assertThat(b.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
             assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
-            try (RawHttp d = new RawHttp(lb.port())) {
-                RawHttp.Response r = d.read();
-                assertThat(r.status()).isEqualTo(503);
-                assertThat(d.closedByPeer()).isTrue();
+            for (int i = 0; i < 5; i++) {
+                try (RawHttp d = new RawHttp(lb.port())) {
+                    RawHttp.Response r = d.read();
+                    assertThat(r.status()).isEqualTo(503);
+                    assertThat(d.closedByPeer()).isTrue();
+                }
             }
             assertThat(a.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+
+            String metrics = lb.scrapeMetrics();
+            assertThat(metrics).contains("stickylb_client_connections 3.0",
+                    "stickylb_client_connections_accepted_total 3.0", "stickylb_client_connections_refused_total 5.0");
+            assertThat(logs.list).as("five refusals within the summary interval: one warning so far").singleElement()
+                    .extracting(ILoggingEvent::getFormattedMessage).asString()
+                    .startsWith("refusing connection from /127.0.0.1:");
+        } finally {
+            logger.detachAppender(logs);
         }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(lb.scrapeMetrics()).contains("stickylb_client_connections 0.0"));
     }
 
     @Test
