@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class OutlierDetector implements RequestOutcomeListener {
 
     private static final Logger log = LoggerFactory.getLogger(OutlierDetector.class);
+    /** How often a backend that keeps failing while the ejection cap holds may say so in the log. */
+    static final long CAP_WARNING_INTERVAL_MILLIS = 10_000;
 
     private final BackendPool pool;
     private final PassiveHealthConfig config;
@@ -48,6 +50,9 @@ public final class OutlierDetector implements RequestOutcomeListener {
         final AtomicInteger consecutive = new AtomicInteger();
         int ejections;
         long lastEjectionEndMillis;
+        boolean capWarned;
+        long capWarnedAtMillis;
+        long capStreaksUnreported;
     }
 
     private State state(Backend b) {
@@ -93,8 +98,7 @@ public final class OutlierDetector implements RequestOutcomeListener {
             int total = pool.backends().size();
             long ejectedNow = pool.backends().stream().filter(Backend::ejected).count();
             if ((ejectedNow + 1) * 100 > (long) config.maxEjectionPercent() * total) {
-                log.warn("backend {} failed {} times in a row ({}) but is not ejected: max-ejection-percent {} reached",
-                        backend, s.consecutive.get(), why, config.maxEjectionPercent());
+                capReached(backend, s, why);
                 s.consecutive.set(0);
                 return;
             }
@@ -116,6 +120,27 @@ public final class OutlierDetector implements RequestOutcomeListener {
             }
             pool.setEjected(backend.id(), false, "passive: ejection ended after " + durationMillis + "ms");
         }, durationMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A failure streak the ejection cap let pass. Under the cap, a backend that keeps failing ends a streak every
+     * {@code consecutive-failures} requests; at request rates that would be a warning for every few requests, so it
+     * is one warning per backend per 10 s, which counts the streaks in between. Called under the pool lock.
+     */
+    private void capReached(Backend backend, State s, String why) {
+        long now = clockMillis.getAsLong();
+        if (s.capWarned && now - s.capWarnedAtMillis < CAP_WARNING_INTERVAL_MILLIS) {
+            s.capStreaksUnreported++;
+            return;
+        }
+        long more = s.capStreaksUnreported;
+        s.capWarned = true;
+        s.capWarnedAtMillis = now;
+        s.capStreaksUnreported = 0;
+        log.warn("backend {} failed {} times in a row ({}) but is not ejected: max-ejection-percent {} reached{}",
+                backend, s.consecutive.get(), why, config.maxEjectionPercent(),
+                more == 0 ? "" : "; " + more + " more such streak" + (more == 1 ? "" : "s")
+                        + " since the last warning");
     }
 
     /** How many times this backend was ejected in its current streak (for tests and the admin view). */

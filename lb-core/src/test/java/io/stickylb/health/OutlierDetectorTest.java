@@ -3,6 +3,9 @@ package io.stickylb.health;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
 import io.stickylb.config.BackendConfig;
@@ -24,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link OutlierDetector} fed directly with request outcomes, as the proxy's event loops would: what counts as a
@@ -156,6 +160,44 @@ class OutlierDetectorTest {
             }
         }
         assertThat(pool.backends().stream().filter(Backend::ejected).count()).isEqualTo(expected);
+    }
+
+    @Test
+    void aBackendTheCapKeepsInIsReportedOncePerIntervalNotOncePerStreak() {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger logger = (Logger) LoggerFactory.getLogger(OutlierDetector.class);
+        logger.addAppender(logs);
+        try {
+            BackendPool pool = pool(2);
+            AtomicLong now = new AtomicLong(1_000_000);
+            OutlierDetector d = new OutlierDetector(pool, passive(2, Duration.ofMinutes(5), Duration.ofMinutes(10),
+                    false), scheduler, now::get);
+            Backend b1 = pool.backend("b1").orElseThrow();
+            Backend b2 = pool.backend("b2").orElseThrow();
+            fail(d, b1, 2, ErrorKind.CONNECT);
+            assertThat(b1.ejected()).isTrue();
+
+            fail(d, b2, 200, ErrorKind.CONNECT); // 100 streaks of 2, all let pass by the 50 % cap
+            assertThat(b2.ejected()).isFalse();
+            assertThat(logs.list).singleElement().extracting(ILoggingEvent::getFormattedMessage).asString()
+                    .contains("failed 2 times in a row (connect) but is not ejected: max-ejection-percent 50 reached")
+                    .doesNotContain("more");
+
+            now.addAndGet(OutlierDetector.CAP_WARNING_INTERVAL_MILLIS - 1);
+            fail(d, b2, 2, ErrorKind.CONNECT);
+            assertThat(logs.list).hasSize(1);
+            now.addAndGet(1);
+            fail(d, b2, 2, ErrorKind.CONNECT);
+            assertThat(logs.list).hasSize(2).last().extracting(ILoggingEvent::getFormattedMessage).asString()
+                    .endsWith("max-ejection-percent 50 reached; 100 more such streaks since the last warning");
+            now.addAndGet(OutlierDetector.CAP_WARNING_INTERVAL_MILLIS);
+            fail(d, b2, 2, ErrorKind.CONNECT);
+            assertThat(logs.list).hasSize(3).last().extracting(ILoggingEvent::getFormattedMessage).asString()
+                    .endsWith("max-ejection-percent 50 reached");
+        } finally {
+            logger.detachAppender(logs);
+        }
     }
 
     @Test
