@@ -35,6 +35,9 @@ final class NonBlockingAppender extends AsyncAppender {
         // full, and then everything is counted.
         setDiscardingThreshold(0);
         setIncludeCallerData(false);
+        // At stop, queued lines get a second to reach the console; one that never drains must not keep the process
+        // alive (0 would wait for ever).
+        setMaxFlushTime(1000);
     }
 
     @Override

@@ -35,6 +35,7 @@ class StuckConsoleTest {
 
     private IdServer backend;
     private Process process;
+    private BufferedReader out;
 
     @AfterEach
     void tearDown() throws InterruptedException {
@@ -48,6 +49,40 @@ class StuckConsoleTest {
 
     @Test
     void theEventLoopKeepsServingWhileItsLogLinesPileUpInAFullPipe() throws Exception {
+        int port = startWithAFullPipe();
+
+        HttpResponse<String> r = Http.get(port, "/"); // times out after 5 s if the loop is stuck writing a line
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("b1");
+
+        CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> out.lines()
+                .collect(Collectors.joining("\n")));
+        sigterm(); // the shutdown's own lines carry the report of what was dropped
+        String tail = rest.get(30, TimeUnit.SECONDS); // read to the end before the JVM's reaper closes the pipe
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isZero();
+        assertThat(tail).containsPattern("WARN +\\d+ log lines dropped: the console did not take them");
+        assertThat(tail).contains("stickylb stopped");
+    }
+
+    @Test
+    void sigtermStillStopsItWhileNobodyReadsThePipe() throws Exception {
+        int port = startWithAFullPipe();
+
+        sigterm();
+
+        // The lines still queued are given up after a second; a console that never drains must not keep it alive.
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited although its console is stuck").isTrue();
+        assertThat(process.exitValue()).isZero();
+        assertThat(Http.listening(port)).isFalse();
+    }
+
+    /**
+     * Starts {@code lb run} with debug logging, reads its output until it listens, then stops reading and sends it
+     * 3000 malformed requests: each a debug line from the event loop (about 100 bytes, and an access line too),
+     * several times what a pipe holds (64 KiB on Linux). Returns the port.
+     */
+    private int startWithAFullPipe() throws IOException {
         assumeTrue(!System.getProperty("os.name").toLowerCase().startsWith("windows"), "POSIX pipes only");
         backend = new IdServer("b1");
         int port = Cli.freePort();
@@ -58,11 +93,8 @@ class StuckConsoleTest {
                 + "    backends:\n"
                 + "      - { id: b1, address: 127.0.0.1:" + backend.port() + " }\n");
         process = lbWithLogbackOwnSetup("run", "--config", config.toString(), "--warmup", "0", "--log-level", "debug");
-        BufferedReader out = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         awaitLine(out, "stickylb listening on");
-        // From here on nobody reads the pipe. Each malformed request is a debug line from the event loop (about 100
-        // bytes, and an access line too); 3000 of them are several times what a pipe holds (64 KiB on Linux).
         for (int i = 0; i < 3000; i++) {
             try (Socket s = new Socket()) {
                 // A loop stuck in a write stops accepting too: the listen queue fills and connects time out.
@@ -70,22 +102,14 @@ class StuckConsoleTest {
                 s.getOutputStream().write("NOT A REQUEST\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             }
         }
+        return port;
+    }
 
-        HttpResponse<String> r = Http.get(port, "/"); // times out after 5 s if the loop is stuck writing a line
-        assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.body()).isEqualTo("b1");
-
-        CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> out.lines()
-                .collect(Collectors.joining("\n")));
-        // SIGTERM, sent with kill: Process.destroy() would also close the pipe this test reads. The shutdown's own
-        // lines carry the report of what was dropped.
+    /** SIGTERM, sent with kill: Process.destroy() would also close the pipe this test reads. */
+    private void sigterm() throws IOException, InterruptedException {
         Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).inheritIO().start();
         assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        String tail = rest.get(30, TimeUnit.SECONDS); // read to the end before the JVM's reaper closes the pipe
-        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).isZero();
-        assertThat(tail).containsPattern("WARN +\\d+ log lines dropped: the console did not take them");
-        assertThat(tail).contains("stickylb stopped");
+        assertThat(kill.exitValue()).isZero();
     }
 
     private static void awaitLine(BufferedReader out, String text) throws IOException {
