@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -26,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * server); made on an event loop, as a connect to an unresolved address would be, it stalls every connection of that
  * loop. A name that stops resolving keeps its last address; one that never resolved fails its connections (502, or
  * another backend by the retry policy) until it does. Lookups go through the JVM's resolver, which caches answers for
- * 30 s by default ({@code networkaddress.cache.ttl}).
+ * 30 s by default ({@code networkaddress.cache.ttl}). A name with several addresses gives its backend one of them,
+ * kept while the name still lists it: DNS servers rotate the order of their answers, and following the first address
+ * would close the backend's pooled connections at every rotation.
  */
 public final class BackendAddresses implements AutoCloseable {
 
@@ -35,10 +38,10 @@ public final class BackendAddresses implements AutoCloseable {
     /** How long {@link #start} waits for the first lookups before serving without them. */
     public static final Duration DEFAULT_FIRST_WAIT = Duration.ofSeconds(5);
 
-    /** A blocking host-name lookup; the JVM's by default. */
+    /** A blocking host-name lookup answering every address of the name; the JVM's by default. */
     @FunctionalInterface
     public interface Lookup {
-        InetAddress lookup(String host) throws UnknownHostException;
+        InetAddress[] lookup(String host) throws UnknownHostException;
     }
 
     private static final Logger log = LoggerFactory.getLogger(BackendAddresses.class);
@@ -50,6 +53,8 @@ public final class BackendAddresses implements AutoCloseable {
     private final ScheduledExecutorService thread;
     /** Per backend, the last failure reported, so a name that keeps failing is logged once, not every refresh. */
     private final Map<Backend, String> failing = new HashMap<>();
+    /** Backends whose name has several addresses and that were told so, so it is logged once, not every refresh. */
+    private final Map<Backend, Integer> shared = new HashMap<>();
 
     /**
      * For the backends {@code backends} lists at each round (the current config's); {@code moved} is told of a
@@ -115,8 +120,10 @@ public final class BackendAddresses implements AutoCloseable {
             }
             Endpoint endpoint = b.endpoint();
             Object answer = found.computeIfAbsent(endpoint.host(), this::lookUp);
-            if (answer instanceof InetAddress address) {
+            if (answer instanceof InetAddress[] addresses) {
                 InetSocketAddress before = b.socketAddress();
+                InetAddress address = stayOrFirst(before, addresses);
+                reportShared(b, endpoint, addresses, address);
                 if (b.resolved(endpoint, address)) {
                     reportResolved(b, endpoint, before, address);
                     if (!before.isUnresolved() && b.socketAddress() != before) {
@@ -128,13 +135,29 @@ public final class BackendAddresses implements AutoCloseable {
             }
         }
         failing.keySet().retainAll(backends.get());
+        shared.keySet().retainAll(backends.get());
     }
 
-    /** The address, or the reason the lookup failed. */
+    /** The backend's current address while the answer still holds it, else the answer's first. */
+    private static InetAddress stayOrFirst(InetSocketAddress current, InetAddress[] answer) {
+        if (!current.isUnresolved()) {
+            for (InetAddress a : answer) {
+                if (a.equals(current.getAddress())) {
+                    return a;
+                }
+            }
+        }
+        return answer[0];
+    }
+
+    /** The addresses (at least one), or the reason the lookup failed. */
     private Object lookUp(String host) {
         try {
-            InetAddress address = lookup.lookup(host);
-            return address != null ? address : "no address";
+            InetAddress[] addresses = lookup.lookup(host);
+            if (addresses == null || addresses.length == 0 || Arrays.asList(addresses).contains(null)) {
+                return "no address";
+            }
+            return addresses;
         } catch (UnknownHostException e) {
             return "unknown host";
         } catch (RuntimeException e) {
@@ -149,6 +172,27 @@ public final class BackendAddresses implements AutoCloseable {
                     address.getHostAddress(), before.isUnresolved() ? "" : " (was " + before.getAddress()
                             .getHostAddress() + ")");
         }
+    }
+
+    /**
+     * Says once (until the count changes) that a backend's name has several addresses and only one is used. Only
+     * addresses of the used one's family count: an IPv4 and an IPv6 address (a dual-stack name, or localhost as
+     * {@code 127.0.0.1} and {@code ::1}) are one host.
+     */
+    private void reportShared(Backend b, Endpoint endpoint, InetAddress[] addresses, InetAddress used) {
+        List<String> peers = Arrays.stream(addresses).filter(a -> a.getClass() == used.getClass())
+                .map(InetAddress::getHostAddress).toList();
+        if (peers.size() == 1) {
+            shared.remove(b);
+            return;
+        }
+        Integer before = shared.put(b, peers.size());
+        if (before != null && before == peers.size()) {
+            return;
+        }
+        log.warn("backend {}/{}: {} has {} addresses ({}); the backend uses one, {}, for as long as the name lists it. "
+                + "To spread load over all of them, list each address as a backend of its own", b.poolName(), b.id(),
+                endpoint.host(), peers.size(), String.join(", ", peers), used.getHostAddress());
     }
 
     private void reportFailure(Backend b, Endpoint endpoint, String reason) {

@@ -53,7 +53,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private AdminServer admin;
     private HealthSupervisor health;
     private BackendAddresses addresses;
-    private BackendAddresses.Lookup nameLookup = InetAddress::getByName;
+    private BackendAddresses.Lookup nameLookup = InetAddress::getAllByName;
     private Duration nameRefresh = BackendAddresses.DEFAULT_REFRESH;
     private Duration firstLookupWait = BackendAddresses.DEFAULT_FIRST_WAIT;
     private volatile boolean closed;

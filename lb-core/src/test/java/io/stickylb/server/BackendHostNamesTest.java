@@ -77,7 +77,7 @@ class BackendHostNamesTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1});
+            return new InetAddress[] {InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1})};
         };
         // One event loop: a lookup made on it would hold up the plain pool's requests too. The name is one the JVM
         // resolves at once, so a connect that looked it up itself (on the loop) would succeed where it must fail.
@@ -114,7 +114,7 @@ class BackendHostNamesTest {
             if (a == null) {
                 throw new UnknownHostException(host);
             }
-            return InetAddress.getByAddress(host, a);
+            return new InetAddress[] {InetAddress.getByAddress(host, a)};
         };
         // One event loop, so every request meets the same pool of backend connections.
         LoadBalancerConfig config = TestConfigs.single(PoolConfig.of("app", "round-robin",
@@ -165,7 +165,7 @@ class BackendHostNamesTest {
         LoadBalancerConfig config = TestConfigs.roundRobin(first);
         // Refreshes an hour apart: only the lookup a reload asks for can resolve the new name in time.
         lb = new LoadBalancer(config)
-                .resolveNamesWith(InetAddress::getByName, Duration.ofHours(1), Duration.ofSeconds(5))
+                .resolveNamesWith(InetAddress::getAllByName, Duration.ofHours(1), Duration.ofSeconds(5))
                 .start();
         assertThat(get("/")).isEqualTo("200 first");
 
