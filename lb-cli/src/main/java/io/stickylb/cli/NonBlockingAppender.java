@@ -59,13 +59,9 @@ final class NonBlockingAppender extends AsyncAppender {
         super.stop();
     }
 
-    /** Lines dropped since the last report; for tests. */
-    long dropped() {
-        return dropped.get();
-    }
-
     private void reportDropped() {
-        if (dropped.get() == 0) {
+        // Only with room for the report and the line after it, so that reporting never costs a line of its own.
+        if (dropped.get() == 0 || getRemainingCapacity() < 2) {
             return;
         }
         long lost = dropped.getAndSet(0);

@@ -1,5 +1,6 @@
 package io.stickylb.server;
 
+import java.math.BigDecimal;
 import java.net.SocketAddress;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -105,7 +106,7 @@ final class ClientConnections {
     }
 
     private String intervalSeconds() {
-        return java.math.BigDecimal.valueOf(intervalNanos, 9).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(intervalNanos, 9).stripTrailingZeros().toPlainString();
     }
 
     int open() {
