@@ -93,6 +93,7 @@ final class RunCommand implements Callable<Integer> {
             return fail(e.getMessage(), LbCommand.BAD_CONFIG);
         }
         log.info("loaded {} ({})", config, ConfigFiles.summary(cfg));
+        cfg = DescriptorAdvice.fit(cfg, log);
         LoadBalancer lb;
         try {
             lb = new LoadBalancer(cfg);
@@ -214,7 +215,7 @@ final class RunCommand implements Callable<Integer> {
                     lb.config().listen());
         }
         try {
-            lb.reload(next);
+            lb.reload(DescriptorAdvice.fit(next, log));
         } catch (RuntimeException e) {
             log.error("reload failed, still running the previous config: {}", ErrorHandler.describe(e));
         }

@@ -111,6 +111,12 @@ final class Cli {
      * codes, JVM options); stdout and stderr go to {@code log}.
      */
     static Process spawn(Path log, List<String> jvmArgs, String... args) throws IOException {
+        return new ProcessBuilder(command(jvmArgs, args)).redirectErrorStream(true).redirectOutput(log.toFile())
+                .start();
+    }
+
+    /** The command line {@link #spawn} runs: this JVM's java and class path, info logging. */
+    static List<String> command(List<String> jvmArgs, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx128m");
@@ -121,7 +127,7 @@ final class Cli {
         cmd.add("--log-level");
         cmd.add("info");
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return cmd;
     }
 
     /** A port that was free a moment ago (the CLI takes fixed ports, so tests pick one this way). */

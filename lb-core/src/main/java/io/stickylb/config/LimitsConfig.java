@@ -33,6 +33,12 @@ public record LimitsConfig(
         clientIdleTimeout = Durations.requirePositive("idle-timeout", clientIdleTimeout);
     }
 
+    /** The same limits with another {@code max-connections}. */
+    public LimitsConfig withMaxConnections(int newMaxConnections) {
+        return new LimitsConfig(maxRequestLine, maxHeaderSize, maxHeaderCount, maxBodySize, headerTimeout,
+                clientIdleTimeout, newMaxConnections, maxPendingPerBackend);
+    }
+
     private static void positive(String key, long value) {
         if (value <= 0) {
             throw new IllegalArgumentException(key + ": " + value + " (expected: > 0)");

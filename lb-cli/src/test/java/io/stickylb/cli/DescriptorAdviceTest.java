@@ -1,0 +1,165 @@
+package io.stickylb.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.stickylb.config.ConfigLoader;
+import io.stickylb.config.LoadBalancerConfig;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** {@link DescriptorAdvice}: max-connections against the file-descriptor limit, at start and reload. */
+class DescriptorAdviceTest {
+
+    @TempDir
+    Path dir;
+
+    private IdServer backend;
+    private Process process;
+    private Path log;
+
+    @AfterEach
+    void tearDown() throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    @Test
+    void theDefaultIsLoweredToWhatFitsAndAChosenValueIsKeptWithAWarning() throws Exception {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        Logger logger = (Logger) LoggerFactory.getLogger("descriptor-advice-test");
+        logger.addAppender(logs);
+        logger.setLevel(Level.INFO); // the tests' logback setup shows warnings only
+        try {
+            // Three backends: 40 open + 3 health checks + 2 per client.
+            LoadBalancerConfig byDefault = config("");
+            assertThat(DescriptorAdvice.fit(byDefault, 40, 20_043, logger)).as("40 + 3 + 20,000 fit").isSameAs(byDefault);
+            assertThat(DescriptorAdvice.fit(byDefault, 40, 0, logger)).as("no limit known").isSameAs(byDefault);
+            assertThat(logs.list).isEmpty();
+
+            LoadBalancerConfig lowered = DescriptorAdvice.fit(byDefault, 40, 20_000, logger);
+            assertThat(lowered.limits().maxConnections()).isEqualTo(9_978);
+            assertThat(lowered.limits().maxPendingPerBackend()).isEqualTo(byDefault.limits().maxPendingPerBackend());
+            assertThat(lowered.pools()).isEqualTo(byDefault.pools());
+            assertThat(logs.list).singleElement().satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.INFO);
+                assertThat(e.getFormattedMessage()).startsWith("limits.max-connections: 9978 instead of the default "
+                        + "10000, to fit this process's limit of 20000 open files");
+            });
+
+            LoadBalancerConfig chosen = config("limits: { max-connections: 12000 }\n");
+            assertThat(DescriptorAdvice.fit(chosen, 40, 20_000, logger)).isSameAs(chosen);
+            assertThat(logs.list).hasSize(2).last().satisfies(e -> {
+                assertThat(e.getLevel()).isEqualTo(Level.WARN);
+                assertThat(e.getFormattedMessage()).startsWith("limits.max-connections 12000 may need 24043 file "
+                        + "descriptors").endsWith("set limits.max-connections to at most 9978");
+            });
+        } finally {
+            logger.setLevel(null);
+            logger.detachAppender(logs);
+        }
+    }
+
+    /** The status line of {@code GET /} on a connection of its own (the shared HTTP client would reuse one). */
+    private static String statusOnAFreshConnection(int port) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    private LoadBalancerConfig config(String extra) throws Exception {
+        return ConfigLoader.load(Files.writeString(dir.resolve("c.yaml"), extra
+                + "pools:\n"
+                + "  app:\n"
+                + "    backends:\n"
+                + "      - { id: b1, address: 127.0.0.1:9001 }\n"
+                + "      - { id: b2, address: 127.0.0.1:9002 }\n"
+                + "      - { id: b3, address: 127.0.0.1:9003 }\n"));
+    }
+
+    @Test
+    void lbRunUnderALowUlimitFitsTheDefaultMaxConnectionsToIt() throws Exception {
+        int port = runUnderUlimit1024("");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> "b1".equals(Http.backendId(port)));
+        Matcher m = Pattern.compile("INFO .*limits\\.max-connections: (\\d+) instead of the default 10000, to fit "
+                + "this process's limit of 1024 open files").matcher(Files.readString(log));
+        assertThat(m.find()).as("the lowered default in the log:%n%s", Files.readString(log)).isTrue();
+        int fitted = Integer.parseInt(m.group(1));
+        assertThat(fitted).isBetween(300, 511);
+
+        // And it is the limit in force: the connection after the fitted number is refused (one is the check above).
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < fitted - 1; i++) {
+                held.add(new Socket(InetAddress.getLoopbackAddress(), port));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> statusOnAFreshConnection(port).contains(" 503 "));
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> "b1".equals(Http.backendId(port)));
+    }
+
+    @Test
+    void aMaxConnectionsThatFitsIsLeftAlone() throws Exception {
+        int port = runUnderUlimit1024("limits: { max-connections: 100 }\n");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> "b1".equals(Http.backendId(port)));
+        process.destroy(); // SIGTERM: once it has exited, its log is complete
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(log)).contains("stickylb stopped").doesNotContain("file descriptors")
+                .doesNotContain("instead of the default");
+    }
+
+    /**
+     * {@code lb run} in a child JVM whose shell set {@code ulimit -n 1024}: the hard limit too, so the JVM cannot
+     * raise it (it raises the soft limit to the hard one by itself). The default max-connections, 10,000, would need
+     * about twenty times as many. Returns the port; the output goes to {@link #log}.
+     */
+    private int runUnderUlimit1024(String limits) throws IOException {
+        assumeTrue(!System.getProperty("os.name").toLowerCase().startsWith("windows"), "POSIX ulimit only");
+        backend = new IdServer("b1");
+        int port = Cli.freePort();
+        Path config = Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:" + port + "\n" + limits
+                + "pools:\n"
+                + "  app:\n"
+                + "    backends:\n"
+                + "      - { id: b1, address: 127.0.0.1:" + backend.port() + " }\n");
+        log = dir.resolve("lb.log");
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "ulimit -n 1024 && exec \"$@\"", "sh"));
+        cmd.addAll(Cli.command(List.of(), "run", "--config", config.toString(), "--warmup", "0"));
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return port;
+    }
+}
