@@ -59,7 +59,8 @@ class DescriptorAdviceTest {
         try {
             // Three backends: 40 open + 3 health checks + 2 per client.
             LoadBalancerConfig byDefault = config("");
-            assertThat(DescriptorAdvice.fit(byDefault, 40, 20_043, logger)).as("40 + 3 + 20,000 fit").isSameAs(byDefault);
+            assertThat(DescriptorAdvice.fit(byDefault, 40, 20_043, logger)).as("40 + 3 + 20,000 fit")
+                    .isSameAs(byDefault);
             assertThat(DescriptorAdvice.fit(byDefault, 40, 0, logger)).as("no limit known").isSameAs(byDefault);
             assertThat(logs.list).isEmpty();
 
