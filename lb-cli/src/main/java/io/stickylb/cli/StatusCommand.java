@@ -193,6 +193,14 @@ final class StatusCommand implements Callable<Integer> {
         }
         List<String> lines = table(rows, ansi);
         lines.addAll(notes);
+        JsonNode clients = pools.path("clients");
+        if (clients.isObject()) {
+            long refused = clients.path("refused").asLong();
+            lines.add("clients: " + clients.path("open").asLong() + " open (max-connections "
+                    + clients.path("maxConnections").asLong() + "), " + clients.path("accepted").asLong()
+                    + " accepted, " + (refused > 0 ? ansi.paint(Ansi.RED, refused + " refused") : "0 refused")
+                    + " since start");
+        }
         return lines;
     }
 

@@ -73,7 +73,8 @@ class AdminCommandsTest {
         assertThat(lines[0]).matches("POOL +BACKEND +STATE +WEIGHT +SHARE +INFLIGHT +REQUESTS +ERRORS +AFFINITY BROKEN");
         assertThat(lines[1]).matches("app +b1 +UP +1 +100\\.0% +0 +1 +0 +0");
         assertThat(lines[2]).matches("app +b2 +UP +1 +0\\.0% +0 +0 +0 +1");
-        assertThat(lines).hasSize(3);
+        assertThat(lines[3]).matches("clients: 1 open \\(max-connections 10000\\), 1 accepted, 0 refused since start");
+        assertThat(lines).hasSize(4);
     }
 
     @Test

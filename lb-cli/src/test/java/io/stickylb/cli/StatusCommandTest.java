@@ -9,10 +9,13 @@ import io.stickylb.backend.BackendState;
 import io.stickylb.backend.BackendPool;
 import io.stickylb.config.AdminConfig;
 import io.stickylb.config.Endpoint;
+import io.stickylb.config.LimitsConfig;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,6 +132,27 @@ class StatusCommandTest {
         String[] lines = lines(Cli.run("status", "--admin", url).out());
         assertThat(lines[1]).matches("app +b1 +UP +3 \\(1\\) +75\\.0% +0 +6 +0 +0");
         assertThat(lines[2]).matches("app +b2 +UP +1 +25\\.0% +0 +2 +0 +0");
+        assertThat(lines[lines.length - 1])
+                .matches("clients: \\d+ open \\(max-connections 10000\\), [1-9]\\d* accepted, 0 refused since start");
+    }
+
+    @Test
+    void clientsRefusedAtMaxConnectionsAreCountedUnderTheTable() throws Exception {
+        try (LoadBalancer small = new LoadBalancer(TestConfigs.roundRobin(one.port(), two.port())
+                .withLimits(LimitsConfig.DEFAULTS.withMaxConnections(1))
+                .withAdmin(new AdminConfig(new Endpoint("127.0.0.1", 0), null))).start();
+             Socket held = new Socket(InetAddress.getLoopbackAddress(), small.port())) {
+            String admin = "http://127.0.0.1:" + small.adminAddress().getPort();
+            await().atMost(Duration.ofSeconds(10)).until(() -> Cli.run("status", "--admin", admin).out()
+                    .contains("clients: 1 open (max-connections 1), 1 accepted, 0 refused"));
+            try (Socket refused = new Socket(InetAddress.getLoopbackAddress(), small.port())) {
+                assertThat(refused.getInputStream().readAllBytes()).asString(StandardCharsets.US_ASCII)
+                        .startsWith("HTTP/1.1 503 ");
+            }
+            Cli.Result r = Cli.run("status", "--admin", admin, "--color", "always");
+            assertThat(r.out()).contains("clients: 1 open (max-connections 1), 1 accepted, "
+                    + Ansi.RED + "1 refused" + Ansi.RESET + " since start");
+        }
     }
 
     @Test

@@ -15,6 +15,13 @@ public interface AdminTarget {
     /** The pools in effect; a reload replaces this object. */
     Upstreams upstreams();
 
+    /** The listener's client connections now. */
+    ClientCounts clients();
+
+    /** Client connections: open now and the limit in force; accepted and refused (at the limit) since start. */
+    record ClientCounts(int open, int maxConnections, long accepted, long refused) {
+    }
+
     /** The Prometheus text exposition of this instance's metrics. */
     String scrapeMetrics();
 

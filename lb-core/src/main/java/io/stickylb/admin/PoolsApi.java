@@ -27,11 +27,14 @@ final class PoolsApi {
     private static final Set<String> DRAIN_FIELDS = Set.of("untilIdle", "deadline");
 
     private final Supplier<io.stickylb.proxy.Upstreams> upstreams;
+    private final Supplier<AdminTarget.ClientCounts> clients;
     private final DrainTracker drains;
     private final PoolJson json;
 
-    PoolsApi(Supplier<io.stickylb.proxy.Upstreams> upstreams, DrainTracker drains) {
+    PoolsApi(Supplier<io.stickylb.proxy.Upstreams> upstreams, Supplier<AdminTarget.ClientCounts> clients,
+             DrainTracker drains) {
         this.upstreams = upstreams;
+        this.clients = clients;
         this.drains = drains;
         this.json = new PoolJson(drains);
     }
@@ -47,6 +50,9 @@ final class PoolsApi {
 
     private CompletionStage<ApiResponse> pools(ApiRequest r) {
         ObjectNode body = Json.MAPPER.createObjectNode();
+        AdminTarget.ClientCounts c = clients.get();
+        body.putObject("clients").put("open", c.open()).put("maxConnections", c.maxConnections())
+                .put("accepted", c.accepted()).put("refused", c.refused());
         var list = body.putArray("pools");
         upstreams.get().pools().values().forEach(p -> list.add(json.pool(p)));
         return ApiResponse.okNow(body);

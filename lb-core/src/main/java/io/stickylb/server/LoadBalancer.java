@@ -68,6 +68,12 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     }
 
     @Override
+    public ClientCounts clients() {
+        return new ClientCounts(connections.open(), runtime.config().limits().maxConnections(), connections.accepted(),
+                connections.refused());
+    }
+
+    @Override
     public String scrapeMetrics() {
         return metrics.scrape();
     }

@@ -80,6 +80,11 @@ class AdminApiTest {
         AdminClient.Reply r = admin.get("/api/pools");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.header("Content-Type")).startsWith("application/json");
+        JsonNode clients = r.json().get("clients");
+        assertThat(clients.get("maxConnections").asInt()).isEqualTo(10_000);
+        assertThat(clients.get("accepted").asLong()).isPositive();
+        assertThat(clients.get("open").asInt()).isBetween(0, (int) clients.get("accepted").asLong());
+        assertThat(clients.get("refused").asLong()).isZero();
         JsonNode pools = r.json().get("pools");
         assertThat(pools).hasSize(1);
         JsonNode app = pools.get(0);
