@@ -201,6 +201,8 @@ class DashboardBrowserTest {
             assertThat(badge(id)).isEqualTo("UP");
         }
         assertThat(cell("b1", 2)).isEqualTo("3 / 3");
+        wait(d -> driver.findElement(By.id("clients")).getText()
+                .matches("clients: \\d+ open of 10000 · [1-9]\\d* accepted · 0 refused"));
         // Shares come from successive polls: wait until the 10 s share shows a percentage for every backend.
         wait(d -> List.of("b1", "b2", "b3").stream().allMatch(id -> cell(id, 3).endsWith("%")));
 

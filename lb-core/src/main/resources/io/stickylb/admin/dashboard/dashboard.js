@@ -145,6 +145,7 @@
       const data = await api('GET', 'api/pools');
       record(data);
       render(data);
+      showClients(data.clients);
       setConn('live', 'live');
       $('updated').textContent = 'updated ' + clock(Date.now());
       clearBanner('poll');
@@ -154,6 +155,18 @@
     } finally {
       setTimeout(poll, Math.max(100, POLL_MS - (performance.now() - started)));
     }
+  }
+
+  // The listener's client connections; refusals (max-connections reached) in the "down" color.
+  function showClients(c) {
+    const span = $('clients');
+    if (!c) {
+      span.textContent = '';
+      return;
+    }
+    span.textContent = 'clients: ' + c.open + ' open of ' + c.maxConnections + ' · ' + c.accepted + ' accepted · '
+        + c.refused + ' refused';
+    span.classList.toggle('refusing', c.refused > 0);
   }
 
   const key = (pool, id) => pool + '\u0000' + id;
