@@ -96,7 +96,7 @@ final class RunCommand implements Callable<Integer> {
         cfg = DescriptorAdvice.fit(cfg, log);
         LoadBalancer lb;
         try {
-            lb = new LoadBalancer(cfg);
+            lb = new LoadBalancer(cfg).fitReloadsWith(c -> DescriptorAdvice.fit(c, log));
         } catch (IllegalArgumentException e) {
             // Something the loader let through but the engine refuses (e.g. a strategy it does not implement).
             return fail(config + ": " + e.getMessage(), LbCommand.BAD_CONFIG);
@@ -215,7 +215,7 @@ final class RunCommand implements Callable<Integer> {
                     lb.config().listen());
         }
         try {
-            lb.reload(DescriptorAdvice.fit(next, log));
+            lb.reload(next);
         } catch (RuntimeException e) {
             log.error("reload failed, still running the previous config: {}", ErrorHandler.describe(e));
         }

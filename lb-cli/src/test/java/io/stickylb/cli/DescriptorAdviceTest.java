@@ -108,7 +108,8 @@ class DescriptorAdviceTest {
 
     @Test
     void lbRunUnderALowUlimitFitsTheDefaultMaxConnectionsToIt() throws Exception {
-        int port = runUnderUlimit1024("");
+        int adminPort = Cli.freePort();
+        int port = runUnderUlimit1024("admin: { listen: 127.0.0.1:" + adminPort + " }\n");
 
         await().atMost(Duration.ofSeconds(30)).until(() -> "b1".equals(Http.backendId(port)));
         Matcher m = Pattern.compile("INFO .*limits\\.max-connections: (\\d+) instead of the default 10000, to fit "
@@ -130,6 +131,15 @@ class DescriptorAdviceTest {
             }
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> "b1".equals(Http.backendId(port)));
+
+        // A reload through the admin API (not only SIGHUP) is fitted the same way.
+        Cli.Result reload = Cli.run("reload", "--admin", "http://127.0.0.1:" + adminPort + "/");
+        assertThat(reload.exitCode()).as(reload.err()).isZero();
+        List<String> fits = Pattern.compile("limits\\.max-connections: (\\d+) instead of the default 10000")
+                .matcher(Files.readString(log)).results().map(r -> r.group(1)).toList();
+        assertThat(fits).hasSize(2); // fitted again with what is open now, so the number may differ a little
+        assertThat(Cli.run("status", "--admin", "http://127.0.0.1:" + adminPort + "/").out())
+                .contains("(max-connections " + fits.get(1) + ")");
     }
 
     @Test

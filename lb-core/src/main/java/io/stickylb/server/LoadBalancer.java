@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private Duration firstLookupWait = BackendAddresses.DEFAULT_FIRST_WAIT;
     private volatile boolean closed;
     private boolean quiet;
+    /** Applied to every reloaded config before it takes effect, from a SIGHUP or the admin API alike. */
+    private volatile UnaryOperator<LoadBalancerConfig> reloadFit = UnaryOperator.identity();
     /** The instance whose event loops this one borrows (the JIT warm-up's), or null when it runs its own. */
     private LoadBalancer loopOwner;
 
@@ -216,11 +219,21 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     }
 
     /**
+     * Adjusts every config a reload brings before it takes effect, whichever way the reload came (SIGHUP, the admin
+     * API): {@code lb run} fits {@code max-connections} to the process's file-descriptor limit this way.
+     */
+    public LoadBalancer fitReloadsWith(UnaryOperator<LoadBalancerConfig> fit) {
+        this.reloadFit = fit;
+        return this;
+    }
+
+    /**
      * Swaps in a new, already validated config. Pools and backends with the same names keep their state, counters and
      * pooled connections; removed backends have their idle connections closed. The listener address does not change
      * here (a restart is needed to move it).
      */
     public synchronized void reload(LoadBalancerConfig next) {
+        next = reloadFit.apply(next);
         List<Backend> removed = new ArrayList<>();
         List<Backend> before = runtime.upstreams().allBackends();
         Upstreams upstreams = runtime.upstreams().next(next, removed);
