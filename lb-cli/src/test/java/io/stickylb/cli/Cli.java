@@ -130,6 +130,24 @@ final class Cli {
         return cmd;
     }
 
+    /**
+     * Sends signal {@code name} ("TERM", "HUP", ...) to a spawned {@code lb} with kill(1): unlike Process.destroy(), it
+     * leaves the child's pipes open, and it can send any signal.
+     */
+    static void signal(Process process, String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /** Kills a spawned {@code lb} that is still running (a test's clean-up); null is fine. */
+    static void kill(Process process) throws InterruptedException {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** A port that was free a moment ago (the CLI takes fixed ports, so tests pick one this way). */
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -41,9 +41,7 @@ class DescriptorAdviceTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        Cli.kill(process);
         if (backend != null) {
             backend.close();
         }

@@ -35,9 +35,7 @@ class SignalsTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        Cli.kill(process);
         if (b1 != null) {
             b1.close();
             b2.close();
@@ -98,9 +96,7 @@ class SignalsTest {
     }
 
     private void signal(String name) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
-        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(kill.exitValue()).isZero();
+        Cli.signal(process, name);
     }
 
     private Path write(int port, String id, IdServer backend) throws IOException {

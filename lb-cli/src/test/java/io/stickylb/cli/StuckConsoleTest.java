@@ -39,9 +39,7 @@ class StuckConsoleTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        Cli.kill(process);
         if (backend != null) {
             backend.close();
         }
@@ -57,7 +55,9 @@ class StuckConsoleTest {
 
         CompletableFuture<String> rest = CompletableFuture.supplyAsync(() -> out.lines()
                 .collect(Collectors.joining("\n")));
-        sigterm(); // the shutdown's own lines carry the report of what was dropped
+        // SIGTERM by kill, not destroy(), which would close the pipe read here. The shutdown's own lines carry the
+        // report of what was dropped.
+        Cli.signal(process, "TERM");
         String tail = rest.get(30, TimeUnit.SECONDS); // read to the end before the JVM's reaper closes the pipe
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isZero();
@@ -69,7 +69,7 @@ class StuckConsoleTest {
     void sigtermStillStopsItWhileNobodyReadsThePipe() throws Exception {
         int port = startWithAFullPipe();
 
-        sigterm();
+        Cli.signal(process, "TERM");
 
         // The lines still queued are given up after a second; a console that never drains must not keep it alive.
         assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited although its console is stuck").isTrue();
@@ -103,13 +103,6 @@ class StuckConsoleTest {
             }
         }
         return port;
-    }
-
-    /** SIGTERM, sent with kill: Process.destroy() would also close the pipe this test reads. */
-    private void sigterm() throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).inheritIO().start();
-        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(kill.exitValue()).isZero();
     }
 
     private static void awaitLine(BufferedReader out, String text) throws IOException {

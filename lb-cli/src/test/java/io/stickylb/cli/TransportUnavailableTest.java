@@ -38,9 +38,7 @@ class TransportUnavailableTest {
 
     @AfterEach
     void tearDown() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
+        Cli.kill(process);
         backend.close();
     }
 
