@@ -106,12 +106,22 @@ class LogbackConfigTest {
         }
     }
 
-    /** The count in a "N WHAT lines dropped" warning. */
+    /**
+     * The counts in all "N WHAT lines dropped" warnings, summed: there are two when the queue's consumer takes a batch
+     * after drops began (a report goes out as soon as there is room) and drops resume before the console flows.
+     */
     private static long reported(String out, String what) {
         Matcher m = Pattern.compile("WARN  (\\d+) " + what + " lines dropped: the console did not take them")
                 .matcher(out);
-        assertThat(m.find()).as("a report of dropped %s lines in:%n%s", what, out.lines().limit(5).toList()).isTrue();
-        return Long.parseLong(m.group(1));
+        long sum = 0;
+        int reports = 0;
+        while (m.find()) {
+            sum += Long.parseLong(m.group(1));
+            reports++;
+        }
+        assertThat(reports).as("a report of dropped %s lines in:%n%s", what, out.lines().limit(5).toList())
+                .isPositive();
+        return sum;
     }
 
     /** A console whose reader has stopped: every write waits until {@link #flow()}. */
