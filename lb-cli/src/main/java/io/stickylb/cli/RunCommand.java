@@ -141,17 +141,18 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * Starts the warm-up on its own thread (serving is not held up by it), then settles the heap once it is over;
+     * Starts the warm-up on its own thread (serving is not held up by it), and settles the heap when it is warm;
      * stopping it early is always safe.
      */
     private JitWarmup startWarmup(Lifecycle lifecycle, LoadBalancer lb) {
         JitWarmup w = new JitWarmup(warmup, MAX_WARMUP_REQUESTS, lb);
         if (!warmup.isZero()) {
             Thread t = new Thread(() -> {
-                w.run();
-                if (!w.stopped() && !exitAfterWarmup) {
-                    HeapSettler.settle();
-                }
+                w.run(() -> {
+                    if (!exitAfterWarmup) {
+                        HeapSettler.settle();
+                    }
+                });
                 exitIfAsked(lifecycle);
             }, "stickylb-warmup");
             t.setDaemon(true);

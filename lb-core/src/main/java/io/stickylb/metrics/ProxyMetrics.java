@@ -41,8 +41,19 @@ public final class ProxyMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Set<Backend> bound = ConcurrentHashMap.newKeySet();
     private final Set<BackendPool> boundPools = ConcurrentHashMap.newKeySet();
+    private final Duration latencyMaxWindow;
 
     public ProxyMetrics() {
+        this(null);
+    }
+
+    /**
+     * With the latency timers' maximum kept over {@code latencyMaxWindow} (Micrometer's distribution-statistic
+     * expiry; null: the registry's default, a minute). The JIT warm-up's private instance uses a few milliseconds, so
+     * the window's rotation, which a real instance first runs a minute after start, is compiled in early.
+     */
+    public ProxyMetrics(Duration latencyMaxWindow) {
+        this.latencyMaxWindow = latencyMaxWindow;
         new JvmMemoryMetrics().bindTo(registry);
         new GcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -150,9 +161,13 @@ public final class ProxyMetrics {
                     .description("1 for the backend's current state").tags(tags.and("state", st.name()))
                     .register(registry);
         }
-        s.latencyTimer(Timer.builder("stickylb_backend_latency")
+        Timer.Builder latency = Timer.builder("stickylb_backend_latency")
                 .description("Time from dispatch to the end of the response")
-                .tags(tags).serviceLevelObjectives(LATENCY_BUCKETS).register(registry));
+                .tags(tags).serviceLevelObjectives(LATENCY_BUCKETS);
+        if (latencyMaxWindow != null) {
+            latency.distributionStatisticExpiry(latencyMaxWindow);
+        }
+        s.latencyTimer(latency.register(registry));
     }
 
     /** The Prometheus text exposition of everything. */

@@ -10,6 +10,8 @@ import io.stickylb.config.HealthConfig;
 import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.PoolConfig;
+import io.stickylb.config.TimeoutConfig;
+import io.stickylb.metrics.ProxyMetrics;
 import java.io.IOException;
 import java.net.Socket;
 import java.time.Duration;
@@ -31,9 +33,17 @@ import org.slf4j.LoggerFactory;
  * than compete with it on those loops. Otherwise it ends when the compiler has caught up ({@link CompilerQuiet}) or
  * its budget is spent. Besides keep-alive requests of several shapes ({@link WarmupTraffic}) and bursts of new
  * connections, it mixes in what uniform load never shows the compiler early: clients that leave mid-exchange or
- * close, bursts of queued tasks, and idle moments in which a timer fires. Profiled early, those branches are compiled
- * in. Unprofiled, the first idle spell or client close after long uniform load deoptimises the event loop's compiled
- * code, and the next burst waits while it is compiled again.
+ * close, bursts of queued tasks, idle moments in which a timer fires, and (with the mirror's timeouts and latency
+ * window cut to milliseconds) timers falling due while the loop is busy. Profiled early, those branches are compiled
+ * in. Unprofiled, the first idle spell, client close or timer after long uniform load deoptimises the event loop's
+ * compiled code, and the next burst waits while it is compiled again.
+ *
+ * <p>Real traffic that arrives at once compiles the hot paths from its own uniform profile within a second, long
+ * before the rare events would be profiled; left so, the event loop is deoptimised when clients first reconnect or
+ * the 30 s response deadlines first fall due, and again when the 60 s idle timers and the latency window first turn.
+ * So after giving way the warm-up keeps a trickle of those events going for {@link #TRICKLE} beside the traffic
+ * (one every {@value #TRICKLE_EVERY_MILLIS} ms: well under 1 % of a loaded loop's work), and the recompilations they
+ * cause happen in the first seconds instead.
  */
 public final class JitWarmup {
 
@@ -51,10 +61,20 @@ public final class JitWarmup {
     private static final long QUIET_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long QUIET_WINDOW_REQUESTS = 20_000;
     private static final long QUIET_MAX_COMPILE_MILLIS = 10;
+    /**
+     * The mirror's response and backend idle timeouts and latency window: short, so their timers fall due while the
+     * loop is busy, as the real instance's first do after 30 s and a minute; long enough for the responder's slowest
+     * answer ({@code WarmupResponder}: a few milliseconds) while the JVM is still cold.
+     */
+    static final Duration MIRROR_TIMER = Duration.ofMillis(50);
+    /** How long the rare events go on beside real traffic after the warm-up gave way to it. */
+    static final Duration TRICKLE = Duration.ofSeconds(10);
+    static final long TRICKLE_EVERY_MILLIS = 20;
 
     private final LoadBalancer host;
     private final Duration maxTime;
     private final long maxRequests;
+    private final Duration trickle;
     private volatile Budget budget;
     private volatile boolean stopped;
 
@@ -71,12 +91,18 @@ public final class JitWarmup {
      * its event loops and transport.
      */
     public JitWarmup(Duration maxTime, long maxRequests, LoadBalancer host) {
+        this(maxTime, maxRequests, host, TRICKLE);
+    }
+
+    /** The same with a trickle of another length (tests). */
+    JitWarmup(Duration maxTime, long maxRequests, LoadBalancer host, Duration trickle) {
         this.host = host;
         if (maxTime.isNegative() || maxRequests < 0) {
             throw new IllegalArgumentException("warm-up budget must not be negative");
         }
         this.maxTime = maxTime;
         this.maxRequests = maxRequests;
+        this.trickle = trickle;
     }
 
     /**
@@ -84,16 +110,25 @@ public final class JitWarmup {
      * client closes after an answer; idle moments with a timer due; bursts of up to {@link #BURST_CONNECTIONS}
      * connections; requests that carried a cookie an earlier answer set; requests the responder answered (the proxy
      * answered the rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
-     * ({@link CompilerQuiet}) rather than on its budget; whether it stopped because real traffic arrived; and the
-     * first failure, if any.
+     * ({@link CompilerQuiet}) rather than on its budget; whether it stopped because real traffic arrived; the rare
+     * events it then kept sending beside that traffic; and the first failure, if any. {@code took} is the time to
+     * the end of the warm-up proper, the trickle excluded.
      */
     public record Result(long requests, long resets, long earlyCloses, long clientCloses, long idlePulses,
                          long bursts, long cookieRequests, long backendRequests, boolean compilerQuiet,
-                         boolean yieldedToTraffic, Duration took, String failure) {
+                         boolean yieldedToTraffic, long trickled, Duration took, String failure) {
     }
 
     /** Runs to the end of the budget (or {@link #stop()}); never throws for traffic errors, it reports them. */
     public Result run() {
+        return run(() -> { });
+    }
+
+    /**
+     * As {@link #run()}; {@code whenWarm} runs once the warm-up proper is over (unless stopped), before the trickle
+     * that follows giving way to real traffic: what should follow the warm-up at once, such as settling the heap.
+     */
+    public Result run(Runnable whenWarm) {
         long start = System.nanoTime();
         Budget b = new Budget(start + maxTime.toNanos(), maxRequests);
         budget = b;
@@ -101,36 +136,62 @@ public final class JitWarmup {
             b.stop();
         }
         LoadBalancerConfig shape = host == null ? null : host.config();
+        long trickled = 0;
         try (WarmupResponder responder = new WarmupResponder(WarmupTraffic.sessionCookies(shape))) {
             LoadBalancerConfig config = shape == null ? ownConfig(responder.port()) : mirror(shape, responder.port());
-            LoadBalancer lb = new LoadBalancer(config).quietly();
+            LoadBalancer lb = new LoadBalancer(config, new ProxyMetrics(MIRROR_TIMER)).quietly();
             if (host != null) {
                 lb.onLoopsOf(host);
             }
             lb.start();
             try {
-                drive(lb, new WarmupTraffic(config, lb.port()), b, new RealTraffic(host));
+                WarmupTraffic traffic = new WarmupTraffic(config, lb.port());
+                try {
+                    drive(lb, traffic, b, new RealTraffic(host));
+                } finally {
+                    b.took = Duration.ofNanos(System.nanoTime() - start);
+                    b.backendRequests = responder.answered();
+                }
+                logResult(b);
+                if (!stopped) {
+                    whenWarm.run();
+                }
+                if (b.yielded && b.failure == null && !stopped) {
+                    trickled = new Trickle(lb, traffic).run();
+                }
             } finally {
                 lb.close(Duration.ZERO);
-                b.backendRequests = responder.answered();
             }
         } catch (IOException | RuntimeException e) {
             b.failed(e);
+            if (!stopped) {
+                log.info("JIT warm-up ended early after {} requests: {}", b.served.get(), b.failure);
+            }
         }
-        Result r = new Result(b.served.get(), b.resets.get(), b.earlyCloses.get(), b.closes.get(), b.pulses.get(),
-                b.bursts.get(), b.withCookies.get(), b.backendRequests, b.quiet, b.yielded,
-                Duration.ofNanos(System.nanoTime() - start), b.failure);
         if (stopped) {
             // Stopped for a shutdown, which may have closed the event loops under it: not a failure worth showing.
-            log.info("JIT warm-up stopped after {} requests: the proxy is stopping", r.requests());
-        } else if (r.failure() == null) {
-            log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms ({})", r.requests(),
-                    r.took().toMillis(), r.compilerQuiet() ? "the compiler has caught up"
-                            : r.yieldedToTraffic() ? "real traffic arrived" : "its budget is spent");
-        } else {
-            log.info("JIT warm-up ended early after {} requests: {}", r.requests(), r.failure());
+            log.info("JIT warm-up stopped after {} requests: the proxy is stopping", b.served.get());
         }
-        return r;
+        Duration took = b.took != null ? b.took : Duration.ofNanos(System.nanoTime() - start);
+        return new Result(b.served.get(), b.resets.get(), b.earlyCloses.get(), b.closes.get(), b.pulses.get(),
+                b.bursts.get(), b.withCookies.get(), b.backendRequests, b.quiet, b.yielded, trickled, took,
+                b.failure);
+    }
+
+    private void logResult(Budget b) {
+        if (stopped) {
+            return;
+        }
+        if (b.failure != null) {
+            log.info("JIT warm-up ended early after {} requests: {}", b.served.get(), b.failure);
+        } else if (b.yielded) {
+            log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms (real traffic "
+                    + "arrived); its rare events go on beside that traffic, one every {} ms for {} s", b.served.get(),
+                    b.took.toMillis(), TRICKLE_EVERY_MILLIS, trickle.toSeconds());
+        } else {
+            log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms ({})", b.served.get(),
+                    b.took.toMillis(), b.quiet ? "the compiler has caught up" : "its budget is spent");
+        }
     }
 
     /** True once {@link #stop()} was called: the warm-up was cut short (the proxy is stopping). */
@@ -147,6 +208,46 @@ public final class JitWarmup {
         }
     }
 
+    /**
+     * The rare events, one every {@link #TRICKLE_EVERY_MILLIS} ms for the trickle's time beside real traffic: in turn a
+     * client reset and a close while the answer is on its way, a close after the answer, a keep-alive request (the
+     * mirror's short timers fall due among them); and on every loop a burst of queued tasks and timers due at once.
+     */
+    private final class Trickle {
+        private final WarmupClient client;
+        private final List<EventLoop> loops;
+        private final Budget budget;
+
+        Trickle(LoadBalancer lb, WarmupTraffic traffic) {
+            this.budget = new Budget(System.nanoTime() + trickle.toNanos(), Long.MAX_VALUE);
+            this.client = new WarmupClient(lb.port(), traffic, 0, budget);
+            this.loops = loopsOf(lb);
+        }
+
+        /** Returns the rare events sent. */
+        long run() {
+            JitWarmup.this.budget = budget;
+            if (stopped) {
+                budget.stop();
+            }
+            long events = 0;
+            try {
+                while (budget.next()) {
+                    sleepMillis(TRICKLE_EVERY_MILLIS);
+                    for (EventLoop loop : loops) {
+                        queueTasks(loop);
+                        loop.schedule(NOTHING, 0, TimeUnit.MILLISECONDS);
+                        loop.schedule(NOTHING, 1, TimeUnit.MILLISECONDS);
+                    }
+                    client.rareEvent(++events);
+                }
+            } finally {
+                client.close();
+            }
+            return events;
+        }
+    }
+
     private static LoadBalancerConfig ownConfig(int responderPort) {
         PoolConfig pool = PoolConfig.of("warmup", "round-robin",
                 List.of(new BackendConfig("warmup", new Endpoint("127.0.0.1", responderPort), 1)));
@@ -157,8 +258,8 @@ public final class JitWarmup {
 
     /**
      * {@code real}'s routes, pools and limits on a loopback port of its own, every backend (same id, weight and route)
-     * at the responder; no active checks (the warm-up is over before the first would matter), no admin API, no
-     * access log.
+     * at the responder, response and backend idle timeouts of {@link #MIRROR_TIMER}; no active checks (the warm-up is
+     * over before the first would matter), no admin API, no access log.
      */
     static LoadBalancerConfig mirror(LoadBalancerConfig real, int responderPort) {
         Endpoint responder = new Endpoint("127.0.0.1", responderPort);
@@ -168,7 +269,9 @@ public final class JitWarmup {
                     .map(b -> new BackendConfig(b.id(), responder, b.weight(), b.route()))
                     .toList();
             HealthConfig health = new HealthConfig(null, p.health().passive(), p.health().panicThreshold());
-            pools.put(p.name(), p.withBackends(backends).withHealth(health));
+            TimeoutConfig t = p.timeouts();
+            pools.put(p.name(), p.withBackends(backends).withHealth(health)
+                    .withTimeouts(new TimeoutConfig(t.connect(), MIRROR_TIMER, MIRROR_TIMER, t.tunnel())));
         }
         return new LoadBalancerConfig(null, new Endpoint("127.0.0.1", 0), real.workers(), pools, real.routes(),
                 real.trustedProxies(), AdminConfig.DISABLED, AccessLogConfig.OFF, real.limits(),
@@ -187,8 +290,7 @@ public final class JitWarmup {
             budget.burst(burster.burst(burst));
         }
         List<Thread> clients = new ArrayList<>();
-        List<EventLoop> loops = new ArrayList<>();
-        lb.workers().forEach(e -> loops.add((EventLoop) e));
+        List<EventLoop> loops = loopsOf(lb);
         // At least one client per loop: accepted connections are handed to the loops in turn.
         int count = Math.max(CLIENTS, loops.size());
         for (int i = 0; i < count; i++) {
@@ -202,11 +304,7 @@ public final class JitWarmup {
         // due, so the loop's "nothing ready, a task is due" branches are profiled as well.
         while (clients.stream().anyMatch(Thread::isAlive)) {
             sleepMillis(PULSE_EVERY_MILLIS);
-            for (EventLoop loop : loops) {
-                for (int i = 0; i < PULSE_TASKS; i++) {
-                    loop.execute(NOTHING);
-                }
-            }
+            loops.forEach(JitWarmup::queueTasks);
             budget.pause(true);
             loops.forEach(loop -> loop.schedule(NOTHING, 1, TimeUnit.MILLISECONDS));
             sleepMillis(PULSE_IDLE_MILLIS);
@@ -225,6 +323,19 @@ public final class JitWarmup {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    private static List<EventLoop> loopsOf(LoadBalancer lb) {
+        List<EventLoop> loops = new ArrayList<>();
+        lb.workers().forEach(e -> loops.add((EventLoop) e));
+        return loops;
+    }
+
+    /** Over 64 tasks queued at once, as when many connections close together (Netty looks at the time every 64). */
+    private static void queueTasks(EventLoop loop) {
+        for (int i = 0; i < PULSE_TASKS; i++) {
+            loop.execute(NOTHING);
         }
     }
 
@@ -299,6 +410,7 @@ public final class JitWarmup {
         private volatile boolean quiet;
         private volatile boolean yielded;
         private volatile long backendRequests;
+        private volatile Duration took;
         private volatile boolean stopped;
         private volatile String failure;
 

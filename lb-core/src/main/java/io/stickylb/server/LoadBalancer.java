@@ -46,7 +46,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
 
     private Transport transport;
     private final ProxyRuntime runtime;
-    private final ProxyMetrics metrics = new ProxyMetrics();
+    private final ProxyMetrics metrics;
     private final ClientConnections connections = new ClientConnections();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup workers;
@@ -65,6 +65,12 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private LoadBalancer loopOwner;
 
     public LoadBalancer(LoadBalancerConfig config) {
+        this(config, new ProxyMetrics());
+    }
+
+    /** With metrics made to measure (the JIT warm-up's private instance). */
+    LoadBalancer(LoadBalancerConfig config, ProxyMetrics metrics) {
+        this.metrics = metrics;
         this.runtime = new ProxyRuntime(config, Upstreams.create(config));
         metrics.bind(runtime.upstreams().pools().values());
         metrics.bindClientConnections(connections::open, connections::accepted, connections::refused);

@@ -71,6 +71,28 @@ final class WarmupClient implements Runnable {
         }
     }
 
+    /**
+     * The {@code n}th of the rare events in turn: a reset and a close while the answer is on its way, a close after
+     * the answer, a keep-alive request. A failure is dropped with the connection: the next event opens another.
+     */
+    void rareEvent(long n) {
+        try {
+            switch ((int) (n % 4)) {
+                case 0 -> leaveEarly(true);
+                case 1 -> leaveEarly(false);
+                case 2 -> exchange(request(n), true);
+                default -> exchange(request(n), false);
+            }
+        } catch (IOException e) {
+            disconnect(false);
+        }
+    }
+
+    /** Closes the kept-alive connection, if any. */
+    void close() {
+        disconnect(false);
+    }
+
     /** One request and its whole response; reconnects when the proxy closed. */
     private void exchange(byte[] request, boolean closeAfter) throws IOException {
         Socket s = connected();

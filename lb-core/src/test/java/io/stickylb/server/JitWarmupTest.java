@@ -17,6 +17,9 @@ import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.config.RouteConfig;
+import io.stickylb.config.TimeoutConfig;
+import io.stickylb.metrics.ProxyMetrics;
+import io.stickylb.metrics.ProxyMetricsTest;
 import io.stickylb.testing.TestConfigs;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class JitWarmupTest {
@@ -160,7 +164,7 @@ class JitWarmupTest {
             LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
-            JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb);
+            JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, Duration.ofMillis(100));
             CompletableFuture<JitWarmup.Result> running = CompletableFuture.supplyAsync(warmup::run);
             List<Thread> load = new ArrayList<>();
             try {
@@ -202,6 +206,136 @@ class JitWarmupTest {
     }
 
     @Test
+    void afterGivingWayItKeepsItsRareEventsGoingBesideTheTrafficForTheTrickleOnly() throws Exception {
+        WireMockServer backend = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        backend.start();
+        backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("real")));
+        LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
+        Duration trickle = Duration.ofSeconds(2);
+        JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, trickle);
+        AtomicLong warmAt = new AtomicLong();
+        CompletableFuture<JitWarmup.Result> running =
+                CompletableFuture.supplyAsync(() -> warmup.run(() -> warmAt.set(System.nanoTime())));
+        AtomicLong answered = new AtomicLong();
+        List<Thread> load = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                load.add(JitWarmup.daemon("test-load-" + i, () -> {
+                    while (!running.isDone()) {
+                        try {
+                            if (client.send(get, HttpResponse.BodyHandlers.ofString()).body().equals("real")) {
+                                answered.incrementAndGet();
+                            }
+                        } catch (Exception e) {
+                            return;
+                        }
+                    }
+                }));
+            }
+            load.forEach(Thread::start);
+            JitWarmup.Result r = running.get(60, TimeUnit.SECONDS);
+            long doneAt = System.nanoTime();
+            for (Thread t : load) {
+                t.join(10_000);
+            }
+
+            assertThat(r.failure()).isNull();
+            assertThat(r.yieldedToTraffic()).isTrue();
+            // One event every 20 ms, each taking a millisecond or two of its own.
+            assertThat(r.trickled()).isBetween(20L, trickle.toMillis() / JitWarmup.TRICKLE_EVERY_MILLIS + 1);
+            // The heap is settled (whenWarm) as soon as the warm-up proper is over, not after the trickle.
+            assertThat(warmAt.get()).isPositive();
+            assertThat(Duration.ofNanos(doneAt - warmAt.get())).isGreaterThanOrEqualTo(trickle);
+            // The trickle went to the private responder: the real backend saw the real traffic and nothing else.
+            assertThat(answered.get()).isPositive();
+            backend.verify((int) answered.get(), anyRequestedFor(anyUrl()));
+        } finally {
+            warmup.stop();
+            lb.close();
+            backend.stop();
+        }
+    }
+
+    @Test
+    void stopEndsTheTrickleToo() throws Exception {
+        try (WarmupResponder backend = new WarmupResponder(List.of())) {
+            LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
+            JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, Duration.ofMinutes(10));
+            AtomicBoolean warm = new AtomicBoolean();
+            CompletableFuture<JitWarmup.Result> running =
+                    CompletableFuture.supplyAsync(() -> warmup.run(() -> warm.set(true)));
+            try {
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!warm.get() && !running.isDone() && System.nanoTime() < giveUp) {
+                    client.send(get, HttpResponse.BodyHandlers.discarding());
+                }
+                assertThat(warm).as("warm-up over, given way to traffic").isTrue();
+                JitWarmup.sleepMillis(500);
+                assertThat(running).isNotDone();
+
+                warmup.stop();
+
+                JitWarmup.Result r = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> running.get());
+                assertThat(r.yieldedToTraffic()).isTrue();
+                assertThat(r.trickled()).isPositive();
+                assertThat(warmup.stopped()).isTrue();
+            } finally {
+                warmup.stop();
+                lb.close();
+            }
+        }
+    }
+
+    @Test
+    void theMirrorCutsItsTimeoutsToMillisecondsAndKeepsTheRest() {
+        TimeoutConfig own = new TimeoutConfig(Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofSeconds(60),
+                Duration.ofHours(2));
+        LoadBalancerConfig real = TestConfigs.roundRobin(1111, 2222);
+        PoolConfig app = real.pools().get("app").withTimeouts(own);
+        real = real.withPools(Map.of("app", app));
+
+        LoadBalancerConfig mirror = JitWarmup.mirror(real, 3333);
+
+        PoolConfig mirrored = mirror.pools().get("app");
+        assertThat(mirrored.timeouts()).isEqualTo(new TimeoutConfig(Duration.ofSeconds(3), JitWarmup.MIRROR_TIMER,
+                JitWarmup.MIRROR_TIMER, Duration.ofHours(2)));
+        assertThat(mirrored.backends()).extracting(b -> b.address().port()).containsOnly(3333);
+        assertThat(mirrored.strategy()).isEqualTo(app.strategy());
+        assertThat(mirror.limits()).isEqualTo(real.limits());
+        assertThat(mirror.routes()).isEqualTo(real.routes());
+    }
+
+    @Test
+    void aShortLatencyWindowForgetsItsMaximumInMilliseconds() throws Exception {
+        WireMockServer backend = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        backend.start();
+        backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withFixedDelay(30)));
+        LoadBalancer quick = new LoadBalancer(TestConfigs.roundRobin(backend.port()),
+                new ProxyMetrics(Duration.ofMillis(300))).start();
+        LoadBalancer usual = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        try {
+            HttpClient client = HttpClient.newHttpClient();
+            for (LoadBalancer lb : List.of(quick, usual)) {
+                client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                assertThat(latencyMax(lb)).isGreaterThanOrEqualTo(0.03);
+            }
+
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> latencyMax(quick) == 0);
+            assertThat(latencyMax(usual)).isGreaterThanOrEqualTo(0.03);
+        } finally {
+            quick.close();
+            usual.close();
+            backend.stop();
+        }
+    }
+
+    @Test
     void stopEndsItEarlyAndStopBeforeRunMeansNoTraffic() {
         JitWarmup long30s = new JitWarmup(Duration.ofSeconds(30), Long.MAX_VALUE);
         CompletableFuture<JitWarmup.Result> running = CompletableFuture.supplyAsync(long30s::run);
@@ -225,6 +359,12 @@ class JitWarmupTest {
         assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(-1), 10))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(1), -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static double latencyMax(LoadBalancer lb) {
+        return ProxyMetricsTest.parse(lb.scrapeMetrics()).entrySet().stream()
+                .filter(e -> e.getKey().startsWith("stickylb_backend_latency_seconds_max{"))
+                .mapToDouble(Map.Entry::getValue).max().orElseThrow();
     }
 
     private static int workerThreads() {
