@@ -67,7 +67,10 @@ public final class JitWarmup {
      * answer ({@code WarmupResponder}: a few milliseconds) while the JVM is still cold.
      */
     static final Duration MIRROR_TIMER = Duration.ofMillis(50);
-    /** How long the rare events go on beside real traffic after the warm-up gave way to it. */
+    /**
+     * How long the rare events go on beside real traffic after the warm-up gave way to it, at most: they end with the
+     * warm-up's own time budget too.
+     */
     static final Duration TRICKLE = Duration.ofSeconds(10);
     static final long TRICKLE_EVERY_MILLIS = 20;
 
@@ -157,7 +160,9 @@ public final class JitWarmup {
                     whenWarm.run();
                 }
                 if (b.yielded && b.failure == null && !stopped) {
-                    trickled = new Trickle(lb, traffic).run();
+                    // Within the warm-up's own time budget (--warmup is the longest it may take).
+                    long end = Math.min(System.nanoTime() + trickle.toNanos(), b.deadlineNanos);
+                    trickled = new Trickle(lb, traffic, end).run();
                 }
             } finally {
                 lb.close(Duration.ZERO);
@@ -209,7 +214,7 @@ public final class JitWarmup {
     }
 
     /**
-     * The rare events, one every {@link #TRICKLE_EVERY_MILLIS} ms for the trickle's time beside real traffic: in turn a
+     * The rare events, one every {@link #TRICKLE_EVERY_MILLIS} ms until a deadline, beside real traffic: in turn a
      * client reset and a close while the answer is on its way, a close after the answer, a keep-alive request (the
      * mirror's short timers fall due among them); and on every loop a burst of queued tasks and timers due at once.
      */
@@ -218,8 +223,8 @@ public final class JitWarmup {
         private final List<EventLoop> loops;
         private final Budget budget;
 
-        Trickle(LoadBalancer lb, WarmupTraffic traffic) {
-            this.budget = new Budget(System.nanoTime() + trickle.toNanos(), Long.MAX_VALUE);
+        Trickle(LoadBalancer lb, WarmupTraffic traffic, long deadlineNanos) {
+            this.budget = new Budget(deadlineNanos, Long.MAX_VALUE);
             this.client = new WarmupClient(lb.port(), traffic, 0, budget);
             this.loops = loopsOf(lb);
         }

@@ -291,6 +291,31 @@ class JitWarmupTest {
     }
 
     @Test
+    void theTrickleEndsWithTheWarmupsTimeBudget() throws Exception {
+        try (WarmupResponder backend = new WarmupResponder(List.of())) {
+            LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
+            JitWarmup warmup = new JitWarmup(Duration.ofSeconds(5), Long.MAX_VALUE, lb, Duration.ofMinutes(10));
+            long start = System.nanoTime();
+            CompletableFuture<JitWarmup.Result> running = CompletableFuture.supplyAsync(warmup::run);
+            try {
+                while (!running.isDone() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(60)) {
+                    client.send(get, HttpResponse.BodyHandlers.discarding());
+                }
+                JitWarmup.Result r = running.get(1, TimeUnit.SECONDS);
+
+                assertThat(r.yieldedToTraffic()).isTrue();
+                // A ten-minute trickle cut to the five-second budget (the bound is loose: CI machines are slow).
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+            } finally {
+                warmup.stop();
+                lb.close();
+            }
+        }
+    }
+
+    @Test
     void theMirrorCutsItsTimeoutsToMillisecondsAndKeepsTheRest() {
         TimeoutConfig own = new TimeoutConfig(Duration.ofSeconds(3), Duration.ofSeconds(30), Duration.ofSeconds(60),
                 Duration.ofHours(2));
