@@ -191,8 +191,8 @@ public final class JitWarmup {
             log.info("JIT warm-up ended early after {} requests: {}", b.served.get(), b.failure);
         } else if (b.yielded) {
             log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms (real traffic "
-                    + "arrived); its rare events go on beside that traffic, one every {} ms for {} s", b.served.get(),
-                    b.took.toMillis(), TRICKLE_EVERY_MILLIS, trickle.toSeconds());
+                    + "arrived); its rare events go on beside that traffic, one every {} ms for up to {} s",
+                    b.served.get(), b.took.toMillis(), TRICKLE_EVERY_MILLIS, trickle.toSeconds());
         } else {
             log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms ({})", b.served.get(),
                     b.took.toMillis(), b.quiet ? "the compiler has caught up" : "its budget is spent");
