@@ -140,6 +140,7 @@ public final class JitWarmup {
         }
         LoadBalancerConfig shape = host == null ? null : host.config();
         long trickled = 0;
+        Duration took = null;
         try (WarmupResponder responder = new WarmupResponder(WarmupTraffic.sessionCookies(shape))) {
             LoadBalancerConfig config = shape == null ? ownConfig(responder.port()) : mirror(shape, responder.port());
             LoadBalancer lb = new LoadBalancer(config, new ProxyMetrics(MIRROR_TIMER)).quietly();
@@ -152,10 +153,10 @@ public final class JitWarmup {
                 try {
                     drive(lb, traffic, b, new RealTraffic(host));
                 } finally {
-                    b.took = Duration.ofNanos(System.nanoTime() - start);
+                    took = Duration.ofNanos(System.nanoTime() - start);
                     b.backendRequests = responder.answered();
                 }
-                logResult(b);
+                logResult(b, took);
                 if (!stopped) {
                     whenWarm.run();
                 }
@@ -177,13 +178,15 @@ public final class JitWarmup {
             // Stopped for a shutdown, which may have closed the event loops under it: not a failure worth showing.
             log.info("JIT warm-up stopped after {} requests: the proxy is stopping", b.served.get());
         }
-        Duration took = b.took != null ? b.took : Duration.ofNanos(System.nanoTime() - start);
+        if (took == null) {
+            took = Duration.ofNanos(System.nanoTime() - start);
+        }
         return new Result(b.served.get(), b.resets.get(), b.earlyCloses.get(), b.closes.get(), b.pulses.get(),
                 b.bursts.get(), b.withCookies.get(), b.backendRequests, b.quiet, b.yielded, trickled, took,
                 b.failure);
     }
 
-    private void logResult(Budget b) {
+    private void logResult(Budget b, Duration took) {
         if (stopped) {
             return;
         }
@@ -192,10 +195,10 @@ public final class JitWarmup {
         } else if (b.yielded) {
             log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms (real traffic "
                     + "arrived); its rare events go on beside that traffic, one every {} ms for up to {} s",
-                    b.served.get(), b.took.toMillis(), TRICKLE_EVERY_MILLIS, trickle.toSeconds());
+                    b.served.get(), took.toMillis(), TRICKLE_EVERY_MILLIS, trickle.toSeconds());
         } else {
             log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms ({})", b.served.get(),
-                    b.took.toMillis(), b.quiet ? "the compiler has caught up" : "its budget is spent");
+                    took.toMillis(), b.quiet ? "the compiler has caught up" : "its budget is spent");
         }
     }
 
@@ -415,7 +418,6 @@ public final class JitWarmup {
         private volatile boolean quiet;
         private volatile boolean yielded;
         private volatile long backendRequests;
-        private volatile Duration took;
         private volatile boolean stopped;
         private volatile String failure;
 

@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 class JitWarmupTest {
@@ -163,7 +164,7 @@ class JitWarmupTest {
         try (WarmupResponder backend = new WarmupResponder(List.of())) {
             LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
+            HttpRequest get = rootOf(lb);
             JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, Duration.ofMillis(100));
             CompletableFuture<JitWarmup.Result> running = CompletableFuture.supplyAsync(warmup::run);
             List<Thread> load = new ArrayList<>();
@@ -212,7 +213,7 @@ class JitWarmupTest {
         backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("real")));
         LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
+        HttpRequest get = rootOf(lb);
         Duration trickle = Duration.ofSeconds(2);
         JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, trickle);
         AtomicLong warmAt = new AtomicLong();
@@ -263,16 +264,13 @@ class JitWarmupTest {
         try (WarmupResponder backend = new WarmupResponder(List.of())) {
             LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
+            HttpRequest get = rootOf(lb);
             JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, Duration.ofMinutes(10));
             AtomicBoolean warm = new AtomicBoolean();
             CompletableFuture<JitWarmup.Result> running =
                     CompletableFuture.supplyAsync(() -> warmup.run(() -> warm.set(true)));
             try {
-                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!warm.get() && !running.isDone() && System.nanoTime() < giveUp) {
-                    client.send(get, HttpResponse.BodyHandlers.discarding());
-                }
+                sendUntil(client, get, () -> warm.get() || running.isDone());
                 assertThat(warm).as("warm-up over, given way to traffic").isTrue();
                 JitWarmup.sleepMillis(500);
                 assertThat(running).isNotDone();
@@ -295,14 +293,12 @@ class JitWarmupTest {
         try (WarmupResponder backend = new WarmupResponder(List.of())) {
             LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
+            HttpRequest get = rootOf(lb);
             JitWarmup warmup = new JitWarmup(Duration.ofSeconds(5), Long.MAX_VALUE, lb, Duration.ofMinutes(10));
             long start = System.nanoTime();
             CompletableFuture<JitWarmup.Result> running = CompletableFuture.supplyAsync(warmup::run);
             try {
-                while (!running.isDone() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(60)) {
-                    client.send(get, HttpResponse.BodyHandlers.discarding());
-                }
+                sendUntil(client, get, running::isDone);
                 JitWarmup.Result r = running.get(1, TimeUnit.SECONDS);
 
                 assertThat(r.yieldedToTraffic()).isTrue();
@@ -384,6 +380,18 @@ class JitWarmupTest {
         assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(-1), 10))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(1), -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static HttpRequest rootOf(LoadBalancer lb) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
+    }
+
+    /** Sends {@code get} one request after another until {@code done}, for a minute at most. */
+    private static void sendUntil(HttpClient client, HttpRequest get, BooleanSupplier done) throws Exception {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!done.getAsBoolean() && System.nanoTime() < giveUp) {
+            client.send(get, HttpResponse.BodyHandlers.discarding());
+        }
     }
 
     private static double latencyMax(LoadBalancer lb) {
