@@ -336,17 +336,20 @@ class JitWarmupTest {
         backend.start();
         backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withFixedDelay(30)));
         LoadBalancer quick = new LoadBalancer(TestConfigs.roundRobin(backend.port()),
-                new ProxyMetrics(Duration.ofMillis(300))).start();
+                new ProxyMetrics(Duration.ofSeconds(1))).start();
         LoadBalancer usual = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
         try {
             HttpClient client = HttpClient.newHttpClient();
             for (LoadBalancer lb : List.of(quick, usual)) {
-                client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build(),
-                        HttpResponse.BodyHandlers.discarding());
-                assertThat(latencyMax(lb)).isGreaterThanOrEqualTo(0.03);
+                // A first scrape loads the exposition's classes, which on a cold JVM can outlast the short window.
+                assertThat(latencyMax(lb)).isZero();
+                client.send(rootOf(lb), HttpResponse.BodyHandlers.discarding());
+                // The latency is recorded once the response has been passed on, so it may land just after it arrives.
+                await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> latencyMax(lb) >= 0.03);
             }
 
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
                     .until(() -> latencyMax(quick) == 0);
             assertThat(latencyMax(usual)).isGreaterThanOrEqualTo(0.03);
         } finally {
