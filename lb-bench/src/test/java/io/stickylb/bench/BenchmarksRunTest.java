@@ -3,6 +3,7 @@ package io.stickylb.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stickylb.codec.HeadCodecBenchmark;
+import io.stickylb.codec.RequestPathBenchmark;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -26,7 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
 class BenchmarksRunTest {
 
     private static final List<Class<? extends HotPathBenchmark>> BENCHMARKS = List.of(HeadCodecBenchmark.class,
-            CookieBenchmark.class, StrategyBenchmark.class);
+            RequestPathBenchmark.class, CookieBenchmark.class, StrategyBenchmark.class);
     private static final int CALLS = 5_000;
 
     static Stream<Arguments> everyBenchmarkAndParam() {

@@ -3,6 +3,9 @@ package io.stickylb.codec;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.List;
 
 /** Byte-level pieces of HTTP/1.x parsing (RFC 9110 §5.6, RFC 9112 §5–7) shared by the request and response decoders. */
@@ -19,7 +22,33 @@ final class HeadBytes {
         }
     }
 
+    /**
+     * Eight bytes of an array as one little-endian long: the scans over field values, request targets and lines test
+     * eight bytes per step (SWAR), where a byte-by-byte loop cost about a nanosecond per byte of a head.
+     */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
+
     private HeadBytes() {
+    }
+
+    /**
+     * The high bit of each byte of {@code x} that is below {@code n} (at most 0x80). A borrow can only mark bytes
+     * above a marked one, so the lowest mark (the first byte in memory) is exact, and no mark means no such byte.
+     */
+    private static long below(long x, int n) {
+        return (x - ONES * n) & ~x & HIGHS;
+    }
+
+    /** The high bit of each byte of {@code x} equal to {@code value}; exact as {@link #below}. */
+    private static long equal(long x, int value) {
+        return below(x ^ ONES * value, 1);
+    }
+
+    /** The array index of the first byte {@code mask} marks in the eight read at {@code at}. */
+    private static int first(int at, long mask) {
+        return at + (Long.numberOfTrailingZeros(mask) >>> 3);
     }
 
     /** The first index in [from, to) that is not a token character, or {@code to}. */
@@ -34,7 +63,46 @@ final class HeadBytes {
     /** The first index in [from, to) holding a control character (CR and LF are; HTAB is not), or {@code to}. */
     static int controlAt(byte[] b, int from, int to) {
         int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(b, i);
+            long mark = below(x, 0x20) | equal(x, 0x7f);
+            if (mark != 0) {
+                int c = first(i, mark);
+                if (b[c] != '\t') {
+                    return c;
+                }
+                // An HTAB, which values may hold: the rest of these eight byte by byte.
+                c = controlByByte(b, c + 1, i + 8);
+                if (c < i + 8) {
+                    return c;
+                }
+            }
+        }
+        return controlByByte(b, i, to);
+    }
+
+    private static int controlByByte(byte[] b, int from, int to) {
+        int i = from;
         while (i < to && (CLASS[b[i] & 0xff] & CONTROL) == 0) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * The first index in [from, to) that cannot be in a request target (RFC 9112 §3.2: visible ASCII, 0x21–0x7E),
+     * or {@code to}.
+     */
+    static int targetEnd(byte[] b, int from, int to) {
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(b, i);
+            long stop = below(x, 0x21) | equal(x, 0x7f) | (x & HIGHS);
+            if (stop != 0) {
+                return first(i, stop);
+            }
+        }
+        while (i < to && b[i] > ' ' && b[i] < 0x7f) { // also every byte >= 0x80, negative as a byte
             i++;
         }
         return i;
@@ -179,7 +247,14 @@ final class HeadBytes {
     /** Like {@code ByteBuf.indexOf}: searches [from, to) forwards, or [to, from) backwards when from > to. */
     static int indexOf(byte[] b, int from, int to, byte value) {
         if (from <= to) {
-            for (int i = from; i < to; i++) {
+            int i = from;
+            for (; i + 8 <= to; i += 8) {
+                long hit = equal((long) LONGS.get(b, i), value & 0xff);
+                if (hit != 0) {
+                    return first(i, hit);
+                }
+            }
+            for (; i < to; i++) {
                 if (b[i] == value) {
                     return i;
                 }

@@ -136,7 +136,10 @@ final class HeadParser {
             }
             fields.addField(pos, nameEnd, valueStart, valueEnd);
 
-            hopByHop |= HeadBytes.isHopByHop(head, pos, nameEnd - pos);
+            if (HeadBytes.isHopByHop(head, pos, nameEnd - pos)) {
+                hopByHop = true;
+                fields.markLastHopByHop();
+            }
             switch (nameEnd - pos) {
                 case 14 -> {
                     if (nameIs(head, pos, "content-length")) {

@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * The header fields of a message head, read in place from (a copy of) the bytes the peer sent. The few operations
@@ -49,6 +50,9 @@ public final class RawHeaders extends HttpHeaders {
     private HttpHeaders copy;
     private boolean rewritten;
     private boolean connectionNamesFields;
+    /** Received fields the parser found hop-by-hop by name: bit i for field i below 64. */
+    private long hopByHopLow;
+    private boolean hopByHopBeyond;
     private String[] values;
     /** Where the received field lines lie in {@code source} when they can be copied as they are (CRLF lines). */
     private int spanStart;
@@ -109,6 +113,29 @@ public final class RawHeaders extends HttpHeaders {
     void receivedSpan(int start, int end) {
         spanStart = start;
         spanEnd = end;
+    }
+
+    /** The field just added is hop-by-hop by name (Connection, TE, ...): see {@link #removeMarkedHopByHop}. */
+    void markLastHopByHop() {
+        int field = count - 1;
+        if (field < 64) {
+            hopByHopLow |= 1L << field;
+        } else {
+            hopByHopBeyond = true;
+        }
+    }
+
+    /**
+     * Removes the received fields the parser found hop-by-hop by name, in one step, and returns true, when they are all
+     * there is to remove: no Connection field names others, nothing was added, the fields were not copied, none lies
+     * beyond the 64th. Otherwise removes nothing and returns false: {@link #removeAll} with the names does the work.
+     */
+    public boolean removeMarkedHopByHop() {
+        if (copy != null || connectionNamesFields || addedCount > 0 || hopByHopBeyond) {
+            return false;
+        }
+        removedLow |= hopByHopLow;
+        return true;
     }
 
     /** A Connection field names other fields, which go with it as hop-by-hop. */
@@ -454,6 +481,62 @@ public final class RawHeaders extends HttpHeaders {
         }
         removeAdded(name);
         return this;
+    }
+
+    /**
+     * Edits every field named {@code name} (lower case) in one pass: {@code edit} gets each value and returns the same
+     * instance to keep it, another value to replace it, or null to remove the field. A replaced field moves after the
+     * received ones, as {@link #set} moves it, and so do the later fields of that name, so their order is kept.
+     * Cheaper than {@link #getAll}, {@link #remove} and {@link #add}, which look the name up once each.
+     */
+    public void editAll(String name, UnaryOperator<String> edit) {
+        if (copy != null || addedNamed(name)) {
+            editAllSlowly(name, edit);
+            return;
+        }
+        boolean moving = false;
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name)) {
+                String v = value(i);
+                String r = edit.apply(v);
+                if (r != v || moving) {
+                    moving = true;
+                    markRemoved(i);
+                    if (r != null) {
+                        add(name, r);
+                    }
+                }
+            }
+        }
+    }
+
+    private boolean addedNamed(String name) {
+        for (int i = 0; i < addedCount; i++) {
+            if (added[2 * i].equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link #editAll} where fields of that name were added or the fields were copied: rare, so lists are fine. */
+    private void editAllSlowly(String name, UnaryOperator<String> edit) {
+        List<String> values = getAll(name);
+        List<String> edited = new ArrayList<>(values.size());
+        boolean changed = false;
+        for (String v : values) {
+            String r = edit.apply(v);
+            changed |= r != v;
+            if (r != null) {
+                edited.add(r);
+            }
+        }
+        if (changed) {
+            remove(name);
+            for (String r : edited) {
+                add(name, r);
+            }
+        }
     }
 
     private void removeAdded(String name) {

@@ -45,7 +45,7 @@ public final class ForwardedHeaders {
     public static void rewriteRequest(HttpRequest request, String clientIp, boolean peerTrusted) {
         HttpHeaders h = request.headers();
         if (request instanceof ClientRequest raw) {
-            if (raw.hasHopByHop()) {
+            if (raw.hasHopByHop() && !raw.fields().removeMarkedHopByHop()) {
                 raw.fields().removeAll(hopByHopNames(raw.fields()));
             }
         } else {
@@ -91,7 +91,9 @@ public final class ForwardedHeaders {
      */
     static void rewriteResponse(BackendResponse response) {
         RawHeaders h = response.fields();
-        h.removeAll(hopByHopNames(h));
+        if (!h.removeMarkedHopByHop()) {
+            h.removeAll(hopByHopNames(h));
+        }
     }
 
     /**

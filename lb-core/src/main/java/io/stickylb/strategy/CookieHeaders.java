@@ -6,6 +6,7 @@ import io.stickylb.codec.RawHeaders;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Cookie header scanning and rewriting for the affinity modes (RFC 6265; Set-Cookie is {@link SetCookies}). Reading
@@ -13,6 +14,9 @@ import java.util.List;
  * rewriting builds a new header value only when something changes.
  */
 final class CookieHeaders {
+
+    /** The Cookie field's name as {@link RawHeaders} compares it. */
+    private static final String COOKIE = HttpHeaderNames.COOKIE.toString();
 
     private CookieHeaders() {
     }
@@ -97,26 +101,23 @@ final class CookieHeaders {
      * a header left without pairs is dropped. Headers whose pairs all come back unchanged keep their original text.
      */
     static void rewrite(HttpHeaders headers, String name, PairEdit edit) {
-        if (cookieHeaders(headers) == 1) {
-            // The usual case (RFC 6265 §5.4: one Cookie header): no list to build.
-            String h = headers.get(HttpHeaderNames.COOKIE);
-            String r = rewriteOne(h, name, edit);
-            if (r != h) {
-                if (r.isEmpty()) {
-                    headers.remove(HttpHeaderNames.COOKIE);
-                } else {
-                    headers.set(HttpHeaderNames.COOKIE, r);
-                }
-            }
+        rewrite(headers, new Rewrite(name, edit));
+    }
+
+    /** As {@link #rewrite(HttpHeaders, String, PairEdit)}, with an editor made once (a carrier's, per request). */
+    static void rewrite(HttpHeaders headers, Rewrite rewrite) {
+        if (headers instanceof RawHeaders raw) {
+            // The proxy's own heads: one pass over the fields finds, edits and removes.
+            raw.editAll(COOKIE, rewrite);
             return;
         }
         List<String> values = headers.getAll(HttpHeaderNames.COOKIE);
         List<String> out = new ArrayList<>(values.size());
         boolean changed = false;
         for (String h : values) {
-            String r = rewriteOne(h, name, edit);
+            String r = rewrite.apply(h);
             changed |= r != h;
-            if (!r.isEmpty()) {
+            if (r != null) {
                 out.add(r);
             }
         }
@@ -130,10 +131,21 @@ final class CookieHeaders {
         }
     }
 
-    /** How many Cookie headers a request has; the proxy's own headers count them without making a list. */
-    private static int cookieHeaders(HttpHeaders headers) {
-        return headers instanceof RawHeaders raw ? raw.occurrences(HttpHeaderNames.COOKIE.toString())
-                : headers.getAll(HttpHeaderNames.COOKIE).size();
+    /** One Cookie header edited by {@link #rewriteOne}: the same instance when unchanged, null when no pair is left. */
+    static final class Rewrite implements UnaryOperator<String> {
+        private final String name;
+        private final PairEdit edit;
+
+        Rewrite(String name, PairEdit edit) {
+            this.name = name;
+            this.edit = edit;
+        }
+
+        @Override
+        public String apply(String header) {
+            String r = rewriteOne(header, name, edit);
+            return r.isEmpty() ? null : r;
+        }
     }
 
     /**

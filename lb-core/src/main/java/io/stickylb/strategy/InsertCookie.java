@@ -18,11 +18,13 @@ final class InsertCookie implements AffinityCarrier {
     private final String name;
     private final String attributes;
     private final TokenIssuer issuer;
+    private final CookieHeaders.Rewrite strip;
 
     InsertCookie(AffinityConfig config, TokenIssuer issuer) {
         this.name = config.name();
         this.attributes = SetCookies.attributes(config);
         this.issuer = issuer;
+        this.strip = new CookieHeaders.Rewrite(name, CookieHeaders.REMOVE);
     }
 
     @Override
@@ -56,7 +58,7 @@ final class InsertCookie implements AffinityCarrier {
 
     @Override
     public void beforeForward(HttpRequest request, AffinityState state) {
-        CookieHeaders.rewrite(request.headers(), name, CookieHeaders.REMOVE);
+        CookieHeaders.rewrite(request.headers(), strip);
     }
 
     @Override

@@ -29,10 +29,12 @@ final class PrefixCookie implements AffinityCarrier {
 
     private final String name;
     private final TokenIssuer issuer;
+    private final CookieHeaders.Rewrite stripPrefix;
 
     PrefixCookie(AffinityConfig config, TokenIssuer issuer) {
         this.name = config.cookieName();
         this.issuer = issuer;
+        this.stripPrefix = new CookieHeaders.Rewrite(name, PrefixCookie::withoutPrefix);
     }
 
     @Override
@@ -53,7 +55,7 @@ final class PrefixCookie implements AffinityCarrier {
 
     @Override
     public void beforeForward(HttpRequest request, AffinityState state) {
-        CookieHeaders.rewrite(request.headers(), name, PrefixCookie::withoutPrefix);
+        CookieHeaders.rewrite(request.headers(), stripPrefix);
     }
 
     /** The session id without a token-shaped prefix, or {@link CookieHeaders#KEEP}. */

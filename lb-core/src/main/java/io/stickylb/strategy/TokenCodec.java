@@ -44,7 +44,7 @@ final class TokenCodec {
     private final Verified[] verified = new Verified[VERIFIED_SLOTS];
     private static final int VERIFIED_SLOTS = 1024;
 
-    private record Verified(String text, AffinityToken token) {
+    private record Verified(byte[] text, AffinityToken token) {
     }
 
     /** {@code secrets}: the first signs, all verify; duplicates are ignored. */
@@ -102,25 +102,27 @@ final class TokenCodec {
                 || s.charAt(from + 6) != '.' || s.charAt(to - MAC_CHARS - 1) != '.') {
             return null;
         }
-        int slot = macHash(s, to) & (VERIFIED_SLOTS - 1);
-        Verified seen = verified[slot];
-        if (seen != null && sameText(seen.text(), s, from, to)) {
-            return seen.token();
-        }
-        int keyIndex = keyIndex(s, from + 2);
-        if (keyIndex < 0) {
-            return null;
-        }
+        // One pass copies the text into bytes: the verified-token memory is compared on them, and on a miss the MAC
+        // is computed over them.
         Scratch scratch = SCRATCH.get();
-        int signedEnd = to - MAC_CHARS - 1;
         byte[] text = scratch.text;
-        for (int i = from; i < signedEnd; i++) {
+        for (int i = from; i < to; i++) {
             char c = s.charAt(i);
             if (c >= 128) {
                 return null;
             }
             text[i - from] = (byte) c;
         }
+        int slot = macHash(text, len) & (VERIFIED_SLOTS - 1);
+        Verified seen = verified[slot];
+        if (seen != null && sameText(seen.text(), text, len)) {
+            return seen.token();
+        }
+        int keyIndex = keyIndex(s, from + 2);
+        if (keyIndex < 0) {
+            return null;
+        }
+        int signedEnd = to - MAC_CHARS - 1;
         mac(scratch, keys[keyIndex], text, signedEnd - from);
         byte[] given = scratch.given;
         if (Base64Url.decode(s, signedEnd + 1, to, given) != MAC_BYTES || !equalPrefix(given, scratch.digest)) {
@@ -133,27 +135,27 @@ final class TokenCodec {
         }
         AffinityToken token = new AffinityToken(new String(p, FIXED, n - FIXED, StandardCharsets.UTF_8),
                 getLong(p, 0), getInt(p, 8) & 0xFFFFFFFFL, getInt(p, 12) & 0xFFFFFFFFL, keyIndex);
-        verified[slot] = new Verified(s.subSequence(from, to).toString(), token);
+        verified[slot] = new Verified(Arrays.copyOf(text, len), token);
         return token;
     }
 
     /** The MAC's last characters: uniformly distributed for real tokens. */
-    private static int macHash(CharSequence s, int to) {
+    private static int macHash(byte[] text, int len) {
         int h = 0;
-        for (int i = to - 8; i < to; i++) {
-            h = h * 31 + s.charAt(i);
+        for (int i = len - 8; i < len; i++) {
+            h = h * 31 + text[i];
         }
         return h ^ (h >>> 16);
     }
 
-    /** Compares without an early exit, so timing does not tell how much of a guess matched a cached token. */
-    private static boolean sameText(String known, CharSequence s, int from, int to) {
-        if (known.length() != to - from) {
+    /** Compares without an early exit, so timing does not tell how much of a guess matched a remembered token. */
+    private static boolean sameText(byte[] known, byte[] text, int len) {
+        if (known.length != len) {
             return false;
         }
         int diff = 0;
-        for (int i = 0; i < known.length(); i++) {
-            diff |= known.charAt(i) ^ s.charAt(from + i);
+        for (int i = 0; i < len; i++) {
+            diff |= known[i] ^ text[i];
         }
         return diff == 0;
     }

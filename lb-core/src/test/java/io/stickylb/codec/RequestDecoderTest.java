@@ -72,10 +72,7 @@ class RequestDecoderTest {
                         continue;
                     }
                     head = r;
-                    ByteBuf e = Unpooled.buffer();
-                    ((ClientRequest) r).encode(e);
-                    encoded = e.toString(StandardCharsets.ISO_8859_1);
-                    e.release();
+                    encoded = encoded((ClientRequest) r);
                     continue;
                 }
                 HttpContent c = (HttpContent) m;
@@ -95,6 +92,17 @@ class RequestDecoderTest {
         }
         ch.finishAndReleaseAll();
         return out;
+    }
+
+    /** The head as the proxy writes it for the backend. */
+    private static String encoded(ClientRequest r) {
+        ByteBuf out = Unpooled.buffer();
+        try {
+            r.encode(out);
+            return out.toString(StandardCharsets.ISO_8859_1);
+        } finally {
+            out.release();
+        }
     }
 
     @ParameterizedTest(name = "split every {0} bytes")
@@ -149,22 +157,16 @@ class RequestDecoderTest {
         r.headers().set("X-Forwarded-For", "10.0.0.1");
         r.setProtocolVersion(HttpVersion.HTTP_1_1);
         r.setUri("/x");
-        ByteBuf out = Unpooled.buffer();
-        r.encode(out);
-        assertThat(out.toString(StandardCharsets.ISO_8859_1))
+        assertThat(encoded(r))
                 .isEqualTo("GET /x HTTP/1.1\r\nHost: h\r\nX-Keep: 2\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n");
-        out.release();
     }
 
     @Test
     void addedFieldsFollowTheReceivedOnesCopiedWhole() {
         ClientRequest r = (ClientRequest) decode(GET, 100).get(0).head();
         r.headers().add("X-Forwarded-Proto", "http");
-        ByteBuf out = Unpooled.buffer();
-        r.encode(out);
-        assertThat(out.toString(StandardCharsets.ISO_8859_1))
+        assertThat(encoded(r))
                 .isEqualTo(GET.substring(0, GET.length() - 2) + "X-Forwarded-Proto: http\r\n\r\n");
-        out.release();
     }
 
     @Test
@@ -190,12 +192,79 @@ class RequestDecoderTest {
         assertThat(many.headers().size()).isEqualTo(146);
         assertThat(many.headers().contains("X-F70")).isFalse();
         assertThat(many.headers().contains("X-F71")).isTrue();
-        ByteBuf out = Unpooled.buffer();
-        many.encode(out);
         String expected = wire.replace("X-F3: v3\r\n", "").replace("X-F70: v70\r\n", "")
                 .replace("X-F64: v64\r\n", "").replace("X-F65: v65\r\n", "").replace("X-F150: v150\r\n", "");
-        assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo(expected);
-        out.release();
+        assertThat(encoded(many)).isEqualTo(expected);
+    }
+
+    @Test
+    void editAllEditsRemovesAndKeepsInOnePassKeepingTheOrderOfThatName() {
+        ClientRequest r = (ClientRequest) decode("GET / HTTP/1.1\r\nCookie: a=1\r\nHost: h\r\nCookie: drop\r\n"
+                + "Cookie: b=2\r\nX-Z: z\r\nCookie: c=3\r\n\r\n", 100).get(0).head();
+        List<String> seen = new ArrayList<>();
+        r.fields().editAll("cookie", v -> {
+            seen.add(v);
+            return v.equals("drop") ? null : v.equals("b=2") ? "b=22" : v;
+        });
+        assertThat(seen).containsExactly("a=1", "drop", "b=2", "c=3");
+        // The first cookie is untouched and stays; from the first change on, every later cookie moves after the
+        // received fields, in its order.
+        assertThat(r.headers().getAll("cookie")).containsExactly("a=1", "b=22", "c=3");
+        assertThat(encoded(r)).isEqualTo(
+                "GET / HTTP/1.1\r\nCookie: a=1\r\nHost: h\r\nX-Z: z\r\ncookie: b=22\r\ncookie: c=3\r\n\r\n");
+    }
+
+    @Test
+    void editAllThatChangesNothingLeavesTheReceivedBytes() {
+        ClientRequest r = (ClientRequest) decode(GET, 100).get(0).head();
+        r.fields().editAll("cookie", v -> v);
+        r.fields().editAll("x-absent", v -> null);
+        assertThat(r.fields().unchanged()).isTrue();
+        assertThat(encoded(r)).isEqualTo(GET);
+    }
+
+    @Test
+    void editAllAlsoEditsAddedFieldsAndCopiedHeaders() {
+        ClientRequest r = (ClientRequest) decode(GET, 100).get(0).head();
+        r.headers().add("Cookie", "t=4");
+        r.fields().editAll("cookie", v -> v.equals("s=2") ? null : v + "0");
+        assertThat(r.headers().getAll("cookie")).containsExactly("t=40");
+
+        ClientRequest copied = (ClientRequest) decode(GET, 100).get(0).head();
+        assertThat(copied.headers().names()).contains("Cookie"); // any other operation copies the fields
+        copied.fields().editAll("cookie", v -> "s=9");
+        assertThat(copied.headers().getAll("cookie")).containsExactly("s=9");
+        assertThat(encoded(copied)).contains("s=9").doesNotContain("s=2");
+    }
+
+    @Test
+    void theHopByHopFieldsTheParserMarkedGoInOneStep() {
+        String head = "GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nTE: trailers\r\nX-A: 1\r\n"
+                + "Keep-Alive: timeout=5\r\nUPGRADE: h2c\r\nProxy-Connection: x\r\nTrailer: t\r\nX-TE: 2\r\n\r\n";
+        ClientRequest r = (ClientRequest) decode(head, 100).get(0).head();
+        assertThat(r.fields().removeMarkedHopByHop()).isTrue();
+        assertThat(encoded(r))
+                .isEqualTo("GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\nX-TE: 2\r\n\r\n");
+    }
+
+    @Test
+    void theMarksAloneAreNotEnoughWhenConnectionNamesFieldsOrFieldsWereAddedCopiedOrMany() {
+        String head = "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+        ClientRequest naming = (ClientRequest) decode(
+                "GET / HTTP/1.1\r\nHost: h\r\nConnection: X-Hop\r\nX-Hop: 1\r\n\r\n", 100).get(0).head();
+        ClientRequest added = (ClientRequest) decode(head, 100).get(0).head();
+        added.headers().add("X-B", "1");
+        ClientRequest copied = (ClientRequest) decode(head, 100).get(0).head();
+        assertThat(copied.headers().names()).contains("Connection");
+        StringBuilder many = new StringBuilder("GET / HTTP/1.1\r\n");
+        for (int i = 0; i < 70; i++) {
+            many.append("X-F").append(i).append(": v\r\n");
+        }
+        ClientRequest beyond = (ClientRequest) decode(many + "Connection: close\r\n\r\n", 100).get(0).head();
+        for (ClientRequest r : List.of(naming, added, copied, beyond)) {
+            assertThat(r.fields().removeMarkedHopByHop()).isFalse();
+            assertThat(r.headers().contains("connection")).as("nothing removed").isTrue();
+        }
     }
 
     @Test
@@ -216,11 +285,8 @@ class RequestDecoderTest {
         assertThat(h.getAll("x-b")).containsExactly("only");
         assertThat(h.occurrences("x-a")).isEqualTo(1);
         assertThat(h.unchanged()).isFalse();
-        ByteBuf out = Unpooled.buffer();
-        r.encode(out);
-        assertThat(out.toString(StandardCharsets.ISO_8859_1))
+        assertThat(encoded(r))
                 .isEqualTo("GET / HTTP/1.1\r\nHost: h\r\nX-C: c\r\nX-B: only\r\nx-a: 3\r\n\r\n");
-        out.release();
     }
 
     @Test

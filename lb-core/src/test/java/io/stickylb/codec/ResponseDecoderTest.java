@@ -397,6 +397,24 @@ class ResponseDecoderTest {
     }
 
     @Test
+    void eachHeadRemovesTheHopByHopFieldsItsParserMarkedEvenInReusedArrays() {
+        EmbeddedChannel ch = channel(8192, 32 * 1024);
+        String first = "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\nKeep-Alive: timeout=5\r\n"
+                + "\r\n";
+        String second = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-A: 1\r\nX-B: 2\r\nConnection: keep-alive\r\n\r\n";
+        BackendResponse a = next(ch, first);
+        assertThat(a.fields().removeMarkedHopByHop()).isTrue();
+        assertThat(encoded(a)).isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        a.release();
+        BackendResponse b = next(ch, second);
+        assertThat(b.fields().positions()).isSameAs(a.fields().positions());
+        assertThat(b.fields().removeMarkedHopByHop()).isTrue();
+        assertThat(encoded(b)).isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-A: 1\r\nX-B: 2\r\n\r\n");
+        b.release();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void aReleasedHeadLendsItsArraysToTheNextOneWhichReadsOnlyItsOwnFields() {
         EmbeddedChannel ch = channel(8192, 32 * 1024);
         String small = headWithFields(2, "s");

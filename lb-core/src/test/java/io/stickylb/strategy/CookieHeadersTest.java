@@ -2,9 +2,15 @@ package io.stickylb.strategy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.stickylb.codec.ClientRequest;
+import io.stickylb.codec.RequestDecoder;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -50,6 +56,35 @@ class CookieHeadersTest {
         HttpHeaders headers = new DefaultHttpHeaders().add(HttpHeaderNames.COOKIE, header);
         CookieHeaders.rewrite(headers, "LB_ROUTE", CookieHeaders.REMOVE);
         assertThat(headers.get(HttpHeaderNames.COOKIE)).isEqualTo(expected);
+        // The same on the proxy's own heads, as the request decoder makes them.
+        ClientRequest received = received("GET / HTTP/1.1\r\nHost: h\r\nCookie: " + header + "\r\nX-A: 1\r\n\r\n");
+        CookieHeaders.rewrite(received.headers(), "LB_ROUTE", CookieHeaders.REMOVE);
+        assertThat(received.headers().get(HttpHeaderNames.COOKIE)).isEqualTo(expected);
+        ByteBuf out = Unpooled.buffer();
+        received.encode(out);
+        // An unchanged field goes out as received, in its place; a rewritten one after the received fields.
+        assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo(header.equals(expected)
+                ? "GET / HTTP/1.1\r\nHost: h\r\nCookie: " + header + "\r\nX-A: 1\r\n\r\n"
+                : "GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n" + (expected == null ? "" : "cookie: " + expected + "\r\n")
+                        + "\r\n");
+        out.release();
+    }
+
+    /** A request head decoded by the proxy's own decoder. */
+    static ClientRequest received(String head) {
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDecoder(8192, 16384, new RequestDecoder.HeadWatch() {
+            @Override
+            public void headStarted() {
+            }
+
+            @Override
+            public void headEnded() {
+            }
+        }));
+        ch.writeInbound(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));
+        ClientRequest r = ch.readInbound();
+        ch.finishAndReleaseAll();
+        return r;
     }
 
     @Test
@@ -68,6 +103,11 @@ class CookieHeadersTest {
         assertThat(CookieHeaders.headerWith(headers, "LB_ROUTE")).isEqualTo("LB_ROUTE=x");
         CookieHeaders.rewrite(headers, "LB_ROUTE", CookieHeaders.REMOVE);
         assertThat(headers.getAll(HttpHeaderNames.COOKIE)).containsExactly("a=1", "b=2");
+
+        ClientRequest received = received("GET / HTTP/1.1\r\nCookie: a=1\r\nCookie: LB_ROUTE=x\r\nHost: h\r\n"
+                + "Cookie: b=2; LB_ROUTE=y\r\nCookie: c=3\r\n\r\n");
+        CookieHeaders.rewrite(received.headers(), "LB_ROUTE", CookieHeaders.REMOVE);
+        assertThat(received.headers().getAll(HttpHeaderNames.COOKIE)).containsExactly("a=1", "b=2", "c=3");
     }
 
     @Test

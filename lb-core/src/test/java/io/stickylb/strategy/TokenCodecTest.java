@@ -75,6 +75,20 @@ class TokenCodecTest {
     }
 
     @Test
+    void aCharacterBeyondAsciiNeverMatchesARememberedToken() {
+        // The memory compares bytes: a char whose low byte equals the token's must not pass as that byte.
+        String text = codec.encode(token);
+        assertThat(codec.decode(text, 0, text.length())).isEqualTo(token);
+        for (int i = 0; i < text.length(); i++) {
+            for (int high : new int[] {0x80, 0x100, 0xff00}) {
+                String wide = text.substring(0, i) + (char) (text.charAt(i) | high) + text.substring(i + 1);
+                assertThat(codec.decode(wide, 0, wide.length())).as("char %d | 0x%x", i, high).isNull();
+            }
+        }
+        assertThat(codec.decode(text, 0, text.length())).isEqualTo(token);
+    }
+
+    @Test
     void everyTruncationAndExtensionIsRejected() {
         String text = codec.encode(token);
         for (int len = 0; len < text.length(); len++) {
