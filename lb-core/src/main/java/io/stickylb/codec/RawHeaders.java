@@ -491,7 +491,7 @@ public final class RawHeaders extends HttpHeaders {
      */
     public void editAll(String name, UnaryOperator<String> edit) {
         if (copy != null || addedNamed(name)) {
-            editAllSlowly(name, edit);
+            editAllSlowly(this, name, edit);
             return;
         }
         boolean moving = false;
@@ -519,9 +519,18 @@ public final class RawHeaders extends HttpHeaders {
         return false;
     }
 
-    /** {@link #editAll} where fields of that name were added or the fields were copied: rare, so lists are fine. */
-    private void editAllSlowly(String name, UnaryOperator<String> edit) {
-        List<String> values = getAll(name);
+    /** {@link #editAll} on any headers: in one pass on the proxy's own, else (rare here) with lists. */
+    public static void editAll(HttpHeaders headers, String name, UnaryOperator<String> edit) {
+        if (headers instanceof RawHeaders raw) {
+            raw.editAll(name, edit);
+        } else {
+            editAllSlowly(headers, name, edit);
+        }
+    }
+
+    /** Every field of that name is re-added, in order, once one changed; nothing is touched otherwise. */
+    private static void editAllSlowly(HttpHeaders headers, String name, UnaryOperator<String> edit) {
+        List<String> values = headers.getAll(name);
         List<String> edited = new ArrayList<>(values.size());
         boolean changed = false;
         for (String v : values) {
@@ -532,9 +541,9 @@ public final class RawHeaders extends HttpHeaders {
             }
         }
         if (changed) {
-            remove(name);
+            headers.remove(name);
             for (String r : edited) {
-                add(name, r);
+                headers.add(name, r);
             }
         }
     }

@@ -3,9 +3,7 @@ package io.stickylb.strategy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.stickylb.codec.RawHeaders;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -106,29 +104,8 @@ final class CookieHeaders {
 
     /** As {@link #rewrite(HttpHeaders, String, PairEdit)}, with an editor made once (a carrier's, per request). */
     static void rewrite(HttpHeaders headers, Rewrite rewrite) {
-        if (headers instanceof RawHeaders raw) {
-            // The proxy's own heads: one pass over the fields finds, edits and removes.
-            raw.editAll(COOKIE, rewrite);
-            return;
-        }
-        List<String> values = headers.getAll(HttpHeaderNames.COOKIE);
-        List<String> out = new ArrayList<>(values.size());
-        boolean changed = false;
-        for (String h : values) {
-            String r = rewrite.apply(h);
-            changed |= r != h;
-            if (r != null) {
-                out.add(r);
-            }
-        }
-        if (!changed) {
-            return;
-        }
-        if (out.isEmpty()) {
-            headers.remove(HttpHeaderNames.COOKIE);
-        } else {
-            headers.set(HttpHeaderNames.COOKIE, out);
-        }
+        // On the proxy's own heads one pass over the fields finds, edits and removes.
+        RawHeaders.editAll(headers, COOKIE, rewrite);
     }
 
     /** One Cookie header edited by {@link #rewriteOne}: the same instance when unchanged, null when no pair is left. */
