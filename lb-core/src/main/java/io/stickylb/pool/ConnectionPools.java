@@ -1,11 +1,17 @@
 package io.stickylb.pool;
 
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import io.stickylb.backend.Backend;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** One {@link UpstreamConnections} per event loop of the worker group, looked up by the caller's loop. */
 public final class ConnectionPools {
@@ -31,6 +37,30 @@ public final class ConnectionPools {
     /** Closes idle connections to a removed backend on every loop (each on its own thread). */
     public void closeAll(Backend backend) {
         byLoop.values().forEach(c -> c.loop().execute(() -> c.closeAll(backend)));
+    }
+
+    /**
+     * Closes the idle connections of every loop and waits up to {@code timeout} for them to close, so the loops can
+     * then stop with no read in flight. Call from outside the loops. Netty 4.2.18's io_uring transport can leak a
+     * connection's read buffer when its loop stops under it (docs/benchmarks.md, "io_uring on this machine").
+     */
+    public void closeAllIdle(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Future<List<ChannelFuture>>> perLoop = new ArrayList<>();
+        for (UpstreamConnections c : byLoop.values()) {
+            if (!c.loop().isShuttingDown()) {
+                perLoop.add(c.loop().submit(c::closeAllIdle));
+            }
+        }
+        for (Future<List<ChannelFuture>> f : perLoop) {
+            if (f.awaitUninterruptibly(remainingMillis(deadline)) && f.isSuccess()) {
+                f.getNow().forEach(closed -> closed.awaitUninterruptibly(remainingMillis(deadline)));
+            }
+        }
+    }
+
+    private static long remainingMillis(long deadlineNanos) {
+        return Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime()));
     }
 
     /** Idle connections to a backend over all loops. */

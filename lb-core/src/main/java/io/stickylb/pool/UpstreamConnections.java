@@ -9,7 +9,9 @@ import io.netty.channel.EventLoop;
 import io.stickylb.backend.Backend;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -106,6 +108,19 @@ public final class UpstreamConnections {
             backend.stats().idleConnections.addAndGet(-q.size());
             q.forEach(Channel::close);
         }
+    }
+
+    /** Closes every idle connection on this loop (the load balancer stops); each future completes as it closes. */
+    List<ChannelFuture> closeAllIdle() {
+        // Emptied first, like closeAll: a connection's close must not find itself still pooled.
+        Map<Backend, ArrayDeque<Channel>> all = new IdentityHashMap<>(idle);
+        idle.clear();
+        List<ChannelFuture> closing = new ArrayList<>();
+        all.forEach((backend, q) -> {
+            backend.stats().idleConnections.addAndGet(-q.size());
+            q.forEach(ch -> closing.add(ch.close()));
+        });
+        return closing;
     }
 
     /** Idle connections held for this backend on this loop. */

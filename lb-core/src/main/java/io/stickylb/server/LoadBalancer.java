@@ -309,9 +309,15 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         releaseLoops(Duration.ZERO);
     }
 
-    /** Shuts down this instance's own event loops; borrowed ones keep running and only lose this one's pools. */
+    /**
+     * Shuts down this instance's own event loops once their idle backend connections have closed; borrowed loops keep
+     * running and only lose this one's pools.
+     */
     private void releaseLoops(Duration timeout) {
         if (loopOwner == null) {
+            if (runtime.connections() != null) {
+                runtime.connections().closeAllIdle(timeout);
+            }
             workers.shutdownGracefully(0, timeout.toMillis(), TimeUnit.MILLISECONDS).syncUninterruptibly();
         } else if (runtime.connections() != null) {
             runtime.upstreams().allBackends().forEach(runtime.connections()::closeAll);
