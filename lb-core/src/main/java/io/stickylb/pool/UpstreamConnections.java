@@ -101,25 +101,27 @@ public final class UpstreamConnections {
         }
     }
 
-    /** Closes every idle connection to this backend (it was removed from config). */
-    public void closeAll(Backend backend) {
+    /**
+     * Closes every idle connection to this backend (it was removed from config, or the load balancer stops); each
+     * future completes as its connection has closed. They leave the pool first: a close must not find itself pooled.
+     */
+    public List<ChannelFuture> closeAll(Backend backend) {
         ArrayDeque<Channel> q = idle.remove(backend);
-        if (q != null) {
-            backend.stats().idleConnections.addAndGet(-q.size());
-            q.forEach(Channel::close);
+        if (q == null) {
+            return List.of();
         }
+        backend.stats().idleConnections.addAndGet(-q.size());
+        List<ChannelFuture> closing = new ArrayList<>(q.size());
+        q.forEach(ch -> closing.add(ch.close()));
+        return closing;
     }
 
-    /** Closes every idle connection on this loop (the load balancer stops); each future completes as it closes. */
+    /** Closes every idle connection on this loop, as {@link #closeAll} does for one backend. */
     List<ChannelFuture> closeAllIdle() {
-        // Emptied first, like closeAll: a connection's close must not find itself still pooled.
-        Map<Backend, ArrayDeque<Channel>> all = new IdentityHashMap<>(idle);
-        idle.clear();
         List<ChannelFuture> closing = new ArrayList<>();
-        all.forEach((backend, q) -> {
-            backend.stats().idleConnections.addAndGet(-q.size());
-            q.forEach(ch -> closing.add(ch.close()));
-        });
+        for (Backend backend : List.copyOf(idle.keySet())) {
+            closing.addAll(closeAll(backend));
+        }
         return closing;
     }
 
