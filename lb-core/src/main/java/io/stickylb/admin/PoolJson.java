@@ -58,6 +58,9 @@ final class PoolJson {
         n.put("requests", stats.requests.sum());
         n.put("retries", stats.retries.sum());
         n.put("connectionsOpened", stats.connectionsOpened.sum());
+        n.put("waiting", b.queuedRequests());
+        n.put("queued", stats.queued.sum());
+        n.put("queueTimeouts", stats.queueTimeouts.sum());
         ObjectNode responses = n.putObject("responses");
         for (int cls = 1; cls <= 5; cls++) {
             responses.put(cls + "xx", stats.responses(cls));

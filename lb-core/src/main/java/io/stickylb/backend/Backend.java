@@ -27,6 +27,7 @@ public final class Backend {
     private volatile HealthCheckResult lastCheck;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger pendingConnects = new AtomicInteger();
+    private final AtomicInteger queuedRequests = new AtomicInteger();
     private final BackendStats stats = new BackendStats();
 
     Backend(String poolName, BackendConfig config) {
@@ -206,7 +207,7 @@ public final class Backend {
         inFlight.decrementAndGet();
     }
 
-    /** Connections being opened to this backend right now (requests waiting for a connection). */
+    /** Connections being opened to this backend right now. */
     public int pendingConnects() {
         return pendingConnects.get();
     }
@@ -217,6 +218,20 @@ public final class Backend {
 
     public void connectFinished() {
         pendingConnects.decrementAndGet();
+    }
+
+    /** Requests waiting for a connection while {@code max-pending-per-backend} connects to this backend are open. */
+    public int queuedRequests() {
+        return queuedRequests.get();
+    }
+
+    public void requestQueued() {
+        queuedRequests.incrementAndGet();
+        stats.queued.increment();
+    }
+
+    public void requestDequeued() {
+        queuedRequests.decrementAndGet();
     }
 
     public BackendStats stats() {

@@ -14,6 +14,10 @@ public final class BackendStats {
     public final LongAdder requests = new LongAdder();
     public final LongAdder retries = new LongAdder();
     public final LongAdder connectionsOpened = new LongAdder();
+    /** Requests that had to wait for a connection because the backend's connects in flight were at their limit. */
+    public final LongAdder queued = new LongAdder();
+    /** Of those, the ones that waited the connect timeout without getting one (answered 503). */
+    public final LongAdder queueTimeouts = new LongAdder();
     /** Failed lookups of the backend's host name (one per refresh round while it fails). */
     public final LongAdder lookupFailures = new LongAdder();
     public final LongAdder healthChecksPassed = new LongAdder();

@@ -125,6 +125,12 @@ public final class ProxyMetrics {
                 .description("Requests retried elsewhere after failing on this backend").tags(tags).register(registry);
         FunctionCounter.builder("stickylb_backend_connections_opened", s, x -> x.connectionsOpened.sum())
                 .description("Connections opened to the backend").tags(tags).register(registry);
+        FunctionCounter.builder("stickylb_backend_requests_queued", s, x -> x.queued.sum())
+                .description("Requests that waited for a connection because max-pending-per-backend connects to the "
+                        + "backend were open").tags(tags).register(registry);
+        FunctionCounter.builder("stickylb_backend_queue_timeouts", s, x -> x.queueTimeouts.sum())
+                .description("Queued requests answered 503 after waiting the connect timeout").tags(tags)
+                .register(registry);
         FunctionCounter.builder("stickylb_backend_bytes_in", s, x -> x.bytesIn.sum())
                 .description("Request body bytes sent to the backend").tags(tags).register(registry);
         FunctionCounter.builder("stickylb_backend_bytes_out", s, x -> x.bytesOut.sum())
@@ -151,6 +157,8 @@ public final class ProxyMetrics {
                 .description("Failed lookups of the backend's host name").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_connections_pending", b, Backend::pendingConnects)
                 .description("Connections being opened to the backend").tags(tags).register(registry);
+        Gauge.builder("stickylb_backend_requests_waiting", b, Backend::queuedRequests)
+                .description("Requests waiting for a connection to the backend now").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_weight", b, Backend::effectiveWeight)
                 .description("Effective weight of the backend (runtime override, scaled while slow-starting)")
                 .tags(tags).register(registry);

@@ -21,7 +21,7 @@ public final class ConnectionPools {
     public ConnectionPools(EventLoopGroup group, Transport transport, int maxIdlePerBackend) {
         for (EventExecutor e : group) {
             EventLoop loop = (EventLoop) e;
-            byLoop.put(loop, new UpstreamConnections(loop, transport, maxIdlePerBackend));
+            byLoop.put(loop, new UpstreamConnections(loop, this, transport, maxIdlePerBackend));
         }
     }
 
@@ -32,6 +32,14 @@ public final class ConnectionPools {
             throw new IllegalStateException("event loop " + loop + " is not a worker of this load balancer");
         }
         return c;
+    }
+
+    /**
+     * A connect to this backend finished while requests wait for one: every loop lets its waiters, if any, try again
+     * (each on its own thread; a loop with none does nothing). Rare by design, so no loop keeps track of the others.
+     */
+    void connectSlotFreed(Backend backend) {
+        byLoop.values().forEach(c -> c.serveLater(backend));
     }
 
     /** Closes idle connections to a removed backend on every loop (each on its own thread). */

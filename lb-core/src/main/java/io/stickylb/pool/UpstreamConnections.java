@@ -17,17 +17,23 @@ import java.util.Map;
 /**
  * Idle keep-alive connections to backends, owned by one event loop and touched only from it, so no locks. New
  * connections are opened on the same loop, which keeps a request and its backend connection on one thread.
- * Most recently used connections are handed out first, so a hot set stays warm and the rest idle out.
+ * Most recently used connections are handed out first, so a hot set stays warm and the rest idle out. Requests that
+ * must wait for a connection (see {@link ConnectionWaiter}) line up here too, first come first served.
  */
 public final class UpstreamConnections {
 
     private final EventLoop loop;
+    private final ConnectionPools pools;
     private final Bootstrap bootstrap;
     private final int maxIdlePerBackend;
     private final Map<Backend, ArrayDeque<Channel>> idle = new IdentityHashMap<>();
+    private final Map<Backend, ArrayDeque<ConnectionWaiter>> waiters = new IdentityHashMap<>();
+    /** Waiters on this loop over all backends: zero on the common path, which then skips every waiter lookup. */
+    private int waiting;
 
-    UpstreamConnections(EventLoop loop, Transport transport, int maxIdlePerBackend) {
+    UpstreamConnections(EventLoop loop, ConnectionPools pools, Transport transport, int maxIdlePerBackend) {
         this.loop = loop;
+        this.pools = pools;
         this.maxIdlePerBackend = maxIdlePerBackend;
         this.bootstrap = new Bootstrap()
                 .group(loop)
@@ -91,6 +97,75 @@ public final class UpstreamConnections {
         }
         q.addFirst(ch);
         backend.stats().idleConnections.incrementAndGet();
+        if (waiting > 0) {
+            serveLater(backend);
+        }
+    }
+
+    /**
+     * Counts a connect to this backend, opened on this loop, as finished (successful or not), which frees a place
+     * for a waiting request on whichever loop it waits.
+     */
+    public void connectFinished(Backend backend) {
+        backend.connectFinished();
+        if (backend.queuedRequests() > 0) {
+            pools.connectSlotFreed(backend);
+        }
+    }
+
+    /**
+     * Puts a request in line for a connection to this backend. Its wake-up comes from a connection released on this
+     * loop or a connect finished anywhere; the check after queueing catches a connect that finished just before.
+     */
+    public void await(Backend backend, ConnectionWaiter waiter) {
+        waiters.computeIfAbsent(backend, b -> new ArrayDeque<>()).addLast(waiter);
+        waiting++;
+        backend.requestQueued();
+        serveLater(backend);
+    }
+
+    /** Takes a waiter out of line (its request ended or waited too long); false when it was no longer waiting. */
+    public boolean cancelWait(Backend backend, ConnectionWaiter waiter) {
+        ArrayDeque<ConnectionWaiter> q = waiters.get(backend);
+        if (q == null || !q.remove(waiter)) {
+            return false;
+        }
+        dequeued(backend, q);
+        return true;
+    }
+
+    /** Serves this backend's waiters on a later turn of the loop, not inside the exchange that freed a connection. */
+    void serveLater(Backend backend) {
+        loop.execute(() -> serveWaiters(backend));
+    }
+
+    /** Lets this backend's waiters retry, first in line first, until one must wait again. */
+    private void serveWaiters(Backend backend) {
+        ArrayDeque<ConnectionWaiter> q = waiters.get(backend);
+        while (q != null && !q.isEmpty()) {
+            ConnectionWaiter w = q.peekFirst();
+            if (!w.tryAgain()) {
+                return;
+            }
+            // tryAgain() may have ended the request and so cancelled the wait itself.
+            if (q.peekFirst() == w) {
+                q.pollFirst();
+                dequeued(backend, q);
+            }
+        }
+    }
+
+    private void dequeued(Backend backend, ArrayDeque<ConnectionWaiter> q) {
+        waiting--;
+        backend.requestDequeued();
+        if (q.isEmpty()) {
+            waiters.remove(backend);
+        }
+    }
+
+    /** True when requests on this loop wait for a connection to this backend: a newcomer joins the line. */
+    public boolean hasWaiters(Backend backend) {
+        return waiting > 0 && waiters.containsKey(backend);
     }
 
     /** Forgets a pooled connection that closed or misbehaved while idle. */

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
 import io.stickylb.codec.BackendResponse;
@@ -21,10 +22,12 @@ import io.stickylb.codec.ClientRequest;
 import io.stickylb.codec.ResponseDecoder;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.metrics.ErrorKind;
+import io.stickylb.pool.ConnectionWaiter;
 import io.stickylb.pool.UpstreamConnections;
 import io.stickylb.routing.RequestContext;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request and its response through the proxy: choose a backend, take a pooled connection or open one on the
@@ -33,7 +36,7 @@ import java.net.InetSocketAddress;
  * client connection so a truncated response never looks complete. A WebSocket handshake the backend accepts (101)
  * ends the exchange with both connections handed to a {@link Tunnel}. Runs entirely on the client's event loop.
  */
-final class Exchange {
+final class Exchange implements ConnectionWaiter {
 
     /** Bodies up to this size that arrive with their head go out in the head's buffer. */
     private static final int MERGE_BODY_BYTES = 1024;
@@ -80,6 +83,8 @@ final class Exchange {
     private int status;
     private long responseBytes;
     private long headNanos;
+    /** Set while the exchange waits in line for a connection (see {@link #waitForConnection}). */
+    private ScheduledFuture<?> waitTimer;
 
     Exchange(FrontendHandler frontend, ChannelHandlerContext client, ProxyRuntime runtime, Upstreams upstreams,
              BackendPool pool, ClientRequest request, InetAddress peer, String peerIp) {
@@ -130,27 +135,82 @@ final class Exchange {
         backend = b;
         backendCounted = true;
         b.requestStarted();
+        // Requests already in line for this backend's connections go first.
+        if (connections.hasWaiters(b) || !obtainConnection(b, mayReuse)) {
+            waitForConnection(b);
+        }
+    }
+
+    /**
+     * Attaches an idle pooled connection or starts a new one; false, doing nothing, when {@code
+     * max-pending-per-backend} connects to this backend are already open.
+     */
+    private boolean obtainConnection(Backend b, boolean mayReuse) {
         Channel idle = mayReuse ? connections.pollIdle(b) : null;
         if (idle != null) {
             reused = true;
             attach(idle);
-            return;
+            return true;
         }
         reused = false;
         if (b.pendingConnects() >= runtime.config().limits().maxPendingPerBackend()) {
-            // Too many requests already waiting for this backend's connections: shed load rather than queue.
-            endBackend();
-            fail(HttpResponseStatus.SERVICE_UNAVAILABLE);
-            return;
+            return false;
         }
         int timeout = (int) Math.min(Integer.MAX_VALUE, poolConfig.timeouts().connect().toMillis());
         b.connectStarted();
         InetSocketAddress address = b.socketAddress();
         connections.connect(b, address, timeout, new BackendChannelInitializer(poolConfig.timeouts().idle(), address))
                 .addListener((ChannelFuture f) -> {
-                    b.connectFinished();
+                    connections.connectFinished(b);
                     connected(b, address, f);
                 });
+        return true;
+    }
+
+    /**
+     * Too many connects to this backend are open, as in a burst of new clients to a cold pool: wait in line for the
+     * next connection released on this loop or connect slot freed, for at most the connect timeout (then 503), rather
+     * than answer 503 at once or open connections without bound. HAProxy's server queue does the same.
+     */
+    private void waitForConnection(Backend b) {
+        waitTimer = client.executor().schedule(this::waitedTooLong, poolConfig.timeouts().connect().toMillis(),
+                TimeUnit.MILLISECONDS);
+        connections.await(b, this);
+    }
+
+    /** The connect timeout passed in line: shed the request (503), as a full backend does. */
+    private void waitedTooLong() {
+        waitTimer = null;
+        if (!done && connections.cancelWait(backend, this)) {
+            backend.stats().queueTimeouts.increment();
+            fail(HttpResponseStatus.SERVICE_UNAVAILABLE);
+        }
+    }
+
+    /** Another try after a wake-up in line. */
+    @Override
+    public boolean tryAgain() {
+        if (done) {
+            return true;
+        }
+        if (!obtainConnection(backend, true)) {
+            return false;
+        }
+        stopWaitTimer();
+        return true;
+    }
+
+    /** Leaves the line, if in it, when the exchange ends some other way (the client left, a timeout, shutdown). */
+    private void stopWaiting() {
+        if (waitTimer != null) {
+            stopWaitTimer();
+            connections.cancelWait(backend, this);
+        }
+    }
+
+    private void stopWaitTimer() {
+        waitTimer.cancel(false);
+        waitTimer = null;
     }
 
     private void connected(Backend b, InetSocketAddress address, ChannelFuture f) {
@@ -546,6 +606,7 @@ final class Exchange {
             return;
         }
         done = true;
+        stopWaiting();
         if (heldHead != null) {
             heldHead.release();
             heldHead = null;
@@ -612,6 +673,7 @@ final class Exchange {
             return;
         }
         done = true;
+        stopWaiting();
         cancelResponseTimer();
         endBackend();
         status = answer.code();
@@ -622,6 +684,7 @@ final class Exchange {
     /** Answers the client ourselves; only possible before any response byte was relayed. */
     private void fail(HttpResponseStatus answer) {
         done = true;
+        stopWaiting();
         cancelResponseTimer();
         closeBackendChannel();
         endBackend();
@@ -642,6 +705,7 @@ final class Exchange {
     private void abortAfterResponseStarted() {
         writeHeldHead();
         done = true;
+        stopWaiting();
         cancelResponseTimer();
         endBackend();
         finish();

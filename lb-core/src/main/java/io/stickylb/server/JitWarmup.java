@@ -291,7 +291,7 @@ public final class JitWarmup {
         // Bursts first, while the code they run is still being profiled.
         WarmupClient burster = new WarmupClient(lb.port(), traffic, 0, budget);
         // Within half the mirrored max-connections (a refused connection is a 503 and a warning in the log) and within
-        // max-pending-per-backend (a burst must not be answered 503 for want of backend connections).
+        // max-pending-per-backend (beyond it a burst waits in line for backend connections, and the warm-up with it).
         LimitsConfig limits = lb.config().limits();
         int burst = Math.min(BURST_CONNECTIONS, Math.min(limits.maxConnections() / 2, limits.maxPendingPerBackend()));
         for (int i = 0; i < BURSTS && burst > 0 && budget.next(); i++) {

@@ -1,0 +1,167 @@
+package io.stickylb.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.stickylb.backend.Backend;
+import io.stickylb.config.LimitsConfig;
+import io.stickylb.config.PoolConfig;
+import io.stickylb.config.RetryConfig;
+import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.RawHttp;
+import io.stickylb.testing.TestConfigs;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Requests beyond {@code max-pending-per-backend} connects in flight wait in line for a connection, at most the
+ * connect timeout, instead of being answered 503 at once. The backend here is a listener whose accept queue is full,
+ * so the kernel drops the proxy's handshake and its connect stays open until the test lets the backend answer (the
+ * client retransmits its SYN after a second) or the connect timeout passes.
+ */
+class ConnectionQueueTest {
+
+    private static final String GET = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+
+    private final ExecutorService clients = Executors.newCachedThreadPool();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private LoadBalancer lb;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (lb != null) {
+            lb.close();
+        }
+        clients.shutdownNow();
+        for (AutoCloseable c : toClose) {
+            c.close();
+        }
+    }
+
+    @Test
+    void aBurstBeyondTheConnectLimitWaitsForConnectionsAndIsServedInFull() throws Exception {
+        StalledListener stalled = new StalledListener();
+        toClose.add(stalled);
+        Backend b1 = start(stalled.port(), Duration.ofSeconds(10));
+        List<Future<Integer>> answers = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            answers.add(clients.submit(() -> statusOf(GET)));
+        }
+        // One connect is open (and stuck); the other five wait in line rather than being answered 503.
+        awaitTrue(() -> b1.queuedRequests() == 5, "five requests waiting");
+        assertThat(b1.pendingConnects()).isEqualTo(1);
+        // A client that gives up while in line leaves it, and its request never reaches the backend.
+        RawHttp leaving = new RawHttp(lb.port()).send(GET);
+        awaitTrue(() -> b1.queuedRequests() == 6, "the leaving client in line");
+        leaving.close();
+        awaitTrue(() -> b1.queuedRequests() == 5, "the leaving client out of line");
+
+        stalled.close();
+        FakeBackend backend = new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi".getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        }, false, stalled.port());
+        toClose.add(backend);
+        for (Future<Integer> a : answers) {
+            assertThat(a.get(15, TimeUnit.SECONDS)).isEqualTo(200);
+        }
+        awaitTrue(() -> b1.queuedRequests() == 0, "nobody waiting");
+        assertThat(backend.requests()).hasSize(6);
+        assertThat(b1.stats().queued.sum()).isEqualTo(6);
+        assertThat(b1.stats().queueTimeouts.sum()).isZero();
+    }
+
+    @Test
+    void aRequestWaitingLongerThanTheConnectTimeoutIsAnswered503AndNothingHangs() throws Exception {
+        StalledListener stalled = new StalledListener();
+        toClose.add(stalled);
+        Backend b1 = start(stalled.port(), Duration.ofMillis(400));
+        List<Future<Integer>> answers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            answers.add(clients.submit(() -> statusOf(GET)));
+        }
+        List<Integer> statuses = new ArrayList<>();
+        for (Future<Integer> a : answers) {
+            statuses.add(a.get(10, TimeUnit.SECONDS));
+        }
+        // The connect that was open fails (502); a waiter either times out in line (503) or, freed by that failure
+        // just before its own time is up, tries a connect of its own, which fails like the first (502).
+        assertThat(statuses).containsOnly(502, 503).contains(502, 503);
+        assertThat(statuses.stream().filter(s -> s == 503).count()).isEqualTo(b1.stats().queueTimeouts.sum());
+        assertThat(b1.stats().queued.sum()).isEqualTo(3);
+        awaitTrue(() -> b1.queuedRequests() == 0 && b1.pendingConnects() == 0, "nothing waiting or connecting");
+    }
+
+    /** One backend on {@code port}, one connect at a time, no retries (there is nowhere else to go). */
+    private Backend start(int port, Duration connectTimeout) {
+        PoolConfig base = TestConfigs.withTimeouts(TestConfigs.pool("round-robin", port), connectTimeout,
+                Duration.ofSeconds(10), Duration.ofSeconds(30));
+        PoolConfig pool = new PoolConfig(base.name(), base.strategy(), base.backends(), base.timeouts(), null, 0,
+                null, null, null, null, null, null, true, new RetryConfig(0, Set.of(), false, 0), null, null);
+        LimitsConfig d = LimitsConfig.DEFAULTS;
+        LimitsConfig oneConnect = new LimitsConfig(d.maxRequestLine(), d.maxHeaderSize(), d.maxHeaderCount(),
+                d.maxBodySize(), d.headerTimeout(), d.clientIdleTimeout(), d.maxConnections(), 1);
+        lb = new LoadBalancer(TestConfigs.single(pool).withLimits(oneConnect)).start();
+        return lb.upstreams().pool("app").backend("b1").orElseThrow();
+    }
+
+    private int statusOf(String request) throws IOException {
+        try (RawHttp c = new RawHttp(lb.port())) {
+            return c.send(request).read().status();
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("waiting for: " + what).isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
+    /**
+     * A listener with a backlog of one whose accept queue is already full (two connections nobody accepts): Linux
+     * drops every further handshake, so a connect to it stays open until it times out or the port is answered again.
+     */
+    private static final class StalledListener implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket();
+        private final List<Socket> fillers = new ArrayList<>();
+
+        StalledListener() throws IOException {
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            for (int i = 0; i < 2; i++) {
+                Socket s = new Socket();
+                s.connect(server.getLocalSocketAddress(), 2000);
+                fillers.add(s);
+            }
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket s : fillers) {
+                s.close();
+            }
+        }
+    }
+}
