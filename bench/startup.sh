@@ -6,6 +6,7 @@
 #   bin/lb, LB_CDS=0  the same options without the archive
 #   java -jar         a bare JVM with its own defaults
 #   bench/startup.sh             # RUNS=5
+#   LB_TRANSPORT=io-uring bench/startup.sh   # stickylb's `transport:` (default: the config's, auto)
 # Needs: nginx, curl, java 17 and the built jar (mvn -B -ntp -q package -DskipTests).
 set -euo pipefail
 export LC_ALL=C
@@ -31,6 +32,7 @@ pools:
     health: { active: { path: /, interval: 2s } }
     backends: [ { id: b1, address: 127.0.0.1:$BACKEND } ]
 YAML
+if [[ -n ${LB_TRANSPORT:-} ]]; then echo "transport: $LB_TRANSPORT" >>"$WORK/lb.yaml"; fi
 until curl -s -o /dev/null "http://127.0.0.1:$BACKEND/"; do sleep 0.05; done
 
 one_start() { # command... -> prints milliseconds to the first proxied 200
