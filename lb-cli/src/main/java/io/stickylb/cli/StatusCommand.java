@@ -231,7 +231,6 @@ final class StatusCommand implements Callable<Integer> {
         return pool + '\u0000' + id;
     }
 
-    /** The sum of an object's numeric fields whose names start with {@code prefix}. */
     /** In flight, with the open WebSocket tunnels among them named: "3 (1 ws)". */
     private static String inFlight(JsonNode backend) {
         long tunnels = backend.path("tunnels").asLong();
@@ -239,6 +238,7 @@ final class StatusCommand implements Callable<Integer> {
         return tunnels > 0 ? n + " (" + tunnels + " ws)" : n;
     }
 
+    /** The sum of an object's numeric fields whose names start with {@code prefix}. */
     private static long sum(JsonNode counters, String prefix) {
         long total = 0;
         for (Map.Entry<String, JsonNode> e : counters.properties()) {

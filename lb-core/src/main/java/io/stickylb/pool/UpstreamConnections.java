@@ -147,7 +147,7 @@ public final class UpstreamConnections {
             if (!w.tryAgain()) {
                 return;
             }
-            // tryAgain() may have ended the request and so cancelled the wait itself.
+            // Normally still first; one that left the line while trying is not taken out twice.
             if (q.peekFirst() == w) {
                 q.pollFirst();
                 dequeued(backend, q);

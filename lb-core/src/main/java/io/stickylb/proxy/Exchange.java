@@ -193,24 +193,25 @@ final class Exchange implements ConnectionWaiter {
         if (done) {
             return true;
         }
+        // Out of line while trying: a connect that fails at once may end the exchange, or retry it elsewhere and put
+        // it in another backend's line with a timer of its own; neither must touch this line's timer or entry.
+        ScheduledFuture<?> timer = waitTimer;
+        waitTimer = null;
         if (!obtainConnection(backend, true)) {
+            waitTimer = timer;
             return false;
         }
-        stopWaitTimer();
+        timer.cancel(false);
         return true;
     }
 
     /** Leaves the line, if in it, when the exchange ends some other way (the client left, a timeout, shutdown). */
     private void stopWaiting() {
         if (waitTimer != null) {
-            stopWaitTimer();
+            waitTimer.cancel(false);
+            waitTimer = null;
             connections.cancelWait(backend, this);
         }
-    }
-
-    private void stopWaitTimer() {
-        waitTimer.cancel(false);
-        waitTimer = null;
     }
 
     private void connected(Backend b, InetSocketAddress address, ChannelFuture f) {
