@@ -231,11 +231,25 @@ final class StatusCommand implements Callable<Integer> {
         return pool + '\u0000' + id;
     }
 
-    /** In flight, with the open WebSocket tunnels among them named: "3 (1 ws)". */
+    /**
+     * In flight, with those among them waiting in line for a connection and the open WebSocket tunnels named:
+     * "5 (2 waiting, 1 ws)".
+     */
     private static String inFlight(JsonNode backend) {
+        long waiting = backend.path("waiting").asLong();
         long tunnels = backend.path("tunnels").asLong();
         String n = backend.path("inFlight").asText();
-        return tunnels > 0 ? n + " (" + tunnels + " ws)" : n;
+        if (waiting == 0 && tunnels == 0) {
+            return n;
+        }
+        List<String> among = new ArrayList<>(2);
+        if (waiting > 0) {
+            among.add(waiting + " waiting");
+        }
+        if (tunnels > 0) {
+            among.add(tunnels + " ws");
+        }
+        return n + " (" + String.join(", ", among) + ")";
     }
 
     /** The sum of an object's numeric fields whose names start with {@code prefix}. */

@@ -10,8 +10,10 @@ import io.stickylb.backend.BackendPool;
 import io.stickylb.config.AdminConfig;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LimitsConfig;
+import io.stickylb.config.PoolConfig;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.StalledListener;
 import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -152,6 +154,38 @@ class StatusCommandTest {
             Cli.Result r = Cli.run("status", "--admin", admin, "--color", "always");
             assertThat(r.out()).contains("clients: 1 open (max-connections 1), 1 accepted, "
                     + Ansi.RED + "1 refused" + Ansi.RESET + " since start");
+        }
+    }
+
+    @Test
+    void requestsWaitingInLineForAConnectionAreNamedInTheInFlightColumn() throws Exception {
+        // One connect at a time to a backend that never completes one (and a connect timeout longer than the test):
+        // the first request connects, two wait in line.
+        List<Socket> clients = new ArrayList<>();
+        try (StalledListener stalled = new StalledListener()) {
+            PoolConfig pool = TestConfigs.withTimeouts(TestConfigs.pool("round-robin", stalled.port()),
+                    Duration.ofMinutes(1), Duration.ofSeconds(30), Duration.ofSeconds(60));
+            try (LoadBalancer queued = new LoadBalancer(TestConfigs.single(pool)
+                    .withLimits(LimitsConfig.DEFAULTS.withMaxPendingPerBackend(1))
+                    .withAdmin(new AdminConfig(new Endpoint("127.0.0.1", 0), null))).start()) {
+                for (int i = 0; i < 3; i++) {
+                    Socket c = new Socket(InetAddress.getLoopbackAddress(), queued.port());
+                    clients.add(c);
+                    c.getOutputStream().write("GET / HTTP/1.1\r\nHost: h\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                }
+                String admin = "http://127.0.0.1:" + queued.adminAddress().getPort();
+                await().atMost(Duration.ofSeconds(20)).until(() -> Cli.run("status", "--admin", admin).out()
+                        .matches("(?s).*\napp +b1 +UP +1 +100\\.0% +3 \\(2 waiting\\) +3 +0 +0\n.*"));
+                // The clients leave before the load balancer closes, so its drain finds nothing in flight.
+                for (Socket c : clients) {
+                    c.close();
+                }
+            }
+        } finally {
+            for (Socket c : clients) {
+                c.close();
+            }
         }
     }
 

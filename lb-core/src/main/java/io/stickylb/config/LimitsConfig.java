@@ -39,6 +39,12 @@ public record LimitsConfig(
                 clientIdleTimeout, newMaxConnections, maxPendingPerBackend);
     }
 
+    /** The same limits with another {@code max-pending-per-backend}. */
+    public LimitsConfig withMaxPendingPerBackend(int newMaxPendingPerBackend) {
+        return new LimitsConfig(maxRequestLine, maxHeaderSize, maxHeaderCount, maxBodySize, headerTimeout,
+                clientIdleTimeout, maxConnections, newMaxPendingPerBackend);
+    }
+
     private static void positive(String key, long value) {
         if (value <= 0) {
             throw new IllegalArgumentException(key + ": " + value + " (expected: > 0)");

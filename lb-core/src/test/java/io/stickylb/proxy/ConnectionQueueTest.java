@@ -9,12 +9,9 @@ import io.stickylb.config.RetryConfig;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.RawHttp;
+import io.stickylb.testing.StalledListener;
 import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,9 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Requests beyond {@code max-pending-per-backend} connects in flight wait in line for a connection, at most the
- * connect timeout, instead of being answered 503 at once. The backend here is a listener whose accept queue is full,
- * so the kernel drops the proxy's handshake and its connect stays open until the test lets the backend answer (the
- * client retransmits its SYN after a second) or the connect timeout passes.
+ * connect timeout, instead of being answered 503 at once. The backend here is a {@link StalledListener}: the kernel
+ * drops the proxy's handshake, so its connect stays open until the test lets the backend answer (the client
+ * retransmits its SYN after a second) or the connect timeout passes.
  */
 class ConnectionQueueTest {
 
@@ -113,10 +110,8 @@ class ConnectionQueueTest {
                 Duration.ofSeconds(10), Duration.ofSeconds(30));
         PoolConfig pool = new PoolConfig(base.name(), base.strategy(), base.backends(), base.timeouts(), null, 0,
                 null, null, null, null, null, null, true, new RetryConfig(0, Set.of(), false, 0), null, null);
-        LimitsConfig d = LimitsConfig.DEFAULTS;
-        LimitsConfig oneConnect = new LimitsConfig(d.maxRequestLine(), d.maxHeaderSize(), d.maxHeaderCount(),
-                d.maxBodySize(), d.headerTimeout(), d.clientIdleTimeout(), d.maxConnections(), 1);
-        lb = new LoadBalancer(TestConfigs.single(pool).withLimits(oneConnect)).start();
+        lb = new LoadBalancer(TestConfigs.single(pool).withLimits(LimitsConfig.DEFAULTS.withMaxPendingPerBackend(1)))
+                .start();
         return lb.upstreams().pool("app").backend("b1").orElseThrow();
     }
 
@@ -131,37 +126,6 @@ class ConnectionQueueTest {
         while (!condition.getAsBoolean()) {
             assertThat(System.nanoTime()).as("waiting for: " + what).isLessThan(deadline);
             Thread.sleep(5);
-        }
-    }
-
-    /**
-     * A listener with a backlog of one whose accept queue is already full (two connections nobody accepts): Linux
-     * drops every further handshake, so a connect to it stays open until it times out or the port is answered again.
-     */
-    private static final class StalledListener implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket();
-        private final List<Socket> fillers = new ArrayList<>();
-
-        StalledListener() throws IOException {
-            server.setReuseAddress(true);
-            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
-            for (int i = 0; i < 2; i++) {
-                Socket s = new Socket();
-                s.connect(server.getLocalSocketAddress(), 2000);
-                fillers.add(s);
-            }
-        }
-
-        int port() {
-            return server.getLocalPort();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            for (Socket s : fillers) {
-                s.close();
-            }
         }
     }
 }
