@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Idle keep-alive connections to backends, owned by one event loop and touched only from it, so no locks. New
@@ -134,9 +135,16 @@ public final class UpstreamConnections {
         return true;
     }
 
-    /** Serves this backend's waiters on a later turn of the loop, not inside the exchange that freed a connection. */
+    /**
+     * Serves this backend's waiters on a later turn of the loop, not inside the exchange that freed a connection. May
+     * be called from another loop, which may outlive this one at shutdown.
+     */
     void serveLater(Backend backend) {
-        loop.execute(() -> serveWaiters(backend));
+        try {
+            loop.execute(() -> serveWaiters(backend));
+        } catch (RejectedExecutionException stopped) {
+            // The loop has stopped: its waiters ended with their client connections.
+        }
     }
 
     /** Lets this backend's waiters retry, first in line first, until one must wait again. */

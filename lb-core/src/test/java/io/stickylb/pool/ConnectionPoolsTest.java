@@ -1,0 +1,71 @@
+package io.stickylb.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.stickylb.backend.Backend;
+import io.stickylb.proxy.Upstreams;
+import io.stickylb.testing.TestConfigs;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Waking requests that wait for a connection, across the loops of one group, on real Netty loops. */
+class ConnectionPoolsTest {
+
+    private final EventLoopGroup group = Transport.NIO.newGroup(2, "pools-test");
+    private final ConnectionPools pools = new ConnectionPools(group, Transport.NIO, 4);
+    private final Backend backend = Upstreams.create(TestConfigs.roundRobin(1)).pool("app").backend("b1").orElseThrow();
+
+    @AfterEach
+    void stop() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void aConnectFinishedOnOneLoopWakesTheWaitersOfAnother() throws Exception {
+        Iterator<?> loops = group.iterator();
+        EventLoop first = (EventLoop) loops.next();
+        EventLoop second = (EventLoop) loops.next();
+        AtomicInteger tries = new AtomicInteger();
+        // The waiter must wait at its first look (queued just now), and may go at the next.
+        second.submit(() -> pools.forLoop(second).await(backend, () -> tries.incrementAndGet() > 1)).sync();
+        awaitTrue(() -> tries.get() == 1);
+        assertThat(backend.queuedRequests()).isEqualTo(1);
+
+        first.submit(() -> {
+            backend.connectStarted();
+            pools.forLoop(first).connectFinished(backend);
+        }).sync();
+        awaitTrue(() -> backend.queuedRequests() == 0);
+        assertThat(tries.get()).isEqualTo(2);
+    }
+
+    @Test
+    void aConnectFinishingAfterTheWaitersLoopStoppedIsNoError() throws Exception {
+        Iterator<?> loops = group.iterator();
+        EventLoop first = (EventLoop) loops.next();
+        EventLoop second = (EventLoop) loops.next();
+        second.submit(() -> pools.forLoop(second).await(backend, () -> false)).sync();
+        second.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+
+        // Shutdown order is not ours to choose: a loop still running finishes a connect after a waiter's loop stopped.
+        assertThatCode(() -> first.submit(() -> {
+            backend.connectStarted();
+            pools.forLoop(first).connectFinished(backend);
+        }).sync()).doesNotThrowAnyException();
+    }
+
+    private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).isLessThan(deadline);
+            Thread.sleep(2);
+        }
+    }
+}
