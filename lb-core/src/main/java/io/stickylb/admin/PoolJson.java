@@ -58,7 +58,7 @@ final class PoolJson {
         n.put("requests", stats.requests.sum());
         n.put("retries", stats.retries.sum());
         n.put("connectionsOpened", stats.connectionsOpened.sum());
-        n.put("waiting", b.queuedRequests());
+        n.put("waiting", b.waitingRequests());
         n.put("queued", stats.queued.sum());
         n.put("queueTimeouts", stats.queueTimeouts.sum());
         ObjectNode responses = n.putObject("responses");

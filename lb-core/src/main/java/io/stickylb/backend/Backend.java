@@ -27,7 +27,7 @@ public final class Backend {
     private volatile HealthCheckResult lastCheck;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger pendingConnects = new AtomicInteger();
-    private final AtomicInteger queuedRequests = new AtomicInteger();
+    private final AtomicInteger waitingRequests = new AtomicInteger();
     private final BackendStats stats = new BackendStats();
 
     Backend(String poolName, BackendConfig config) {
@@ -221,17 +221,17 @@ public final class Backend {
     }
 
     /** Requests waiting for a connection while {@code max-pending-per-backend} connects to this backend are open. */
-    public int queuedRequests() {
-        return queuedRequests.get();
+    public int waitingRequests() {
+        return waitingRequests.get();
     }
 
-    public void requestQueued() {
-        queuedRequests.incrementAndGet();
+    public void requestWaiting() {
+        waitingRequests.incrementAndGet();
         stats.queued.increment();
     }
 
-    public void requestDequeued() {
-        queuedRequests.decrementAndGet();
+    public void requestStoppedWaiting() {
+        waitingRequests.decrementAndGet();
     }
 
     public BackendStats stats() {

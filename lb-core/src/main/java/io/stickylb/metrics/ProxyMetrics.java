@@ -157,7 +157,7 @@ public final class ProxyMetrics {
                 .description("Failed lookups of the backend's host name").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_connections_pending", b, Backend::pendingConnects)
                 .description("Connections being opened to the backend").tags(tags).register(registry);
-        Gauge.builder("stickylb_backend_requests_waiting", b, Backend::queuedRequests)
+        Gauge.builder("stickylb_backend_requests_waiting", b, Backend::waitingRequests)
                 .description("Requests waiting for a connection to the backend now").tags(tags).register(registry);
         Gauge.builder("stickylb_backend_weight", b, Backend::effectiveWeight)
                 .description("Effective weight of the backend (runtime override, scaled while slow-starting)")

@@ -109,7 +109,7 @@ public final class UpstreamConnections {
      */
     public void connectFinished(Backend backend) {
         backend.connectFinished();
-        if (backend.queuedRequests() > 0) {
+        if (backend.waitingRequests() > 0) {
             pools.connectSlotFreed(backend);
         }
     }
@@ -121,7 +121,7 @@ public final class UpstreamConnections {
     public void await(Backend backend, ConnectionWaiter waiter) {
         waiters.computeIfAbsent(backend, b -> new ArrayDeque<>()).addLast(waiter);
         waiting++;
-        backend.requestQueued();
+        backend.requestWaiting();
         serveLater(backend);
     }
 
@@ -165,7 +165,7 @@ public final class UpstreamConnections {
 
     private void dequeued(Backend backend, ArrayDeque<ConnectionWaiter> q) {
         waiting--;
-        backend.requestDequeued();
+        backend.requestStoppedWaiting();
         if (q.isEmpty()) {
             waiters.remove(backend);
         }

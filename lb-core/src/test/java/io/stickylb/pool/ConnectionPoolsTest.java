@@ -36,13 +36,13 @@ class ConnectionPoolsTest {
         // The waiter must wait at its first look (queued just now), and may go at the next.
         second.submit(() -> pools.forLoop(second).await(backend, () -> tries.incrementAndGet() > 1)).sync();
         awaitTrue(() -> tries.get() == 1);
-        assertThat(backend.queuedRequests()).isEqualTo(1);
+        assertThat(backend.waitingRequests()).isEqualTo(1);
 
         first.submit(() -> {
             backend.connectStarted();
             pools.forLoop(first).connectFinished(backend);
         }).sync();
-        awaitTrue(() -> backend.queuedRequests() == 0);
+        awaitTrue(() -> backend.waitingRequests() == 0);
         assertThat(tries.get()).isEqualTo(2);
     }
 

@@ -60,13 +60,13 @@ class ConnectionQueueTest {
             answers.add(clients.submit(() -> statusOf(GET)));
         }
         // One connect is open (and stuck); the other five wait in line rather than being answered 503.
-        awaitTrue(() -> b1.queuedRequests() == 5, "five requests waiting");
+        awaitTrue(() -> b1.waitingRequests() == 5, "five requests waiting");
         assertThat(b1.pendingConnects()).isEqualTo(1);
         // A client that gives up while in line leaves it, and its request never reaches the backend.
         RawHttp leaving = new RawHttp(lb.port()).send(GET);
-        awaitTrue(() -> b1.queuedRequests() == 6, "the leaving client in line");
+        awaitTrue(() -> b1.waitingRequests() == 6, "the leaving client in line");
         leaving.close();
-        awaitTrue(() -> b1.queuedRequests() == 5, "the leaving client out of line");
+        awaitTrue(() -> b1.waitingRequests() == 5, "the leaving client out of line");
 
         stalled.close();
         FakeBackend backend = new FakeBackend((req, out, s) -> {
@@ -77,7 +77,7 @@ class ConnectionQueueTest {
         for (Future<Integer> a : answers) {
             assertThat(a.get(15, TimeUnit.SECONDS)).isEqualTo(200);
         }
-        awaitTrue(() -> b1.queuedRequests() == 0, "nobody waiting");
+        awaitTrue(() -> b1.waitingRequests() == 0, "nobody waiting");
         assertThat(backend.requests()).hasSize(6);
         assertThat(b1.stats().queued.sum()).isEqualTo(6);
         assertThat(b1.stats().queueTimeouts.sum()).isZero();
@@ -101,7 +101,7 @@ class ConnectionQueueTest {
         assertThat(statuses).containsOnly(502, 503).contains(502, 503);
         assertThat(statuses.stream().filter(s -> s == 503).count()).isEqualTo(b1.stats().queueTimeouts.sum());
         assertThat(b1.stats().queued.sum()).isEqualTo(3);
-        awaitTrue(() -> b1.queuedRequests() == 0 && b1.pendingConnects() == 0, "nothing waiting or connecting");
+        awaitTrue(() -> b1.waitingRequests() == 0 && b1.pendingConnects() == 0, "nothing waiting or connecting");
     }
 
     /** One backend on {@code port}, one connect at a time, no retries (there is nowhere else to go). */
