@@ -87,11 +87,15 @@ class ConnectionQueueTest {
     void aRequestWaitingLongerThanTheConnectTimeoutIsAnswered503AndNothingHangs() throws Exception {
         StalledListener stalled = new StalledListener();
         toClose.add(stalled);
-        Backend b1 = start(stalled.port(), Duration.ofMillis(400));
+        // Long enough that all four requests are in before the first connect fails (a request arriving after that
+        // finds the slot free and never waits): on a loaded CI host 400 ms was not.
+        Backend b1 = start(stalled.port(), Duration.ofSeconds(3));
         List<Future<Integer>> answers = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             answers.add(clients.submit(() -> statusOf(GET)));
         }
+        awaitTrue(() -> b1.waitingRequests() == 3, "three requests waiting");
+        assertThat(b1.pendingConnects()).isEqualTo(1);
         List<Integer> statuses = new ArrayList<>();
         for (Future<Integer> a : answers) {
             statuses.add(a.get(10, TimeUnit.SECONDS));
