@@ -27,7 +27,7 @@ public final class UpstreamConnections {
     private final ConnectionPools pools;
     private final Bootstrap bootstrap;
     private final int maxIdlePerBackend;
-    private final Map<Backend, ArrayDeque<Channel>> idle = new IdentityHashMap<>();
+    private final Map<Backend, IdleConnections> idle = new IdentityHashMap<>();
     private final Map<Backend, ArrayDeque<ConnectionWaiter>> waiters = new IdentityHashMap<>();
     /** Waiters on this loop over all backends: zero on the common path, which then skips every waiter lookup. */
     private int waiting;
@@ -51,10 +51,17 @@ public final class UpstreamConnections {
         return loop;
     }
 
-    /** An idle, still open connection to this backend, or null. A connection is handed out at most once. */
+    /**
+     * An idle, still open connection to this backend's current address, or null. A connection is handed out at most
+     * once. Those opened to an address the backend has since left (a reload moved it) are closed, not handed out.
+     */
     public Channel pollIdle(Backend backend) {
-        ArrayDeque<Channel> q = idle.get(backend);
+        IdleConnections q = idle.get(backend);
         if (q == null) {
+            return null;
+        }
+        if (q.openedTo != backend.socketAddress()) {
+            closeAll(backend);
             return null;
         }
         Channel ch;
@@ -91,7 +98,15 @@ public final class UpstreamConnections {
             ch.close();
             return;
         }
-        ArrayDeque<Channel> q = idle.computeIfAbsent(backend, b -> new ArrayDeque<>());
+        IdleConnections q = idle.get(backend);
+        if (q != null && q.openedTo != openedTo) {
+            closeAll(backend);
+            q = null;
+        }
+        if (q == null) {
+            q = new IdleConnections(openedTo);
+            idle.put(backend, q);
+        }
         if (q.size() >= maxIdlePerBackend) {
             ch.close();
             return;
@@ -178,7 +193,7 @@ public final class UpstreamConnections {
 
     /** Forgets a pooled connection that closed or misbehaved while idle. */
     public void remove(Backend backend, Channel ch) {
-        ArrayDeque<Channel> q = idle.get(backend);
+        IdleConnections q = idle.get(backend);
         if (q != null && q.remove(ch)) {
             backend.stats().idleConnections.decrementAndGet();
         }
@@ -189,7 +204,7 @@ public final class UpstreamConnections {
      * future completes as its connection has closed. They leave the pool first: a close must not find itself pooled.
      */
     public List<ChannelFuture> closeAll(Backend backend) {
-        ArrayDeque<Channel> q = idle.remove(backend);
+        IdleConnections q = idle.remove(backend);
         if (q == null) {
             return List.of();
         }
@@ -210,7 +225,19 @@ public final class UpstreamConnections {
 
     /** Idle connections held for this backend on this loop. */
     public int idleCount(Backend backend) {
-        ArrayDeque<Channel> q = idle.get(backend);
+        IdleConnections q = idle.get(backend);
         return q == null ? 0 : q.size();
+    }
+
+    /**
+     * One backend's idle connections, all opened to one address: when a reload moves the backend, the pool notices
+     * with one reference comparison per request, before the reload's own clean-up task has run on this loop.
+     */
+    private static final class IdleConnections extends ArrayDeque<Channel> {
+        private final InetSocketAddress openedTo;
+
+        IdleConnections(InetSocketAddress openedTo) {
+            this.openedTo = openedTo;
+        }
     }
 }

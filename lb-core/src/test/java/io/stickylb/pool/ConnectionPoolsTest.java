@@ -3,11 +3,18 @@ package io.stickylb.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.stickylb.backend.Backend;
 import io.stickylb.proxy.Upstreams;
 import io.stickylb.testing.TestConfigs;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,7 +22,10 @@ import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Waking requests that wait for a connection, across the loops of one group, on real Netty loops. */
+/**
+ * Waking requests that wait for a connection, across the loops of one group, and idle connections after a backend
+ * moved, on real Netty loops.
+ */
 class ConnectionPoolsTest {
 
     private final EventLoopGroup group = Transport.NIO.newGroup(2, "pools-test");
@@ -59,6 +69,33 @@ class ConnectionPoolsTest {
             backend.connectStarted();
             pools.forLoop(first).connectFinished(backend);
         }).sync()).doesNotThrowAnyException();
+    }
+
+    @Test
+    void anIdleConnectionToAnAddressTheBackendHasLeftIsClosedNotHandedOut() throws Exception {
+        EventLoop loop = group.next();
+        UpstreamConnections connections = pools.forLoop(loop);
+        try (ServerSocket old = listener(); ServerSocket moved = listener()) {
+            Upstreams before = Upstreams.create(TestConfigs.roundRobin(old.getLocalPort()));
+            Backend b = before.pool("app").backend("b1").orElseThrow();
+            InetSocketAddress openedTo = b.socketAddress();
+            Channel ch = loop.submit(() -> connections.connect(b, openedTo, 2000, new ChannelInboundHandlerAdapter()))
+                    .get().sync().channel();
+            loop.submit(() -> connections.release(b, ch, openedTo)).sync();
+            assertThat(b.stats().idleConnections.get()).isEqualTo(1);
+
+            // A reload moves b1 (same id, same object, new port). A request on this loop before the reload's
+            // clean-up has run here must not get the connection to the old port.
+            before.next(TestConfigs.roundRobin(moved.getLocalPort()), new ArrayList<>());
+            assertThat(b.socketAddress()).isNotSameAs(openedTo);
+            assertThat(loop.submit(() -> connections.pollIdle(b)).get()).isNull();
+            assertThat(ch.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(b.stats().idleConnections.get()).isZero();
+        }
+    }
+
+    private static ServerSocket listener() throws IOException {
+        return new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     }
 
     private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
