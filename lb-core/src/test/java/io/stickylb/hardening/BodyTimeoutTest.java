@@ -81,9 +81,10 @@ class BodyTimeoutTest {
         start(backend.port());
         try (RawHttp c = new RawHttp(lb.port())) {
             c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n");
-            for (int i = 0; i < 10; i++) {
-                Thread.sleep(IDLE.toMillis() / 3); // ten pieces over about 2.7 idle timeouts
-                c.send("y".repeat(10));
+            // Twenty pieces over about 3.3 idle timeouts; each gap leaves most of a timeout for a slow host.
+            for (int i = 0; i < 20; i++) {
+                Thread.sleep(IDLE.toMillis() / 6);
+                c.send("y".repeat(5));
             }
             RawHttp.Response r = c.read();
             assertThat(r.status()).isEqualTo(200);

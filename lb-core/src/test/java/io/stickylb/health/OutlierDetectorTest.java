@@ -211,9 +211,10 @@ class OutlierDetectorTest {
         fail(d, b1, 2, ErrorKind.CONNECT);
         assertThat(b1.ejected()).isTrue();
         // The ejection flag clears a moment before the state change reaches the listeners: wait for both.
-        await().atMost(Duration.ofSeconds(2)).until(() -> !b1.ejected() && times.size() == 2);
-        // Back without anybody's help, and not before its time (a scheduler never fires early).
-        assertThat(millisBetween(times, 0, 1)).isBetween(295L, 1500L);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !b1.ejected() && times.size() == 2);
+        // Back without anybody's help, and not before its time (a scheduler never fires early; on a loaded host it
+        // may fire late).
+        assertThat(millisBetween(times, 0, 1)).isBetween(295L, 5000L);
         assertThat(seen).hasSize(2);
         assertThat(seen.get(0)).contains("UP->DOWN").contains("2 consecutive failures (connect)")
                 .contains("ejected for 300ms");

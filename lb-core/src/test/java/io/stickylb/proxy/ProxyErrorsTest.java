@@ -2,6 +2,7 @@ package io.stickylb.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.stickylb.backend.BackendState;
 import io.stickylb.config.LoadBalancerConfig;
@@ -183,7 +184,8 @@ class ProxyErrorsTest {
         RawHttp idle = new RawHttp(port);
         RawHttp busy = new RawHttp(port);
         busy.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
-        Thread.sleep(200);
+        // In flight (at the backend) before the shutdown starts; a connection with nothing in flight is closed.
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.requests().size() == 1);
         CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> lb.close(Duration.ofSeconds(5)));
         RawHttp.Response r = busy.read();
         assertThat(r.status()).isEqualTo(200);

@@ -325,13 +325,14 @@ class WebSocketTunnelTest {
         WebSocketEcho e1 = echo("b1");
         PoolConfig pool = TestConfigs.pool("round-robin", e1.port());
         TimeoutConfig t = pool.timeouts();
-        start(pool.withTimeouts(new TimeoutConfig(t.connect(), t.response(), t.idle(), Duration.ofMillis(400))));
+        start(pool.withTimeouts(new TimeoutConfig(t.connect(), t.response(), t.idle(), Duration.ofSeconds(1))));
         try (RawHttp c = new RawHttp(lb.port())) {
             c.send(WsWire.handshake("/ws", ""));
             assertThat(c.read().status()).isEqualTo(101);
-            // Traffic keeps it open past the timeout...
-            for (int i = 0; i < 4; i++) {
-                Thread.sleep(200);
+            // Traffic keeps it open past the timeout (1.5 timeouts in all, each gap well inside one, even on a slow
+            // host)...
+            for (int i = 0; i < 6; i++) {
+                Thread.sleep(250);
                 WsWire.send(c.output(), WsWire.clientFrame(WsWire.TEXT, WsWire.text("keep")));
                 assertThat(WsWire.read(c.socket().getInputStream()).text()).isEqualTo("b1:keep");
             }

@@ -336,7 +336,7 @@ class JitWarmupTest {
         backend.start();
         backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withFixedDelay(30)));
         LoadBalancer quick = new LoadBalancer(TestConfigs.roundRobin(backend.port()),
-                new ProxyMetrics(Duration.ofSeconds(1))).start();
+                new ProxyMetrics(Duration.ofSeconds(3))).start();
         LoadBalancer usual = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
         try {
             HttpClient client = HttpClient.newHttpClient();

@@ -29,7 +29,8 @@ class CapacityTest {
         backend = new SampleBackend(SampleBackendOptions.builder("b1").maxConcurrency(1).build());
         backend.start();
 
-        CompletableFuture<Long> first = slow(400);
+        // The first request must still be in service when the second arrives: long enough for a loaded host.
+        CompletableFuture<Long> first = slow(2000);
         await().atMost(Duration.ofSeconds(5)).until(() -> backend.stats().inService() == 1);
         CompletableFuture<Long> second = slow(400);
         await().atMost(Duration.ofSeconds(5)).until(() -> backend.stats().queued() == 1);
@@ -75,7 +76,8 @@ class CapacityTest {
     void aClientThatGivesUpWhileQueuedFreesItsPlace() throws Exception {
         backend = new SampleBackend(SampleBackendOptions.builder("b1").maxConcurrency(1).build());
         backend.start();
-        CompletableFuture<Long> busy = slow(300);
+        // Busy long enough that the raw request is still queued when the test looks (a loaded host is slow).
+        CompletableFuture<Long> busy = slow(2000);
         await().atMost(Duration.ofSeconds(5)).until(() -> backend.stats().inService() == 1);
         try (var c = new io.stickylb.sample.testing.RawHttpConnection(backend.port())) {
             c.send(io.stickylb.sample.testing.RawHttpConnection.get("/"));
