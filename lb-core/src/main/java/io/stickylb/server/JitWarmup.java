@@ -69,9 +69,11 @@ public final class JitWarmup {
     static final Duration MIRROR_TIMER = Duration.ofMillis(50);
     /**
      * How long the rare events go on beside real traffic after the warm-up gave way to it, at most: they end with the
-     * warm-up's own time budget too.
+     * warm-up's own time budget too. Real traffic compiles the hot paths within a second or two, so 3 s covers the
+     * recompilations the events are for; 10 s did no better later on and cost a benchmark that measures a fresh
+     * instance after a short warm-up about a tenth of its throughput (docs/benchmarks.md, *Stop 30*).
      */
-    static final Duration TRICKLE = Duration.ofSeconds(10);
+    static final Duration TRICKLE = Duration.ofSeconds(3);
     static final long TRICKLE_EVERY_MILLIS = 20;
 
     private final LoadBalancer host;
