@@ -9,6 +9,7 @@ import io.stickylb.config.Endpoint;
 import io.stickylb.config.HealthConfig;
 import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.PassiveHealthConfig;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.config.TimeoutConfig;
 import io.stickylb.metrics.ProxyMetrics;
@@ -67,6 +68,8 @@ public final class JitWarmup {
      * answer ({@code WarmupResponder}: a few milliseconds) while the JVM is still cold.
      */
     static final Duration MIRROR_TIMER = Duration.ofMillis(50);
+    /** The most consecutive failures {@code PassiveHealthConfig} allows: see {@link #quiet}. */
+    static final int MIRROR_CONSECUTIVE_FAILURES = 1000;
     /**
      * How long the rare events go on beside real traffic after the warm-up gave way to it, at most: they end with the
      * warm-up's own time budget too. Real traffic compiles the hot paths within a second or two, so 3 s covers the
@@ -278,7 +281,7 @@ public final class JitWarmup {
             List<BackendConfig> backends = p.backends().stream()
                     .map(b -> new BackendConfig(b.id(), responder, b.weight(), b.route()))
                     .toList();
-            HealthConfig health = new HealthConfig(null, p.health().passive(), p.health().panicThreshold());
+            HealthConfig health = new HealthConfig(null, quiet(p.health().passive()), p.health().panicThreshold());
             TimeoutConfig t = p.timeouts();
             pools.put(p.name(), p.withBackends(backends).withHealth(health)
                     .withTimeouts(new TimeoutConfig(t.connect(), MIRROR_TIMER, MIRROR_TIMER, t.tunnel())));
@@ -286,6 +289,16 @@ public final class JitWarmup {
         return new LoadBalancerConfig(null, new Endpoint("127.0.0.1", 0), real.workers(), pools, real.routes(),
                 real.trustedProxies(), AdminConfig.DISABLED, AccessLogConfig.OFF, real.limits(),
                 real.shutdownTimeout(), real.transport());
+    }
+
+    /**
+     * The same passive checks with the most consecutive failures allowed before an ejection: a warm-up that shares
+     * a starved core with real traffic sees its 50 ms response timeouts fire, and an ejection or "not ejected" warning
+     * of the private instance would be logged under a real backend's name.
+     */
+    private static PassiveHealthConfig quiet(PassiveHealthConfig p) {
+        return new PassiveHealthConfig(p.enabled(), MIRROR_CONSECUTIVE_FAILURES, p.ejectionTime(),
+                p.maxEjectionTime(), p.maxEjectionPercent(), p.failOn5xx());
     }
 
     private static void drive(LoadBalancer lb, WarmupTraffic traffic, Budget budget, RealTraffic real)
@@ -297,6 +310,12 @@ public final class JitWarmup {
         LimitsConfig limits = lb.config().limits();
         int burst = Math.min(BURST_CONNECTIONS, Math.min(limits.maxConnections() / 2, limits.maxPendingPerBackend()));
         for (int i = 0; i < BURSTS && burst > 0 && budget.next(); i++) {
+            // Real traffic that arrives with the proxy (a benchmark, a restart behind a busy balancer) starves these
+            // client threads of CPU: three bursts then took seconds, while the traffic waited for the warm-up to go.
+            if (real.arrived()) {
+                budget.yielded();
+                return;
+            }
             budget.burst(burster.burst(burst));
         }
         List<Thread> clients = new ArrayList<>();
@@ -373,13 +392,16 @@ public final class JitWarmup {
 
     /**
      * Whether the warmed instance has started serving real traffic: more than {@link #YIELD_REQUESTS} requests to its
-     * backends since the last look (one pulse, about 45 ms, so a few hundred requests a second). A health check or
-     * a readiness probe stays well below that and leaves the warm-up running.
+     * backends per pulse (about 45 ms, so a few hundred requests a second) since the last look, which between bursts
+     * may be longer ago than a pulse. A health check or a readiness probe stays well below that and leaves the
+     * warm-up running.
      */
     private static final class RealTraffic {
         static final long YIELD_REQUESTS = 20;
+        private static final long PULSE_NANOS = TimeUnit.MILLISECONDS.toNanos(PULSE_EVERY_MILLIS + PULSE_IDLE_MILLIS);
         private final LoadBalancer host;
         private long seen;
+        private long lookedAt = System.nanoTime();
 
         RealTraffic(LoadBalancer host) {
             this.host = host;
@@ -388,8 +410,11 @@ public final class JitWarmup {
 
         boolean arrived() {
             long now = requests();
-            boolean arrived = now - seen > YIELD_REQUESTS;
+            long at = System.nanoTime();
+            long pulses = Math.max(1, (at - lookedAt) / PULSE_NANOS);
+            boolean arrived = now - seen > YIELD_REQUESTS * pulses;
             seen = now;
+            lookedAt = at;
             return arrived;
         }
 

@@ -15,6 +15,7 @@ import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.PassiveHealthConfig;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.config.RouteConfig;
 import io.stickylb.config.TimeoutConfig;
@@ -328,6 +329,54 @@ class JitWarmupTest {
         assertThat(mirrored.strategy()).isEqualTo(app.strategy());
         assertThat(mirror.limits()).isEqualTo(real.limits());
         assertThat(mirror.routes()).isEqualTo(real.routes());
+        // Passive checks run as configured, but the private instance never ejects (nor warns) under real names.
+        PassiveHealthConfig passive = app.health().passive();
+        assertThat(mirrored.health().passive()).isEqualTo(new PassiveHealthConfig(passive.enabled(),
+                JitWarmup.MIRROR_CONSECUTIVE_FAILURES, passive.ejectionTime(), passive.maxEjectionTime(),
+                passive.maxEjectionPercent(), passive.failOn5xx()));
+        assertThat(mirrored.health().active()).isNull();
+    }
+
+    @Test
+    void trafficAlreadyFlowingEndsTheWarmupAfterOneBurstAtMost() throws Exception {
+        try (WarmupResponder backend = new WarmupResponder(List.of())) {
+            LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpRequest get = rootOf(lb);
+            AtomicBoolean done = new AtomicBoolean();
+            AtomicLong answered = new AtomicLong();
+            List<Thread> load = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                load.add(JitWarmup.daemon("test-load-" + i, () -> {
+                    while (!done.get()) {
+                        try {
+                            client.send(get, HttpResponse.BodyHandlers.discarding());
+                            answered.incrementAndGet();
+                        } catch (Exception e) {
+                            return;
+                        }
+                    }
+                }));
+            }
+            load.forEach(Thread::start);
+            JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, Duration.ofMillis(100));
+            try {
+                await().atMost(Duration.ofSeconds(10)).until(() -> answered.get() > 100);
+                JitWarmup.Result r = warmup.run();
+
+                assertThat(r.failure()).isNull();
+                assertThat(r.yieldedToTraffic()).isTrue();
+                // It looks before every burst: the traffic waits for one burst at most, not for three.
+                assertThat(r.bursts()).isLessThanOrEqualTo(1);
+            } finally {
+                warmup.stop();
+                done.set(true);
+                for (Thread t : load) {
+                    t.join(10_000);
+                }
+                lb.close();
+            }
+        }
     }
 
     @Test
