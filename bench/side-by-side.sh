@@ -9,6 +9,8 @@
 # Examples:
 #   bench/side-by-side.sh
 #   ROUNDS=10 CONNS_LIST=256 TARGETS="stickylb-rr nginx-rr" bench/side-by-side.sh
+#   BACKEND_KEEPALIVE_REQUESTS=100 bench/side-by-side.sh   # backends that close a connection after 100 requests
+#                                                          # (Tomcat's default), so every proxy keeps reconnecting
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -25,6 +27,7 @@ PROXY_CPUS=${PROXY_CPUS:-1}
 BACKEND_PORTS=(19201 19202 19203)
 FIRST_PORT=18301
 OUT=${OUT:-/tmp/stickylb-side-by-side.txt}
+BACKEND_KEEPALIVE_REQUESTS=${BACKEND_KEEPALIVE_REQUESTS:-1000000}   # requests per backend connection before it closes
 
 die() { echo "side-by-side: $*" >&2; exit 1; }
 for b in wrk haproxy nginx curl java taskset awk; do
@@ -38,7 +41,7 @@ mkdir -p "$WORK/tmp"
 {
   echo "worker_processes 1; daemon off; pid $WORK/backend.pid; error_log $WORK/backend.log warn;"
   echo "events { worker_connections 8192; }"
-  echo "http { access_log off; keepalive_requests 1000000; keepalive_timeout 120s;"
+  echo "http { access_log off; keepalive_requests $BACKEND_KEEPALIVE_REQUESTS; keepalive_timeout 120s;"
   echo "  client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp;"
   echo "  uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;"
   for p in "${BACKEND_PORTS[@]}"; do
@@ -110,7 +113,7 @@ for r in $(seq "$ROUNDS"); do
 done >"$WORK/rows"
 
 {
-  echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request"
+  echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS"
   printf '%-16s %5s %9s %7s %7s %7s %8s %8s %8s\n' target conns req/s p50ms p90ms p99ms cpuus/r "cpu/ha" "cpu/ngx"
   for c in $CONNS_LIST; do
     for t in $TARGETS; do
