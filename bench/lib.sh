@@ -10,12 +10,14 @@ bench_workdir() {
 }
 
 # start_ok_backend PORT MAX_CONNECTIONS [CPUS] -> an nginx on 127.0.0.1:PORT answering 200 "ok", its pid added to
-# PIDS; with CPUS, pinned there (taskset).
+# PIDS; with CPUS, pinned there (taskset). Its connections stay open (nginx's default closes one after 1,000
+# requests, which made the proxy under test reconnect ~60 times a second in every A/B).
 start_ok_backend() {
   cat >"$WORK/nginx.conf" <<NGINX
 worker_processes 1; daemon off; pid $WORK/nginx.pid; error_log $WORK/error.log warn;
 events { worker_connections $2; }
-http { access_log off; client_body_temp_path $WORK; proxy_temp_path $WORK; fastcgi_temp_path $WORK;
+http { access_log off; keepalive_requests 1000000; client_body_temp_path $WORK; proxy_temp_path $WORK;
+  fastcgi_temp_path $WORK;
   uwsgi_temp_path $WORK; scgi_temp_path $WORK;
   server { listen 127.0.0.1:$1; location / { return 200 "ok"; } } }
 NGINX
