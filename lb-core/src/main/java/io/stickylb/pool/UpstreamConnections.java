@@ -99,11 +99,9 @@ public final class UpstreamConnections {
             return;
         }
         IdleConnections q = idle.get(backend);
-        if (q != null && q.openedTo != openedTo) {
+        if (q == null || q.openedTo != openedTo) {
+            // Any connections still held are to an address the backend has left.
             closeAll(backend);
-            q = null;
-        }
-        if (q == null) {
             q = new IdleConnections(openedTo);
             idle.put(backend, q);
         }

@@ -179,18 +179,7 @@ class JitWarmupTest {
                 }
                 assertThat(running).isNotDone();
 
-                for (int i = 0; i < 4; i++) {
-                    load.add(JitWarmup.daemon("test-load-" + i, () -> {
-                        while (!running.isDone()) {
-                            try {
-                                client.send(get, HttpResponse.BodyHandlers.discarding());
-                            } catch (Exception e) {
-                                return;
-                            }
-                        }
-                    }));
-                }
-                load.forEach(Thread::start);
+                load.addAll(startLoad(4, client, get, running::isDone, new AtomicLong()));
                 JitWarmup.Result r = running.get(30, TimeUnit.SECONDS);
 
                 assertThat(r.failure()).isNull();
@@ -345,20 +334,7 @@ class JitWarmupTest {
             HttpRequest get = rootOf(lb);
             AtomicBoolean done = new AtomicBoolean();
             AtomicLong answered = new AtomicLong();
-            List<Thread> load = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                load.add(JitWarmup.daemon("test-load-" + i, () -> {
-                    while (!done.get()) {
-                        try {
-                            client.send(get, HttpResponse.BodyHandlers.discarding());
-                            answered.incrementAndGet();
-                        } catch (Exception e) {
-                            return;
-                        }
-                    }
-                }));
-            }
-            load.forEach(Thread::start);
+            List<Thread> load = startLoad(4, client, get, done::get, answered);
             JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, Duration.ofMillis(100));
             try {
                 await().atMost(Duration.ofSeconds(10)).until(() -> answered.get() > 100);
@@ -440,6 +416,26 @@ class JitWarmupTest {
     }
 
     /** Sends {@code get} one request after another until {@code done}, for a minute at most. */
+    /** {@code threads} started daemon threads sending {@code get} until {@code done}, counting the answers. */
+    private static List<Thread> startLoad(int threads, HttpClient client, HttpRequest get, BooleanSupplier done,
+                                          AtomicLong answered) {
+        List<Thread> load = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            load.add(JitWarmup.daemon("test-load-" + i, () -> {
+                while (!done.getAsBoolean()) {
+                    try {
+                        client.send(get, HttpResponse.BodyHandlers.discarding());
+                        answered.incrementAndGet();
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            }));
+        }
+        load.forEach(Thread::start);
+        return load;
+    }
+
     private static void sendUntil(HttpClient client, HttpRequest get, BooleanSupplier done) throws Exception {
         long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!done.getAsBoolean() && System.nanoTime() < giveUp) {
