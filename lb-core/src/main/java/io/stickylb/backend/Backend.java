@@ -212,8 +212,17 @@ public final class Backend {
         return pendingConnects.get();
     }
 
-    public void connectStarted() {
-        pendingConnects.incrementAndGet();
+    /**
+     * Counts a connect as started unless {@code limit} are already open. One compare-and-set, not a look then a count:
+     * requests on several event loops reach the same backend at once, and each must not see the same free place.
+     */
+    public boolean tryStartConnect(int limit) {
+        for (int open = pendingConnects.get(); open < limit; open = pendingConnects.get()) {
+            if (pendingConnects.compareAndSet(open, open + 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public void connectFinished() {

@@ -153,11 +153,10 @@ final class Exchange implements ConnectionWaiter {
             return true;
         }
         reused = false;
-        if (b.pendingConnects() >= runtime.config().limits().maxPendingPerBackend()) {
+        if (!b.tryStartConnect(runtime.config().limits().maxPendingPerBackend())) {
             return false;
         }
         int timeout = (int) Math.min(Integer.MAX_VALUE, poolConfig.timeouts().connect().toMillis());
-        b.connectStarted();
         InetSocketAddress address = b.socketAddress();
         connections.connect(b, address, timeout, new BackendChannelInitializer(poolConfig.timeouts().idle(), address))
                 .addListener((ChannelFuture f) -> {

@@ -49,7 +49,7 @@ class ConnectionPoolsTest {
         assertThat(backend.waitingRequests()).isEqualTo(1);
 
         first.submit(() -> {
-            backend.connectStarted();
+            backend.tryStartConnect(1);
             pools.forLoop(first).connectFinished(backend);
         }).sync();
         awaitTrue(() -> backend.waitingRequests() == 0);
@@ -66,7 +66,7 @@ class ConnectionPoolsTest {
 
         // Shutdown order is not ours to choose: a loop still running finishes a connect after a waiter's loop stopped.
         assertThatCode(() -> first.submit(() -> {
-            backend.connectStarted();
+            backend.tryStartConnect(1);
             pools.forLoop(first).connectFinished(backend);
         }).sync()).doesNotThrowAnyException();
     }

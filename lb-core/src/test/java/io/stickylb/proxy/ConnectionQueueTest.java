@@ -125,10 +125,12 @@ class ConnectionQueueTest {
         }
     }
 
-    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+    private void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("waiting for: " + what).isLessThan(deadline);
+            Backend b1 = lb.upstreams().pool("app").backend("b1").orElseThrow();
+            assertThat(System.nanoTime()).as("waiting for: %s (waiting %d, connecting %d, in flight %d)", what,
+                    b1.waitingRequests(), b1.pendingConnects(), b1.inFlight()).isLessThan(deadline);
             Thread.sleep(5);
         }
     }
