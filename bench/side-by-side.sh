@@ -9,6 +9,8 @@
 # Examples:
 #   bench/side-by-side.sh
 #   ROUNDS=10 CONNS_LIST=256 TARGETS="stickylb-rr nginx-rr" bench/side-by-side.sh
+#   TARGETS="stickylb-rr stickylb-rr.2 stickylb-rr.3 stickylb-rr.4" bench/side-by-side.sh  # four fresh JVMs of one
+#                                                          # build: how far instances differ (".N" names another one)
 #   BACKEND_KEEPALIVE_REQUESTS=100 bench/side-by-side.sh   # backends that close a connection after 100 requests
 #                                                          # (Tomcat's default), so every proxy keeps reconnecting
 set -euo pipefail
@@ -56,16 +58,17 @@ declare -A PORT PID HEADER
 port=$FIRST_PORT
 for t in $TARGETS; do
   PORT[$t]=$port
-  case $t in
+  kind=${t%.*}   # "stickylb-rr.2" is a second instance of stickylb-rr
+  case $kind in
     stickylb-rr | stickylb-cookie | stickylb-iphash)
-      stickylb_conf "$WORK/$t.yaml" "$port" 1 "${t#stickylb-}" "${BACKEND_PORTS[@]}"
+      stickylb_conf "$WORK/$t.yaml" "$port" 1 "${kind#stickylb-}" "${BACKEND_PORTS[@]}"
       taskset -c "$PROXY_CPUS" bin/lb run --config "$WORK/$t.yaml" >"$WORK/$t.log" 2>&1 & ;;
     haproxy-rr | haproxy-cookie)
-      haproxy_conf "$WORK/$t.cfg" "$port" 1 "${t#haproxy-}" "${BACKEND_PORTS[@]}"
+      haproxy_conf "$WORK/$t.cfg" "$port" 1 "${kind#haproxy-}" "${BACKEND_PORTS[@]}"
       taskset -c "$PROXY_CPUS" haproxy -db -f "$WORK/$t.cfg" >"$WORK/$t.log" 2>&1 &
-      if [[ $t == haproxy-cookie ]]; then HEADER[$t]="Cookie: SERVERID=b2"; fi ;;
+      if [[ $kind == haproxy-cookie ]]; then HEADER[$t]="Cookie: SERVERID=b2"; fi ;;
     nginx-rr | nginx-iphash)
-      nginx_conf "$WORK/$t.conf" "$port" 1 "${t#nginx-}" "${BACKEND_PORTS[@]}"
+      nginx_conf "$WORK/$t.conf" "$port" 1 "${kind#nginx-}" "${BACKEND_PORTS[@]}"
       taskset -c "$PROXY_CPUS" nginx -p "$WORK/" -c "$WORK/$t.conf" >"$WORK/$t.log" 2>&1 & ;;
     *) die "unknown target $t (stickylb-rr|-cookie|-iphash, haproxy-rr|-cookie, nginx-rr|-iphash)" ;;
   esac
@@ -75,7 +78,7 @@ for t in $TARGETS; do
 done
 for t in $TARGETS; do
   wait_http "http://127.0.0.1:${PORT[$t]}/" "${PID[$t]}" 30 || die "$t did not start: $(tail -3 "$WORK/$t.log")"
-  if [[ $t == stickylb-cookie ]]; then
+  if [[ ${t%.*} == stickylb-cookie ]]; then
     c=$(affinity_cookie "http://127.0.0.1:${PORT[$t]}/")
     [[ $c == LB_ROUTE=* ]] || die "stickylb-cookie issued no LB_ROUTE cookie"
     HEADER[$t]="Cookie: $c"
@@ -125,8 +128,9 @@ done >"$WORK/rows"
          END {
            for (i = 1; i <= NR; i++) {
              split(rows[i], f, " ")
-             ha = f[1] ~ /cookie/ ? cpu["haproxy-cookie"] : cpu["haproxy-rr"]
-             ngx = f[1] ~ /rr$/ ? cpu["nginx-rr"] : cpu["nginx-iphash"]
+             kind = f[1]; sub(/\.[0-9]+$/, "", kind)
+             ha = kind ~ /cookie/ ? cpu["haproxy-cookie"] : cpu["haproxy-rr"]
+             ngx = kind ~ /rr$/ ? cpu["nginx-rr"] : cpu["nginx-iphash"]
              printf "%-16s %5s %9.0f %7.3f %7.3f %7.3f %8.2f %8s %8s\n", f[1], f[2], f[3], f[4] / 1000, f[5] / 1000,
                f[6] / 1000, f[7], ha ? sprintf("%.2f", f[7] / ha) : "-", ngx ? sprintf("%.2f", f[7] / ngx) : "-"
            }
