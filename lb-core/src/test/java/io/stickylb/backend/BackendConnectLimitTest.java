@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code max-pending-per-backend} holds when event loops start connects to one backend at the same moment: a look at
- * the count followed by an increment let two loops both take the last place (CI saw two connects open with a limit of
- * one, so one request fewer waited in line).
+ * the count followed by an increment let two loops both take the last place (what CI's ConnectionQueueTest failures
+ * showed: with a limit of one, one request fewer waited in line than were sent).
  */
 class BackendConnectLimitTest {
 
