@@ -71,14 +71,19 @@ wait_http() {
   return 1
 }
 
-# wrk_percentiles FILE -> writes a wrk script that prints "PCT p50 p90 p99 p99.9" (microseconds) after the run.
+# wrk_percentiles FILE [THINK_MS] -> writes a wrk script that prints "PCT p50 p90 p99 p99.9" (microseconds) after
+# the run; with THINK_MS > 0 each connection also waits that many milliseconds before each request (wrk's delay()),
+# which holds the load below saturation (wrk does not count the wait in the latency).
 wrk_percentiles() {
-  cat >"$1" <<'LUA'
+  {
+    if [[ ${2:-0} != 0 ]]; then echo "delay = function() return $2 end"; fi
+    cat <<'LUA'
 done = function(summary, latency, requests)
   io.write(string.format("PCT %d %d %d %d\n", latency:percentile(50), latency:percentile(90),
     latency:percentile(99), latency:percentile(99.9)))
 end
 LUA
+  } >"$1"
 }
 
 # wrk_load CPUS CONNS SECONDS URL [HEADER] [SCRIPT] -> wrk's output (one thread, pinned to CPUS), with one extra

@@ -11,6 +11,8 @@
 #   ROUNDS=10 CONNS_LIST=256 TARGETS="stickylb-rr nginx-rr" bench/side-by-side.sh
 #   TARGETS="stickylb-rr stickylb-rr.2 stickylb-rr.3 stickylb-rr.4" bench/side-by-side.sh  # four fresh JVMs of one
 #                                                          # build: how far instances differ (".N" names another one)
+#   THINK_MS=1 CONNS_LIST=64 bench/side-by-side.sh        # each connection waits 1 ms before each request: every
+#                                                          # proxy at about the same load, below saturation
 #   BACKEND_KEEPALIVE_REQUESTS=100 bench/side-by-side.sh   # backends that close a connection after 100 requests
 #                                                          # (Tomcat's default), so every proxy keeps reconnecting
 set -euo pipefail
@@ -30,11 +32,13 @@ BACKEND_PORTS=(19201 19202 19203)
 FIRST_PORT=18301
 OUT=${OUT:-/tmp/stickylb-side-by-side.txt}
 BACKEND_KEEPALIVE_REQUESTS=${BACKEND_KEEPALIVE_REQUESTS:-1000000}   # requests per backend connection before it closes
+THINK_MS=${THINK_MS:-0}                # a wait before each measured request, per connection (0: closed loop, saturated)
 
 die() { echo "side-by-side: $*" >&2; exit 1; }
 for b in wrk haproxy nginx curl java taskset awk; do
   command -v "$b" >/dev/null 2>&1 || die "missing '$b' (apt-get install -y wrk haproxy nginx curl)"
 done
+[[ $THINK_MS =~ ^[0-9]+$ ]] || die "THINK_MS must be a whole number of milliseconds, not '$THINK_MS'"
 [[ -f ${LB_JAR:-lb-cli/target/lb.jar} ]] || die "no lb.jar; build first: mvn -B -ntp -q package -DskipTests"
 
 bench_workdir side-by-side
@@ -85,7 +89,9 @@ for t in $TARGETS; do
   fi
 done
 
-wrk_percentiles "$WORK/p.lua"
+wrk_percentiles "$WORK/p.lua" "$THINK_MS"
+think=""
+if ((10#$THINK_MS > 0)); then think="; think time $THINK_MS ms (wrk's delay)"; fi
 load() { # target conns seconds [script]
   wrk_load "$WRK_CPUS" "$2" "$3" "http://127.0.0.1:${PORT[$1]}/" "${HEADER[$1]:-}" "${4:-}"
 }
@@ -116,7 +122,7 @@ for r in $(seq "$ROUNDS"); do
 done >"$WORK/rows"
 
 {
-  echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS"
+  echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS$think"
   printf '%-16s %5s %9s %7s %7s %7s %8s %8s %8s\n' target conns req/s p50ms p90ms p99ms cpuus/r "cpu/ha" "cpu/ngx"
   for c in $CONNS_LIST; do
     for t in $TARGETS; do
