@@ -4,7 +4,7 @@ the p99 ratio, and in how many runs each target was met. One run on a noisy 2-co
 what many runs say together.
 
 Usage: bench/pool-runs.py FILE...   (side-by-side outputs, or any text holding their tables, e.g. docs/benchmarks.md;
-a table's timestamp is its identity, so a run quoted twice counts once)
+a table's timestamp is its identity, so a run quoted twice counts once; runs with a think time are left out)
 """
 import re
 import statistics
@@ -15,7 +15,7 @@ PAIRS = [
     ("stickylb-cookie", "haproxy-cookie"), ("stickylb-cookie", "nginx-iphash"),
     ("stickylb-cookie", "stickylb-rr"), ("haproxy-cookie", "haproxy-rr"), ("nginx-iphash", "nginx-rr"),
 ]
-TABLE = re.compile(r"# side by side, (\S+),[^\n]*\ntarget[^\n]*\n((?:\S+\s+\d+\s+\d+\s[^\n]*\n?)+)")
+TABLE = re.compile(r"# side by side, (\S+),([^\n]*)\ntarget[^\n]*\n((?:\S+\s+\d+\s+\d+\s[^\n]*\n?)+)")
 
 
 def runs(paths):
@@ -23,8 +23,10 @@ def runs(paths):
     for path in paths:
         with open(path, encoding="utf-8") as f:
             for m in TABLE.finditer(f.read()):
+                if "think time" in m.group(2):
+                    continue  # a run held below saturation (THINK_MS) answers another question
                 rows = {}
-                for line in m.group(2).splitlines():
+                for line in m.group(3).splitlines():
                     f_ = line.split()
                     rows[(f_[0], f_[1])] = (float(f_[2]), float(f_[5]))
                 seen.setdefault(m.group(1), rows)
@@ -35,6 +37,8 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     all_runs = runs(sys.argv[1:])
+    if not all_runs:
+        sys.exit("pool-runs: no side-by-side table (without a think time) in " + " ".join(sys.argv[1:]))
     print(f"# {len(all_runs)} side-by-side runs: {', '.join(sorted(all_runs))}")
     print(f"{'conns':>5} {'A':16} {'B':15} {'runs':>4} {'req/s A/B':>9} {'A>=B':>6} {'p99 A/B':>8} {'A<=B':>6}")
     conns = sorted({c for rows in all_runs.values() for (_, c) in rows}, key=int)
