@@ -15,6 +15,7 @@
 #   B_MODE=cookie bench/ab.sh                                 # cookie affinity against round robin
 #   B_OPTS="-Dstickylb.transport=io-uring" CONNS_LIST=256 bench/ab.sh
 #   B_JAR=/tmp/other/lb.jar ROUNDS=10 bench/ab.sh             # two builds
+#   THINK_MS=1 CONNS_LIST=64 bench/ab.sh                      # both held below saturation (see side-by-side.sh)
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -63,7 +64,7 @@ for i in 0 1; do
 done
 grep -h 'listening' "$WORK/0.log" "$WORK/1.log" | sed 's/^[^ ]* //' >&2
 
-wrk_percentiles "$WORK/p.lua"
+wrk_percentiles "$WORK/p.lua" "${THINK_MS:-0}"
 load() { # side conns seconds [script]
   wrk_load "$WRK_CPUS" "$2" "$3" "http://127.0.0.1:${PORTS[$1]}/" "${HEADERS[$1]}" "${4:-}"
 }
