@@ -68,8 +68,8 @@ public final class JitWarmup {
      * answer ({@code WarmupResponder}: a few milliseconds) while the JVM is still cold.
      */
     static final Duration MIRROR_TIMER = Duration.ofMillis(50);
-    /** The most consecutive failures {@code PassiveHealthConfig} allows: see {@link #quiet}. */
-    static final int MIRROR_CONSECUTIVE_FAILURES = 1000;
+    /** The most consecutive failures a config allows: see {@link #quiet}. */
+    static final int MIRROR_CONSECUTIVE_FAILURES = PassiveHealthConfig.MAX_CONSECUTIVE_FAILURES;
     /**
      * How long the rare events go on beside real traffic after the warm-up gave way to it, at most: they end with the
      * warm-up's own time budget too. Real traffic compiles the hot paths within a second or two, so 3 s covers the
@@ -297,8 +297,7 @@ public final class JitWarmup {
      * of the private instance would be logged under a real backend's name.
      */
     private static PassiveHealthConfig quiet(PassiveHealthConfig p) {
-        return new PassiveHealthConfig(p.enabled(), MIRROR_CONSECUTIVE_FAILURES, p.ejectionTime(),
-                p.maxEjectionTime(), p.maxEjectionPercent(), p.failOn5xx());
+        return p.withConsecutiveFailures(MIRROR_CONSECUTIVE_FAILURES);
     }
 
     private static void drive(LoadBalancer lb, WarmupTraffic traffic, Budget budget, RealTraffic real)
