@@ -13,6 +13,7 @@
 #                                                          # build: how far instances differ (".N" names another one)
 #   THINK_MS=1 CONNS_LIST=64 bench/side-by-side.sh        # each connection waits 1 ms before each request: every
 #                                                          # proxy at about the same load, below saturation
+#   LB_RUN_ARGS="--warmup 0" bench/side-by-side.sh         # extra `lb run` options for every stickylb instance
 #   BACKEND_KEEPALIVE_REQUESTS=100 bench/side-by-side.sh   # backends that close a connection after 100 requests
 #                                                          # (Tomcat's default), so every proxy keeps reconnecting
 set -euo pipefail
@@ -66,7 +67,8 @@ for t in $TARGETS; do
   case $kind in
     stickylb-rr | stickylb-cookie | stickylb-iphash)
       stickylb_conf "$WORK/$t.yaml" "$port" 1 "${kind#stickylb-}" "${BACKEND_PORTS[@]}"
-      taskset -c "$PROXY_CPUS" bin/lb run --config "$WORK/$t.yaml" >"$WORK/$t.log" 2>&1 & ;;
+      # shellcheck disable=SC2086 # LB_RUN_ARGS is a list of options, split on purpose
+      taskset -c "$PROXY_CPUS" bin/lb run --config "$WORK/$t.yaml" ${LB_RUN_ARGS:-} >"$WORK/$t.log" 2>&1 & ;;
     haproxy-rr | haproxy-cookie)
       haproxy_conf "$WORK/$t.cfg" "$port" 1 "${kind#haproxy-}" "${BACKEND_PORTS[@]}"
       taskset -c "$PROXY_CPUS" haproxy -db -f "$WORK/$t.cfg" >"$WORK/$t.log" 2>&1 &

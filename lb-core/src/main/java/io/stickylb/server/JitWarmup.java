@@ -116,15 +116,17 @@ public final class JitWarmup {
     /**
      * What a warm-up did: requests answered in full; clients that reset or closed while their answer was on its way;
      * client closes after an answer; idle moments with a timer due; bursts of up to {@link #BURST_CONNECTIONS}
-     * connections; requests that carried a cookie an earlier answer set; requests the responder answered (the proxy
+     * connections; requests that carried all the cookies earlier answers set (a browser's) and bare GETs that carried
+     * the affinity cookies alone (a sticky API client's); requests the responder answered (the proxy
      * answered the rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
      * ({@link CompilerQuiet}) rather than on its budget; whether it stopped because real traffic arrived; the rare
      * events it then kept sending beside that traffic; and the first failure, if any. {@code took} is the time to
      * the end of the warm-up proper, the trickle excluded.
      */
     public record Result(long requests, long resets, long earlyCloses, long clientCloses, long idlePulses,
-                         long bursts, long cookieRequests, long backendRequests, boolean compilerQuiet,
-                         boolean yieldedToTraffic, long trickled, Duration took, String failure) {
+                         long bursts, long cookieRequests, long affinityCookieRequests, long backendRequests,
+                         boolean compilerQuiet, boolean yieldedToTraffic, long trickled, Duration took,
+                         String failure) {
     }
 
     /** Runs to the end of the budget (or {@link #stop()}); never throws for traffic errors, it reports them. */
@@ -187,8 +189,8 @@ public final class JitWarmup {
             took = Duration.ofNanos(System.nanoTime() - start);
         }
         return new Result(b.served.get(), b.resets.get(), b.earlyCloses.get(), b.closes.get(), b.pulses.get(),
-                b.bursts.get(), b.withCookies.get(), b.backendRequests, b.quiet, b.yielded, trickled, took,
-                b.failure);
+                b.bursts.get(), b.withCookies.get(), b.withAffinityCookies.get(), b.backendRequests, b.quiet,
+                b.yielded, trickled, took, b.failure);
     }
 
     private void logResult(Budget b, Duration took) {
@@ -439,6 +441,7 @@ public final class JitWarmup {
         private final AtomicLong closes = new AtomicLong();
         private final AtomicLong pulses = new AtomicLong();
         private final AtomicLong withCookies = new AtomicLong();
+        private final AtomicLong withAffinityCookies = new AtomicLong();
         private final AtomicLong bursts = new AtomicLong();
         private volatile boolean paused;
         private volatile boolean quiet;
@@ -479,6 +482,10 @@ public final class JitWarmup {
 
         void sentCookies() {
             withCookies.incrementAndGet();
+        }
+
+        void sentAffinityCookies() {
+            withAffinityCookies.incrementAndGet();
         }
 
         /** The compiler has caught up: the clients finish their current request and stop. */

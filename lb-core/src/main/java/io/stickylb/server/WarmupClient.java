@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +32,10 @@ final class WarmupClient implements Runnable {
     private final WarmupTraffic traffic;
     private final long first;
     private final JitWarmup.Budget budget;
-    private final Map<String, String> cookies = new LinkedHashMap<>();
+    /** The cookies answers set, by the Host they were for (a browser keeps a host's cookies for that host). */
+    private final Map<String, Map<String, String>> jars = new HashMap<>();
+    /** The jar of the host of the request being exchanged, which keeps the cookies its answer sets. */
+    private Map<String, String> cookies = new LinkedHashMap<>();
     private byte[] buf = new byte[8192];
     private Socket socket;
 
@@ -97,7 +101,7 @@ final class WarmupClient implements Runnable {
     private void exchange(byte[] request, boolean closeAfter) throws IOException {
         Socket s = connected();
         s.getOutputStream().write(request);
-        boolean complete = readResponse(s.getInputStream());
+        boolean complete = readResponse(s.getInputStream(), cookies);
         if (complete) {
             budget.served();
         }
@@ -158,12 +162,13 @@ final class WarmupClient implements Runnable {
                 s.setTcpNoDelay(true);
                 sockets.add(s);
             }
-            byte[] get = traffic.request(0, "");
+            byte[] get = traffic.request(0, "", "");
             for (Socket s : sockets) {
                 s.getOutputStream().write(get);
             }
             for (Socket s : sockets) {
-                if (readResponse(s.getInputStream())) {
+                // New clients each: the cookies they are given are nobody's to keep.
+                if (readResponse(s.getInputStream(), null)) {
                     answered++;
                 }
             }
@@ -174,26 +179,38 @@ final class WarmupClient implements Runnable {
     }
 
     private byte[] request(long n) {
-        String cookieHeader = cookieHeader();
-        byte[] request = traffic.request(n, cookieHeader);
-        if (!cookieHeader.isEmpty() && WarmupTraffic.sendsCookies(n)) {
+        cookies = jars.computeIfAbsent(traffic.target(n).host(), host -> new LinkedHashMap<>());
+        String all = cookieHeader(false);
+        String affinity = cookieHeader(true);
+        byte[] request = traffic.request(n, all, affinity);
+        if (!all.isEmpty() && WarmupTraffic.sendsCookies(n)) {
             budget.sentCookies();
+        }
+        if (!affinity.isEmpty() && WarmupTraffic.sendsAffinityCookies(n)) {
+            budget.sentAffinityCookies();
         }
         return request;
     }
 
-    /** The Cookie field value of what earlier answers set, e.g. {@code LB_ROUTE=1.x; JSESSIONID=abc}. */
-    private String cookieHeader() {
-        if (cookies.isEmpty()) {
-            return "";
-        }
+    /**
+     * The Cookie field value of what earlier answers set, e.g. {@code LB_ROUTE=1.x; JSESSIONID=abc}; with
+     * {@code affinityOnly}, of the cookies that carry a pool's affinity alone.
+     */
+    private String cookieHeader(boolean affinityOnly) {
         StringBuilder b = new StringBuilder();
-        cookies.forEach((name, value) -> b.append(b.length() == 0 ? "" : "; ").append(name).append('=').append(value));
+        cookies.forEach((name, value) -> {
+            if (!affinityOnly || traffic.isAffinityCookie(name)) {
+                b.append(b.length() == 0 ? "" : "; ").append(name).append('=').append(value);
+            }
+        });
         return b.toString();
     }
 
-    /** Reads one response (Content-Length or chunked body) and keeps the cookies it sets; false when cut short. */
-    private boolean readResponse(InputStream in) throws IOException {
+    /**
+     * Reads one response (Content-Length or chunked body) and keeps the cookies it sets in {@code jar} (unless null);
+     * false when cut short.
+     */
+    private boolean readResponse(InputStream in, Map<String, String> jar) throws IOException {
         int len = 0;
         int headEnd = -1;
         while (headEnd < 0) {
@@ -208,7 +225,9 @@ final class WarmupClient implements Runnable {
             headEnd = WarmupResponder.headEnd(buf, len);
         }
         String head = new String(buf, 0, headEnd, StandardCharsets.US_ASCII);
-        keepCookies(head);
+        if (jar != null) {
+            keepCookies(head, jar);
+        }
         int bodyStart = headEnd + 4;
         String lower = head.toLowerCase(Locale.ROOT);
         if (lower.contains("\r\ntransfer-encoding: chunked")) {
@@ -275,7 +294,7 @@ final class WarmupClient implements Runnable {
     }
 
     /** Keeps {@code name=value} of every Set-Cookie field; an empty value or {@code Max-Age=0} forgets the cookie. */
-    private void keepCookies(String head) {
+    private static void keepCookies(String head, Map<String, String> cookies) {
         for (String line : head.split("\r\n")) {
             if (!line.regionMatches(true, 0, "set-cookie:", 0, 11)) {
                 continue;

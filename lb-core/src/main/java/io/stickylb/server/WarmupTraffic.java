@@ -4,6 +4,7 @@ import io.stickylb.config.AffinityConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.config.RouteConfig;
+import io.stickylb.config.StrategyNames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -16,6 +17,9 @@ import java.util.Set;
  * send; one in {@link #SHAPES} is curl's, one a browser's with cookies, one a small form POST. Rare but present, those
  * branches and types are profiled and compiled as cold paths, so the first browser after start-up finds no unprofiled
  * branch, while the common case keeps code specialised for it (an even mix cost 6 % of throughput on bare GETs).
+ * A bare GET returns the client's affinity cookies (see {@link #affinityCookies}), as a sticky client does on every
+ * request: without them, seven in eight warm-up requests of a cookie pool were new clients given a new cookie, and
+ * real sticky traffic ran on code compiled for that (4-5 % more CPU per request, docs/benchmarks.md).
  */
 final class WarmupTraffic {
 
@@ -29,6 +33,7 @@ final class WarmupTraffic {
     private static final String FORM = "user=warmup&password=not-a-secret&remember=on";
 
     private final List<Target> targets;
+    private final Set<String> affinityCookies;
 
     /** Where a request goes: its Host field and a path its route takes. */
     record Target(String host, String prefix) {
@@ -53,6 +58,27 @@ final class WarmupTraffic {
             list.add(new Target("127.0.0.1:" + port, "/"));
         }
         this.targets = List.copyOf(list.subList(0, Math.min(MAX_TARGETS, list.size())));
+        this.affinityCookies = affinityCookies(config);
+    }
+
+    /**
+     * The names of the cookies that carry a cookie pool's affinity, which a sticky client sends with every request:
+     * insert mode's own cookie, or the application's session cookie the other modes read.
+     */
+    static Set<String> affinityCookies(LoadBalancerConfig config) {
+        Set<String> names = new LinkedHashSet<>();
+        for (PoolConfig p : config.pools().values()) {
+            if (StrategyNames.COOKIE.equals(p.strategy())) {
+                AffinityConfig a = p.affinity();
+                names.add(a.mode() == AffinityConfig.Mode.INSERT ? a.name() : a.cookieName());
+            }
+        }
+        return Set.copyOf(names);
+    }
+
+    /** True when {@code cookie} carries a pool's affinity (see {@link #affinityCookies(LoadBalancerConfig)}). */
+    boolean isAffinityCookie(String cookie) {
+        return affinityCookies.contains(cookie);
     }
 
     /**
@@ -76,9 +102,13 @@ final class WarmupTraffic {
         return targets;
     }
 
-    /** Request {@code n} of a client: its target and shape follow from {@code n}; {@code cookies} may be empty. */
-    byte[] request(long n, String cookies) {
-        Target t = targets.get((int) ((n + n / SHAPES) % targets.size()));
+    /**
+     * Request {@code n} of a client: its target and shape follow from {@code n}. {@code cookies} (all the client
+     * keeps, for the browser's and the form's shapes) and {@code affinity} (those of them that carry affinity, for
+     * the bare GET) may be empty.
+     */
+    byte[] request(long n, String cookies, String affinity) {
+        Target t = target(n);
         StringBuilder b = new StringBuilder(512);
         switch ((int) (n % SHAPES)) {
             case CURL -> b.append("GET ").append(t.path("items?id=")).append(n % 97).append(" HTTP/1.1\r\nHost: ")
@@ -99,16 +129,31 @@ final class WarmupTraffic {
                 b.append("\r\n").append(FORM);
                 return b.toString().getBytes(StandardCharsets.US_ASCII);
             }
-            default -> b.append("GET ").append(t.prefix()).append(" HTTP/1.1\r\nHost: ").append(t.host())
-                    .append("\r\n");
+            default -> {
+                b.append("GET ").append(t.prefix()).append(" HTTP/1.1\r\nHost: ").append(t.host()).append("\r\n");
+                if (!affinity.isEmpty()) {
+                    b.append("Cookie: ").append(affinity).append("\r\n");
+                }
+            }
         }
         return b.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Whether request number {@code n} carries the client's cookies (the browser's and the form's shapes). */
+    /** The target of request {@code n}: the host it is for tells which cookies a browser would send with it. */
+    Target target(long n) {
+        return targets.get((int) ((n + n / SHAPES) % targets.size()));
+    }
+
+    /** Whether request number {@code n} carries all the client's cookies (the browser's and the form's shapes). */
     static boolean sendsCookies(long n) {
         long shape = n % SHAPES;
         return shape == BROWSER || shape == FORM_POST;
+    }
+
+    /** Whether request number {@code n} carries the client's affinity cookies alone (the bare GET). */
+    static boolean sendsAffinityCookies(long n) {
+        long shape = n % SHAPES;
+        return shape != CURL && !sendsCookies(n);
     }
 
     /** A request the responder answers after a few milliseconds, to the first target. */

@@ -115,6 +115,9 @@ class JitWarmupTest {
             // Routed (the responder answered, not the proxy's own 404) and sticky (the browsers returned cookies).
             assertThat(r.backendRequests()).isGreaterThanOrEqualTo(r.requests());
             assertThat(r.cookieRequests()).isPositive();
+            // Sticky API clients return the shop's affinity cookie on their bare GETs: one target in three is the
+            // shop's, and 13 shapes in 16 are bare GETs, so about a quarter of all requests.
+            assertThat(r.affinityCookieRequests()).isGreaterThan(r.requests() / 6);
             assertThat(mostWorkerThreads.get()).as("event-loop threads while warming (the instance has 2)")
                     .isLessThanOrEqualTo(2);
             shop.verify(0, anyRequestedFor(anyUrl()));
@@ -154,6 +157,8 @@ class JitWarmupTest {
                 assertThat(r.bursts()).isPositive();
                 // A connection over the limit would be answered 503 by the proxy itself, not by the responder.
                 assertThat(r.backendRequests()).isGreaterThanOrEqualTo(r.requests());
+                // Round robin has no affinity cookie: its bare GETs stay bare, as a benchmark's are.
+                assertThat(r.affinityCookieRequests()).isZero();
             } finally {
                 lb.close();
             }
