@@ -117,8 +117,8 @@ public final class JitWarmup {
      * What a warm-up did: requests answered in full; clients that reset or closed while their answer was on its way;
      * client closes after an answer; idle moments with a timer due; bursts of up to {@link #BURST_CONNECTIONS}
      * connections; requests that carried all the cookies earlier answers set (a browser's) and bare GETs that carried
-     * the affinity cookies alone (a sticky API client's); requests the responder answered (the proxy
-     * answered the rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
+     * the affinity cookies alone (a sticky API client's); requests the responder answered (the proxy answered the
+     * rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
      * ({@link CompilerQuiet}) rather than on its budget; whether it stopped because real traffic arrived; the rare
      * events it then kept sending beside that traffic; and the first failure, if any. {@code took} is the time to
      * the end of the warm-up proper, the trickle excluded.

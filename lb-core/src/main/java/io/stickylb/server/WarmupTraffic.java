@@ -19,7 +19,8 @@ import java.util.Set;
  * branch, while the common case keeps code specialised for it (an even mix cost 6 % of throughput on bare GETs).
  * A bare GET returns the client's affinity cookies (see {@link #affinityCookies}), as a sticky client does on every
  * request: without them, seven in eight warm-up requests of a cookie pool were new clients given a new cookie, and
- * real sticky traffic ran on code compiled for that (4-5 % more CPU per request, docs/benchmarks.md).
+ * real sticky traffic ran on code compiled for that (0.92 × round robin's throughput instead of 0.99 ×,
+ * docs/benchmarks.md, "Stop 32").
  */
 final class WarmupTraffic {
 
