@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The demo's config: the default {@code config/lb.yaml}, embedded in the jar at build time, with its backends replaced by
- * the demo's in-process sample backends, listening on loopback at the demo's port.
+ * The demo's config: the default {@code config/lb.yaml}, embedded in the jar at build time, with its backends replaced
+ * by the demo's in-process sample backends, listening on loopback at the demo's port.
  */
 final class DemoConfig {
 

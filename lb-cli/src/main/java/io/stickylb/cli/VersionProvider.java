@@ -6,7 +6,10 @@ import java.io.InputStream;
 import java.util.Properties;
 import picocli.CommandLine.IVersionProvider;
 
-/** {@code lb --version}: the build's version (from the filtered {@code version.properties}), the JVM and the I/O transport. */
+/**
+ * {@code lb --version}: the build's version (from the filtered {@code version.properties}), the JVM and the I/O
+ * transport.
+ */
 final class VersionProvider implements IVersionProvider {
 
     static final String RESOURCE = "version.properties";

@@ -21,9 +21,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin listener: a small HTTP/1.1 JSON API and the live dashboard ({@code GET /}) on its own event loop (one thread, apart from the proxy's workers),
- * with the {@link DrainTracker} that finishes drains. Its address and token are fixed at start; a reload does not
- * move or reopen it. Pipeline: {@value #CODEC} → {@value #AGGREGATOR} (admin bodies are tiny) → {@value #HANDLER}.
+ * The admin listener: a small HTTP/1.1 JSON API and the live dashboard ({@code GET /}) on its own event loop (one
+ * thread, apart from the proxy's workers), with the {@link DrainTracker} that finishes drains. Its address and token
+ * are fixed at start; a reload does not move or reopen it. Pipeline: {@value #CODEC} → {@value #AGGREGATOR} (admin
+ * bodies are tiny) → {@value #HANDLER}.
  */
 public final class AdminServer implements AutoCloseable {
 

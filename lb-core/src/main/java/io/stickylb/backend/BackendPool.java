@@ -101,7 +101,8 @@ public final class BackendPool {
     /** Overrides the weight at runtime (1..1000); 0 goes back to the configured weight. */
     public boolean setWeight(String id, int weight, String reason) {
         if (weight < 0 || weight > io.stickylb.config.BackendConfig.MAX_WEIGHT) {
-            throw new IllegalArgumentException("weight: " + weight + " (expected: 1..1000, or 0 for the configured weight)");
+            throw new IllegalArgumentException("weight: " + weight
+                    + " (expected: 1..1000, or 0 for the configured weight)");
         }
         synchronized (this) {
             Backend b = backends.get(id);
@@ -139,7 +140,9 @@ public final class BackendPool {
         return true;
     }
 
-    /** Observers of state changes (admin API history, metrics, drain tracking). Called under the pool's lock: be quick. */
+    /**
+     * Observers of state changes (admin API history, metrics, drain tracking). Called under the pool's lock: be quick.
+     */
     public void addStateListener(StateListener listener) {
         listeners.add(listener);
     }

@@ -233,7 +233,9 @@ public final class RawHeaders extends HttpHeaders {
         return new String(source, start, fields[field * 4 + 1] - start, StandardCharsets.ISO_8859_1);
     }
 
-    /** A field's value; an obsolete fold (line break and the white space after it) reads as one space (RFC 9112 §5.2). */
+    /**
+     * A field's value; an obsolete fold (line break and the white space after it) reads as one space (RFC 9112 §5.2).
+     */
     private String value(int field) {
         // The same field is often read several times per message (Host by routing, validation and X-Forwarded-Host;
         // Cookie by the affinity read and its strip), so each value is made into a string once.

@@ -30,7 +30,8 @@ public record ActiveHealthConfig(
             throw new IllegalArgumentException("fall: " + fall + " (expected: 1..100)");
         }
         if (expectMin < 100 || expectMax > 599 || expectMin > expectMax) {
-            throw new IllegalArgumentException("expect: " + expectMin + "-" + expectMax + " (expected: a range within 100-599)");
+            throw new IllegalArgumentException("expect: " + expectMin + "-" + expectMax
+                    + " (expected: a range within 100-599)");
         }
     }
 }

@@ -37,7 +37,8 @@ public record AffinityConfig(
     }
 
     public static final AffinityConfig DEFAULTS = new AffinityConfig(Mode.INSERT, "LB_ROUTE", "JSESSIONID", List.of(),
-            "/", null, true, false, "Lax", Duration.ZERO, Duration.ZERO, Duration.ZERO, 100_000, Duration.ofMinutes(30));
+            "/", null, true, false, "Lax", Duration.ZERO, Duration.ZERO, Duration.ZERO, 100_000,
+            Duration.ofMinutes(30));
 
     public AffinityConfig {
         Objects.requireNonNull(mode, "mode");

@@ -36,7 +36,8 @@ final class AffinityConfigReader {
         String sameSite = map.choice("same-site", "same-site value", SAME_SITE, d.sameSite());
         if (sameSite.equals("None") && !secure) {
             // Browsers drop SameSite=None cookies that are not Secure; the cookie would silently never stick.
-            throw map.get("same-site").error("None requires secure: true (browsers reject SameSite=None without Secure)");
+            throw map.get("same-site")
+                    .error("None requires secure: true (browsers reject SameSite=None without Secure)");
         }
         Duration maxAge = map.duration("max-age", d.maxAge());
         Duration maxIdle = map.duration("max-idle", d.maxIdle());

@@ -16,7 +16,8 @@ public record BackendConfig(String id, Endpoint address, int weight, String rout
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(address, "address");
         if (weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
-            throw new IllegalArgumentException("weight: " + weight + " (expected: " + MIN_WEIGHT + ".." + MAX_WEIGHT + ")");
+            throw new IllegalArgumentException(
+                    "weight: " + weight + " (expected: " + MIN_WEIGHT + ".." + MAX_WEIGHT + ")");
         }
         if (route == null || route.isEmpty()) {
             route = id;

@@ -5,7 +5,10 @@ import java.net.UnknownHostException;
 import java.util.Arrays;
 import java.util.regex.Pattern;
 
-/** An IPv4 or IPv6 address range in CIDR notation ({@code 10.0.0.0/8}, {@code ::1/128}); a bare address is a /32 or /128. */
+/**
+ * An IPv4 or IPv6 address range in CIDR notation ({@code 10.0.0.0/8}, {@code ::1/128}); a bare address is a /32 or
+ * /128.
+ */
 public record CidrRange(byte[] network, int prefixLength, String text) {
 
     private static final Pattern IPV4 =
@@ -35,7 +38,8 @@ public record CidrRange(byte[] network, int prefixLength, String text) {
         if (slash >= 0) {
             String p = s.substring(slash + 1);
             if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > max) {
-                throw new IllegalArgumentException("'" + text + "' has an invalid prefix length (expected: 0.." + max + ")");
+                throw new IllegalArgumentException(
+                        "'" + text + "' has an invalid prefix length (expected: 0.." + max + ")");
             }
             prefix = Integer.parseInt(p);
         }

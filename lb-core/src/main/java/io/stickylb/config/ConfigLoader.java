@@ -18,7 +18,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
  * Loads a {@link LoadBalancerConfig} from YAML. Every error is a {@link ConfigException} whose message reads
- * {@code <file>:<line>: <key.path>: <problem>}, e.g. {@code lb.yaml:7: pools.app.backends[1].weight: 0 (expected: 1..1000)}.
+ * {@code <file>:<line>: <key.path>: <problem>},
+ * e.g. {@code lb.yaml:7: pools.app.backends[1].weight: 0 (expected: 1..1000)}.
  */
 public final class ConfigLoader {
 
@@ -67,7 +68,8 @@ public final class ConfigLoader {
         LoadSettings settings = LoadSettings.builder()
                 .setLabel(source.name())
                 .setCodePointLimit(MAX_CODE_POINTS)
-                // The YAML 1.2 core schema, so ~ and Null mean "no value" as YAML users expect (JSON schema: only null).
+                // The YAML 1.2 core schema, so ~ and Null mean "no value" as YAML users expect (the JSON schema
+                // knows only null).
                 .setSchema(new CoreSchema())
                 .build();
         // Editors on Windows may save a BOM; it is not part of the YAML.

@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses and checks the duration syntax used in config: {@code 250ms}, {@code 2s}, {@code 1m}, {@code 1h}, {@code 1d}, or {@code 0}. */
+/**
+ * Parses and checks the duration syntax used in config: {@code 250ms}, {@code 2s}, {@code 1m}, {@code 1h}, {@code 1d},
+ * or {@code 0}.
+ */
 public final class Durations {
 
     private static final Pattern SYNTAX = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");

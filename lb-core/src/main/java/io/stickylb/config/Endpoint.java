@@ -5,8 +5,8 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * A host and port as written in config ({@code 127.0.0.1:9001}, {@code [::1]:80}, {@code app.internal:8080}). A backend's
- * host name is looked up off the event loops ({@code io.stickylb.backend.BackendAddresses}).
+ * A host and port as written in config ({@code 127.0.0.1:9001}, {@code [::1]:80}, {@code app.internal:8080}). A
+ * backend's host name is looked up off the event loops ({@code io.stickylb.backend.BackendAddresses}).
  */
 public record Endpoint(String host, int port) {
 
@@ -22,7 +22,9 @@ public record Endpoint(String host, int port) {
         }
     }
 
-    /** Parses {@code host:port} or {@code [v6]:port}; throws {@link IllegalArgumentException} with a readable reason. */
+    /**
+     * Parses {@code host:port} or {@code [v6]:port}; throws {@link IllegalArgumentException} with a readable reason.
+     */
     public static Endpoint parse(String text) {
         String s = text == null ? "" : text.trim();
         int colon = s.lastIndexOf(':');
@@ -43,7 +45,8 @@ public record Endpoint(String host, int port) {
             throw new IllegalArgumentException("'" + text + "' has an invalid host '" + host + "'");
         }
         if (portText.isEmpty() || portText.length() > 5 || !portText.chars().allMatch(Character::isDigit)) {
-            throw new IllegalArgumentException("'" + text + "' has an invalid port '" + portText + "' (expected: 0..65535)");
+            throw new IllegalArgumentException("'" + text + "' has an invalid port '" + portText
+                    + "' (expected: 0..65535)");
         }
         int port = Integer.parseInt(portText);
         if (port > 65535) {

@@ -30,7 +30,8 @@ final class EnvSubstitution {
             } else if (text.startsWith("${", i)) {
                 int end = text.indexOf('}', i + 2);
                 if (end < 0) {
-                    throw new IllegalArgumentException("'" + text + "' has an unclosed ${ (write $${ for a literal ${)");
+                    throw new IllegalArgumentException("'" + text
+                            + "' has an unclosed ${ (write $${ for a literal ${)");
                 }
                 out.append(lookup(text.substring(i + 2, end)));
                 i = end + 1;

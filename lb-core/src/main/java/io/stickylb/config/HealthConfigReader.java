@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 final class HealthConfigReader {
 
     private static final Set<String> KEYS = YamlMap.allowed("active", "passive", "panic-threshold");
-    private static final Set<String> ACTIVE_KEYS = YamlMap.allowed("type", "path", "interval", "timeout", "rise", "fall",
-            "expect", "host", "jitter");
+    private static final Set<String> ACTIVE_KEYS = YamlMap.allowed("type", "path", "interval", "timeout", "rise",
+            "fall", "expect", "host", "jitter");
     private static final Set<String> PASSIVE_KEYS = YamlMap.allowed("enabled", "consecutive-failures", "ejection-time",
             "max-ejection-time", "max-ejection-percent", "fail-on-5xx");
     private static final Pattern EXPECT = Pattern.compile("(\\d{3})(?:\\s*-\\s*(\\d{3}))?");

@@ -9,9 +9,10 @@ import java.util.Set;
 /** Reads {@code pools:}, a mapping of pool name to pool settings, into {@link PoolConfig}s. */
 final class PoolConfigReader {
 
-    private static final Set<String> KEYS = YamlMap.allowed("strategy", "fallback", "hash", "balance-factor", "hash-header",
-            "hash-cookie", "affinity", "on-unavailable", "return-home", "change-cookie-on-failure", "retries",
-            "retry-on", "retry-non-idempotent", "retry-buffer", "slow-start", "timeouts", "health", "backends");
+    private static final Set<String> KEYS = YamlMap.allowed("strategy", "fallback", "hash", "balance-factor",
+            "hash-header", "hash-cookie", "affinity", "on-unavailable", "return-home", "change-cookie-on-failure",
+            "retries", "retry-on", "retry-non-idempotent", "retry-buffer", "slow-start", "timeouts", "health",
+            "backends");
 
     private static final Set<String> TIMEOUT_KEYS = YamlMap.allowed("connect", "response", "idle", "tunnel");
 

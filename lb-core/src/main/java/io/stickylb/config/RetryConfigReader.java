@@ -5,7 +5,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
-/** Reads the retry keys of a pool ({@code retries}, {@code retry-on}, {@code retry-non-idempotent}, {@code retry-buffer}). */
+/**
+ * Reads the retry keys of a pool ({@code retries}, {@code retry-on}, {@code retry-non-idempotent},
+ * {@code retry-buffer}).
+ */
 final class RetryConfigReader {
 
     private RetryConfigReader() {

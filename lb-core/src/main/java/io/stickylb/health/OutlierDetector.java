@@ -112,7 +112,8 @@ public final class OutlierDetector implements RequestOutcomeListener {
             s.consecutive.set(0);
             backend.stats().ejections.increment();
             pool.setEjected(backend.id(), true, "passive: " + config.consecutiveFailures()
-                    + " consecutive failures (" + why + "), ejected for " + durationMillis + "ms (ejection #" + count + ")");
+                    + " consecutive failures (" + why + "), ejected for " + durationMillis + "ms"
+                    + " (ejection #" + count + ")");
         }
         scheduler.schedule(() -> {
             synchronized (pool) {

@@ -118,7 +118,8 @@ public final class ProxyMetrics {
                 continue;
             }
             FunctionCounter.builder("stickylb_backend_affinity", s, x -> x.affinity(o))
-                    .description("Affinity outcomes of requests served by the backend (hit, new, expired, forged, broken:*)")
+                    .description("Affinity outcomes of requests served by the backend"
+                            + " (hit, new, expired, forged, broken:*)")
                     .tags(tags.and("outcome", o.label())).register(registry);
         }
         FunctionCounter.builder("stickylb_backend_retries", s, x -> x.retries.sum())

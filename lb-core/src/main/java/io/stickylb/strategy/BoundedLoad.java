@@ -32,9 +32,9 @@ final class BoundedLoad {
     }
 
     /**
-     * Whether {@code b} may take one more request: {@code inFlight < ceil(factor × (total + 1) × weight / totalWeight)},
-     * the paper's capacity scaled by weight over the mean weight. The capacities add up to more than the total, so
-     * some backend always has room.
+     * Whether {@code b} may take one more request:
+     * {@code inFlight < ceil(factor × (total + 1) × weight / totalWeight)}, the paper's capacity scaled by weight over
+     * the mean weight. The capacities add up to more than the total, so some backend always has room.
      */
     boolean hasRoom(Backend b, long totalInFlight, long totalWeight) {
         if (!enabled()) {

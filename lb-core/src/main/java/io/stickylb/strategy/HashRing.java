@@ -17,7 +17,9 @@ final class HashRing implements KeyTable {
      */
     static final int POINTS_PER_WEIGHT = 1000;
 
-    /** Caps memory (12 bytes a point) and rebuild time (tens of ms on an event loop) for pools of large total weight. */
+    /**
+     * Caps memory (12 bytes a point) and rebuild time (tens of ms on an event loop) for pools of large total weight.
+     */
     static final int MAX_POINTS = 1 << 18;
 
     private final long[] points;

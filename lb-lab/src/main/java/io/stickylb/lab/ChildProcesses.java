@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Every process the lab starts (backends, Redis) is registered here, and a JVM shutdown hook kills whatever is still
@@ -14,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 final class ChildProcesses {
 
     private static final Set<Process> ALIVE = ConcurrentHashMap.newKeySet();
-    private static final java.util.concurrent.atomic.AtomicInteger EXPERIMENTS = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger EXPERIMENTS = new AtomicInteger();
     private static final long REAPER_PATIENCE_NANOS = 30_000_000_000L;
 
     static {

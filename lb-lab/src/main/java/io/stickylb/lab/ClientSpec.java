@@ -26,7 +26,10 @@ public record ClientSpec(
     /** How the total rate is split over clients. */
     public enum RateDistribution { UNIFORM, ZIPF }
 
-    /** {@code forwarded}: X-Forwarded-For from the lab as a trusted proxy; {@code loopback}: real 127.x source addresses. */
+    /**
+     * {@code forwarded}: X-Forwarded-For from the lab as a trusted proxy; {@code loopback}: real 127.x source
+     * addresses.
+     */
     public enum AddressSource { FORWARDED, LOOPBACK }
 
     /** Open loop (arrivals on a schedule) or closed loop (a fixed number of requests in flight). */

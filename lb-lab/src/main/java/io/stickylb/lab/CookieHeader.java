@@ -9,7 +9,9 @@ final class CookieHeader {
     private CookieHeader() {
     }
 
-    /** {@code header} with {@code name} set to {@code value}, or removed when {@code value} is null; null when empty. */
+    /**
+     * {@code header} with {@code name} set to {@code value}, or removed when {@code value} is null; null when empty.
+     */
     static String merge(String header, String name, String value) {
         StringBuilder out = new StringBuilder();
         if (header != null) {

@@ -3,7 +3,10 @@ package io.stickylb.lab;
 import java.util.List;
 import java.util.Map;
 
-/** Everything an experiment produced: the scenario as run (with its seed and the file's text) and one result per strategy. */
+/**
+ * Everything an experiment produced: the scenario as run (with its seed and the file's text) and one result per
+ * strategy.
+ */
 public record ExperimentResult(
         String scenario,
         String file,

@@ -11,7 +11,9 @@ final class FreePorts {
     private FreePorts() {
     }
 
-    /** A port that was free a moment ago (the child binds it next; a clash is retried by the caller's start-up check). */
+    /**
+     * A port that was free a moment ago (the child binds it next; a clash is retried by the caller's start-up check).
+     */
     static int pick() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             s.setReuseAddress(true);

@@ -7,7 +7,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** Plain HTTP calls to a sample backend outside the proxy: readiness and the health flip of an {@code unhealthy} fault. */
+/**
+ * Plain HTTP calls to a sample backend outside the proxy: readiness and the health flip of an {@code unhealthy} fault.
+ */
 final class HealthControl {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
@@ -39,7 +41,8 @@ final class HealthControl {
                 throw new LabException("backend on port " + port + " refused the health flip: HTTP " + r.statusCode());
             }
         } catch (IOException e) {
-            throw new LabException("backend on port " + port + " unreachable for the health flip: " + e.getMessage(), e);
+            throw new LabException("backend on port " + port + " unreachable for the health flip: "
+                    + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new LabException("interrupted", e);

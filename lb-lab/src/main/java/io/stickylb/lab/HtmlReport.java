@@ -14,7 +14,8 @@ import java.util.Map;
 final class HtmlReport {
 
     private static final String CSS = """
-            body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1000px;color:#222}
+            body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1000px;
+            color:#222}
             h1{font-size:24px;margin-bottom:4px}h2{font-size:19px;margin-top:32px;border-bottom:1px solid #ddd}
             h3{font-size:16px;margin-top:22px}
             table{border-collapse:collapse;margin:8px 0 16px}td,th{padding:3px 9px;border-bottom:1px solid #eee}

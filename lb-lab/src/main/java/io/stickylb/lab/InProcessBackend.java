@@ -22,8 +22,9 @@ final class InProcessBackend implements LabBackend {
     static LabBackend start(String id, BackendSpec spec, String sessionStore, long seed) {
         SampleBackendOptions options = SampleBackendOptions.builder(id)
                 .sessionStore(sessionStore)
-                .serviceTime(spec.serviceTime(), spec.serviceTimeDistribution() == BackendSpec.ServiceTimeDistribution.FIXED
-                        ? ServiceTimeDistribution.FIXED : ServiceTimeDistribution.EXPONENTIAL)
+                .serviceTime(spec.serviceTime(),
+                        spec.serviceTimeDistribution() == BackendSpec.ServiceTimeDistribution.FIXED
+                                ? ServiceTimeDistribution.FIXED : ServiceTimeDistribution.EXPONENTIAL)
                 .maxConcurrency(spec.maxConcurrency())
                 .seed(seed)
                 .build();

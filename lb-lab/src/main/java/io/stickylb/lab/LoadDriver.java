@@ -84,7 +84,9 @@ final class LoadDriver {
         return all;
     }
 
-    /** Starts the run now; the future completes when the duration is over (or a stop was asked) and all answers are in. */
+    /**
+     * Starts the run now; the future completes when the duration is over (or a stop was asked) and all answers are in.
+     */
     CompletableFuture<Void> run(long durationNanos) {
         loop.execute(() -> {
             start = System.nanoTime();

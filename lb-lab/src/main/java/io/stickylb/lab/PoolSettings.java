@@ -99,7 +99,8 @@ final class PoolSettings {
         }
         yaml.append("    backends:\n");
         for (int i = 0; i < backends; i++) {
-            yaml.append("      - { id: b").append(i + 1).append(", address: 127.0.0.1:").append(9001 + i).append(" }\n");
+            yaml.append("      - { id: b").append(i + 1)
+                    .append(", address: 127.0.0.1:").append(9001 + i).append(" }\n");
         }
         LoadBalancerConfig config;
         try {

@@ -56,7 +56,8 @@ final class RunResults {
         long errorCount = errors.values().stream().mapToLong(Long::longValue).sum();
         return new RunResult(strategy.name(), strategy.describe(), strategy.sessionStore().yamlName(), interrupted,
                 round(measuredSeconds), measured + errorCount, errorCount, errors, unsent,
-                round((measured + errorCount) / measuredSeconds), round(maxOverMean(steadyLoad)), round(cov(steadyLoad)),
+                round((measured + errorCount) / measuredSeconds), round(maxOverMean(steadyLoad)),
+                round(cov(steadyLoad)),
                 window, round(ratio(r.affine, r.withSession)), r.withSession,
                 r.affine, r.sessionsCreated, r.sessionsLost, expected, ms(r.overall, 50), ms(r.overall, 99),
                 ms(r.overall, 99.9), round(r.overall.getMaxValue() / 1000.0), sum(retries), perBackend, events,

@@ -78,7 +78,8 @@ final class ByteStream {
     }
 
     private static byte[] pattern() {
-        byte[] line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\n"
+                .getBytes(StandardCharsets.US_ASCII);
         byte[] out = new byte[CHUNK];
         for (int i = 0; i < out.length; i++) {
             out[i] = line[i % line.length];

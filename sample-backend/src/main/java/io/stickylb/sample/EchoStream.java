@@ -35,7 +35,8 @@ final class EchoStream {
         HttpRequest request = exchange.request();
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        head.headers().set(HttpHeaderNames.CONTENT_TYPE, type != null ? type : HttpHeaderValues.APPLICATION_OCTET_STREAM);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE,
+                type != null ? type : HttpHeaderValues.APPLICATION_OCTET_STREAM);
         if (HttpUtil.isContentLengthSet(request)) {
             HttpUtil.setContentLength(head, HttpUtil.getContentLength(request, 0L));
         } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {

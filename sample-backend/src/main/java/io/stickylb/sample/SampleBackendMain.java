@@ -36,7 +36,8 @@ public final class SampleBackendMain implements Callable<Integer> {
     @Option(names = "--id", required = true, description = "Backend id, echoed as X-Backend-Id.")
     private String id;
 
-    @Option(names = "--port", defaultValue = "0", description = "Port to listen on, 0 for a free one (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "0",
+            description = "Port to listen on, 0 for a free one (default: ${DEFAULT-VALUE}).")
     private int port;
 
     @Option(names = "--host", defaultValue = SampleBackendOptions.DEFAULT_HOST,
