@@ -34,8 +34,6 @@ final class WarmupClient implements Runnable {
     private final JitWarmup.Budget budget;
     /** The cookies answers set, by the Host they were for (a browser keeps a host's cookies for that host). */
     private final Map<String, Map<String, String>> jars = new HashMap<>();
-    /** The jar of the host of the request being exchanged, which keeps the cookies its answer sets. */
-    private Map<String, String> cookies = new LinkedHashMap<>();
     private byte[] buf = new byte[8192];
     private Socket socket;
 
@@ -58,8 +56,8 @@ final class WarmupClient implements Runnable {
                     switch ((int) (n % RARE_EVERY)) {
                         case 101 -> leaveEarly(true);
                         case 203 -> leaveEarly(false);
-                        case 307 -> exchange(request(n), true);
-                        default -> exchange(request(n), false);
+                        case 307 -> exchange(n, true);
+                        default -> exchange(n, false);
                     }
                     failuresInARow = 0;
                 } catch (IOException e) {
@@ -84,8 +82,8 @@ final class WarmupClient implements Runnable {
             switch ((int) (n % 4)) {
                 case 0 -> leaveEarly(true);
                 case 1 -> leaveEarly(false);
-                case 2 -> exchange(request(n), true);
-                default -> exchange(request(n), false);
+                case 2 -> exchange(n, true);
+                default -> exchange(n, false);
             }
         } catch (IOException e) {
             disconnect(false);
@@ -97,11 +95,16 @@ final class WarmupClient implements Runnable {
         disconnect(false);
     }
 
-    /** One request and its whole response; reconnects when the proxy closed. */
-    private void exchange(byte[] request, boolean closeAfter) throws IOException {
+    /**
+     * Request {@code n} and its whole response, with the cookies of the host it is for; reconnects when the proxy
+     * closed.
+     */
+    private void exchange(long n, boolean closeAfter) throws IOException {
+        Map<String, String> jar = jars.computeIfAbsent(traffic.target(n).host(), host -> new LinkedHashMap<>());
+        byte[] request = request(n, jar);
         Socket s = connected();
         s.getOutputStream().write(request);
-        boolean complete = readResponse(s.getInputStream(), cookies);
+        boolean complete = readResponse(s.getInputStream(), jar);
         if (complete) {
             budget.served();
         }
@@ -178,10 +181,9 @@ final class WarmupClient implements Runnable {
         return answered;
     }
 
-    private byte[] request(long n) {
-        cookies = jars.computeIfAbsent(traffic.target(n).host(), host -> new LinkedHashMap<>());
-        String all = cookieHeader(false);
-        String affinity = cookieHeader(true);
+    private byte[] request(long n, Map<String, String> jar) {
+        String all = cookieHeader(jar, false);
+        String affinity = cookieHeader(jar, true);
         byte[] request = traffic.request(n, all, affinity);
         if (!all.isEmpty() && WarmupTraffic.sendsCookies(n)) {
             budget.sentCookies();
@@ -196,9 +198,9 @@ final class WarmupClient implements Runnable {
      * The Cookie field value of what earlier answers set, e.g. {@code LB_ROUTE=1.x; JSESSIONID=abc}; with
      * {@code affinityOnly}, of the cookies that carry a pool's affinity alone.
      */
-    private String cookieHeader(boolean affinityOnly) {
+    private String cookieHeader(Map<String, String> jar, boolean affinityOnly) {
         StringBuilder b = new StringBuilder();
-        cookies.forEach((name, value) -> {
+        jar.forEach((name, value) -> {
             if (!affinityOnly || traffic.isAffinityCookie(name)) {
                 b.append(b.length() == 0 ? "" : "; ").append(name).append('=').append(value);
             }
