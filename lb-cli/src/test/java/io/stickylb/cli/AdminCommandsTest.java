@@ -70,7 +70,8 @@ class AdminCommandsTest {
         assertThat(r.err()).isEmpty();
         assertThat(r.exitCode()).isZero();
         String[] lines = r.out().split("\\R");
-        assertThat(lines[0]).matches("POOL +BACKEND +STATE +WEIGHT +SHARE +INFLIGHT +REQUESTS +ERRORS +AFFINITY BROKEN");
+        assertThat(lines[0]).matches(
+                "POOL +BACKEND +STATE +WEIGHT +SHARE +INFLIGHT +REQUESTS +ERRORS +AFFINITY BROKEN");
         assertThat(lines[1]).matches("app +b1 +UP +1 +100\\.0% +0 +1 +0 +0");
         assertThat(lines[2]).matches("app +b2 +UP +1 +0\\.0% +0 +0 +0 +1");
         assertThat(lines[3]).matches("clients: 1 open \\(max-connections 10000\\), 1 accepted, 0 refused since start");
@@ -90,7 +91,8 @@ class AdminCommandsTest {
     @Test
     void drainMaintenanceAndEnableChangeTheBackend() {
         start();
-        Cli.Result r = Cli.run("backend", "drain", "app", "b1", "--admin", url, "--until-idle", "1m", "--deadline", "10m");
+        Cli.Result r = Cli.run("backend", "drain", "app", "b1", "--admin", url, "--until-idle", "1m",
+                "--deadline", "10m");
         assertThat(r.err()).isEmpty();
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).isEqualTo("app/b1: DRAINING, weight 1, goes to maintenance once idle for 1m (deadline 10m)"
@@ -130,7 +132,8 @@ class AdminCommandsTest {
         Cli.Result r = Cli.run("backend", "drain", "app", "b9", "--admin", url);
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).isEqualTo("error: no backend 'b9' in pool 'app' (backends: b1, b2)" + System.lineSeparator());
+        assertThat(r.err()).isEqualTo(
+                "error: no backend 'b9' in pool 'app' (backends: b1, b2)" + System.lineSeparator());
 
         r = Cli.run("backend", "weight", "app", "b1", "5000", "--admin", url);
         assertThat(r.exitCode()).isEqualTo(2);

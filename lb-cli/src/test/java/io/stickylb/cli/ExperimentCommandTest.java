@@ -27,7 +27,8 @@ class ExperimentCommandTest {
         Cli.Result r = Cli.run("experiment", "--scenario", file.toString(), "--out", dir.resolve("out").toString());
 
         assertThat(r.exitCode()).isEqualTo(LbCommand.BAD_CONFIG);
-        assertThat(r.err()).startsWith(file + ":4: clients.rate.distribution: 'pareto' (expected one of: uniform, zipf)");
+        assertThat(r.err()).startsWith(
+                file + ":4: clients.rate.distribution: 'pareto' (expected one of: uniform, zipf)");
     }
 
     @Test
@@ -50,7 +51,8 @@ class ExperimentCommandTest {
         assertThat(r.out()).contains("experiment tiny", "seed 4", "2s per strategy", "[1/1] rr", "max/mean",
                 "results: " + out.resolve("results.json"));
         assertThat(out.resolve("results.json")).content().contains("\"seed\" : 4", "\"runs\"", "\"imbalanceMaxMean\"");
-        assertThat(out.resolve("results.csv")).content().startsWith("run,strategy,").contains("rr,round-robin,memory,b1");
+        assertThat(out.resolve("results.csv")).content().startsWith("run,strategy,")
+                .contains("rr,round-robin,memory,b1");
         assertThat(out.resolve("report.html")).content().contains("<svg", "stickylb lab: tiny");
     }
 }

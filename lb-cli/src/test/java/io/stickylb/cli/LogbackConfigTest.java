@@ -161,7 +161,8 @@ class LogbackConfigTest {
         try (InputStream in = LogSetup.class.getResourceAsStream(
                 "/META-INF/services/ch.qos.logback.classic.spi.Configurator")) {
             assertThat(in).isNotNull();
-            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim()).isEqualTo(LogSetup.class.getName());
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim())
+                    .isEqualTo(LogSetup.class.getName());
         }
         // Tests carry a logback-test.xml, which must win just as -Dlogback.configurationFile does.
         LoggerContext context = new LoggerContext();

@@ -100,7 +100,8 @@ class StatusCommandTest {
         pool().setState("b1", BackendState.UP, "test");
         pool().setState("b2", BackendState.MAINTENANCE, "test");
         Cli.Result again = Cli.run("status", "--admin", url, "--color=ALWAYS");
-        assertThat(again.out()).contains(Ansi.GREEN + "UP" + Ansi.RESET).contains(Ansi.BLUE + "MAINTENANCE" + Ansi.RESET);
+        assertThat(again.out()).contains(Ansi.GREEN + "UP" + Ansi.RESET)
+                .contains(Ansi.BLUE + "MAINTENANCE" + Ansi.RESET);
     }
 
     @Test

@@ -57,8 +57,9 @@ class AdminApiTest {
     private Map<String, Integer> traffic(int n) throws Exception {
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < n; i++) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/x"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             seen.merge(r.body(), 1, Integer::sum);
         }
@@ -136,7 +137,8 @@ class AdminApiTest {
 
     @Test
     void drainStopsNewClientsAndShowsItsProgress() throws Exception {
-        AdminClient.Reply r = admin.post("/api/pools/app/backends/b2/drain", "{\"untilIdle\":\"5m\",\"deadline\":\"1h\"}");
+        AdminClient.Reply r = admin.post("/api/pools/app/backends/b2/drain",
+                "{\"untilIdle\":\"5m\",\"deadline\":\"1h\"}");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.json().get("state").asText()).isEqualTo("DRAINING");
         assertThat(r.json().get("adminState").asText()).isEqualTo("DRAINING");

@@ -79,7 +79,8 @@ class AdminAuthTest {
 
     @Test
     void changesWithoutTheTokenChangeNothing() throws Exception {
-        AdminClient.Reply r = new AdminClient(lb.adminAddress(), "guess").post("/api/pools/app/backends/b1/maintenance");
+        AdminClient.Reply r = new AdminClient(lb.adminAddress(), "guess")
+                .post("/api/pools/app/backends/b1/maintenance");
         assertThat(r.status()).isEqualTo(401);
         assertThat(lb.upstreams().pool("app").backend("b1").orElseThrow().adminState().name()).isEqualTo("ENABLED");
     }
@@ -88,14 +89,16 @@ class AdminAuthTest {
     void everyPresentedTokenGoesThroughTheConstantTimeComparison() {
         List<String> compared = new ArrayList<>();
         BearerAuth auth = new BearerAuth(TOKEN, (presented, expected) -> {
-            compared.add(new String(presented, StandardCharsets.UTF_8) + "|" + new String(expected, StandardCharsets.UTF_8));
+            compared.add(new String(presented, StandardCharsets.UTF_8) + "|"
+                    + new String(expected, StandardCharsets.UTF_8));
             return java.security.MessageDigest.isEqual(presented, expected);
         });
         assertThat(auth.allows("Bearer " + TOKEN)).isTrue();
         assertThat(auth.allows("Bearer s3cret-t0keX")).isFalse();
         assertThat(auth.allows("Bearer s")).isFalse();
         assertThat(auth.allows("Bearer ünïcode")).isFalse();
-        // Same-length, shorter and non-ASCII tokens alike are compared as bytes, never short-circuited by String.equals.
+        // Same-length, shorter and non-ASCII tokens alike are compared as bytes,
+        // never short-circuited by String.equals.
         assertThat(compared).containsExactly(TOKEN + "|" + TOKEN, "s3cret-t0keX|" + TOKEN, "s|" + TOKEN,
                 "ünïcode|" + TOKEN);
     }

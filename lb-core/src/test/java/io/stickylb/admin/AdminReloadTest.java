@@ -228,8 +228,9 @@ class AdminReloadTest {
                     }
                 }));
             }
-            List<Map<String, Integer>> generations = List.of(Map.of("b1", 1, "b2", 1, "b3", 1), Map.of("b1", 3, "b2", 1),
-                    Map.of("b1", 1, "b3", 2), Map.of("b1", 1, "b2", 1, "b3", 1), Map.of("b1", 2, "b2", 2));
+            List<Map<String, Integer>> generations = List.of(Map.of("b1", 1, "b2", 1, "b3", 1),
+                    Map.of("b1", 3, "b2", 1), Map.of("b1", 1, "b3", 2), Map.of("b1", 1, "b2", 1, "b3", 1),
+                    Map.of("b1", 2, "b2", 2));
             AtomicInteger done = new AtomicInteger();
             for (Map<String, Integer> g : generations) {
                 // Spread the reloads over the run, so each one lands among requests in flight.

@@ -69,7 +69,8 @@ class DashboardBrowserTest {
      * Selenium's CDP bindings trail Debian's Chromium by a few versions and warn about it when executeCdpCommand is
      * used; the one command this test sends (addScriptToEvaluateOnNewDocument) is stable. Held so it is not collected.
      */
-    private static final Logger CDP_VERSION_WARNINGS = Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
+    private static final Logger CDP_VERSION_WARNINGS =
+            Logger.getLogger("org.openqa.selenium.devtools.CdpVersionFinder");
 
     /** Installed before the page's own scripts: collects uncaught errors, rejections, console.error and CSP reports. */
     private static final String ERROR_HOOK = """

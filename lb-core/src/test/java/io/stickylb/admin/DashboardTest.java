@@ -68,8 +68,8 @@ class DashboardTest {
         assertThat(css.headers().firstValue("Content-Type")).hasValue("text/css; charset=utf-8");
         // Self-contained: no font, script or style from anywhere else.
         // (The SVG namespace is a name, not a fetch.)
-        assertThat(js.body().replace("'http://www.w3.org/2000/svg'", "") + css.body()).doesNotContain("http://").doesNotContain("https://")
-                .doesNotContain("@import").doesNotContain("url(");
+        assertThat(js.body().replace("'http://www.w3.org/2000/svg'", "") + css.body()).doesNotContain("http://")
+                .doesNotContain("https://").doesNotContain("@import").doesNotContain("url(");
 
         assertThat(send("GET", "/dashboard/nope.js").statusCode()).isEqualTo(404);
         assertThat(send("GET", "/dashboard/..%2Findex.html").statusCode()).isEqualTo(404);

@@ -83,7 +83,8 @@ class RequestDecoderTest {
                 }
                 body.append(c.content().toString(StandardCharsets.ISO_8859_1));
                 if (c instanceof LastHttpContent last) {
-                    String trailers = last.trailingHeaders().isEmpty() ? "" : last.trailingHeaders().entries().toString();
+                    String trailers = last.trailingHeaders().isEmpty() ? ""
+                            : last.trailingHeaders().entries().toString();
                     out.add(new Decoded(head, encoded, body.toString(), trailers, true, null));
                     body.setLength(0);
                 }
@@ -149,8 +150,8 @@ class RequestDecoderTest {
 
     @Test
     void editsAreWrittenAndTheRequestLineRebuiltOnlyWhenItChanged() {
-        ClientRequest r = (ClientRequest) decode("GET http://h/x HTTP/1.0\r\nHost: h\r\nConnection: keep-alive, X-Drop\r\n"
-                + "X-Drop: 1\r\nX-Keep: 2\r\n\r\n", 100).get(0).head();
+        ClientRequest r = (ClientRequest) decode("GET http://h/x HTTP/1.0\r\nHost: h\r\n"
+                + "Connection: keep-alive, X-Drop\r\nX-Drop: 1\r\nX-Keep: 2\r\n\r\n", 100).get(0).head();
         assertThat(r.keepAlive()).isTrue();
         assertThat(r.hasHopByHop()).isTrue();
         r.fields().removeAll(List.of("connection", "x-drop"));

@@ -179,7 +179,8 @@ class ResponseDecoderTest {
     void anAddedFieldFollowsTheReceivedLinesAndBareLineFeedsAreNormalisedWhenRewritten() {
         for (String eol : new String[] {"\r\n", "\n"}) {
             EmbeddedChannel ch = channel(8192, 32 * 1024);
-            ch.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK" + eol + "A:1" + eol + "Content-Length: 0" + eol + eol,
+            ch.writeInbound(Unpooled.copiedBuffer(
+                    "HTTP/1.1 200 OK" + eol + "A:1" + eol + "Content-Length: 0" + eol + eol,
                     StandardCharsets.ISO_8859_1));
             BackendResponse r = ch.readInbound();
             r.headers().add("Set-Cookie", "s=1");

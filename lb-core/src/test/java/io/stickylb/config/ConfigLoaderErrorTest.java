@@ -141,7 +141,8 @@ class ConfigLoaderErrorTest {
                             backends: [ { id: "b 1", address: "localhost:1" } ]
                         """, "bad.yaml:3: pools.app.backends[0].id: 'b 1' is not a valid backend id"
                                 + " (expected 1-64 letters, digits, '.', '_' or '-')"),
-                arguments("invalid pool name", "pools:\n  \"my pool\": { backends: [ { id: b1, address: \"h:1\" } ] }\n",
+                arguments("invalid pool name",
+                        "pools:\n  \"my pool\": { backends: [ { id: b1, address: \"h:1\" } ] }\n",
                         "bad.yaml:2: pools.my pool: 'my pool' is not a valid pool name"
                                 + " (expected 1-64 letters, digits, '.', '_' or '-')"),
 
@@ -177,7 +178,8 @@ class ConfigLoaderErrorTest {
                         routes:
                           - { host: "*", path-prefix: /, pool: app }
                           - { host: "*", pool: app }
-                        """, "bad.yaml:4: routes[1]: duplicate route for host '*' and path-prefix '/' (first at line 3)"),
+                        """, "bad.yaml:4: routes[1]: duplicate route for host '*' and path-prefix '/'"
+                                + " (first at line 3)"),
 
                 // routes and pools
                 arguments("route naming a missing pool", POOLS + "routes:\n  - { host: \"*\", pool: ap }\n",
@@ -309,7 +311,8 @@ class ConfigLoaderErrorTest {
                             affinity: { mode: route_sufix }
                             backends: [ { id: b1, address: "localhost:1" } ]
                         """, "bad.yaml:3: pools.app.affinity.mode: 'route_sufix' is not an affinity mode"
-                                + " (did you mean 'route-suffix'?; expected one of: insert, prefix, route-suffix, learn)"),
+                                + " (did you mean 'route-suffix'?;"
+                                + " expected one of: insert, prefix, route-suffix, learn)"),
                 arguments("transport typo", "transport: io_uring\n" + POOLS,
                         "bad.yaml:1: transport: 'io_uring' is not a transport (did you mean 'io-uring'?;"
                                 + " expected one of: auto, epoll, io-uring, nio)"),
@@ -322,7 +325,8 @@ class ConfigLoaderErrorTest {
                 arguments("missing pools", "listen: 127.0.0.1:8080\n", "bad.yaml:1: pools: missing required key"),
                 arguments("empty pools", "pools: {}\n",
                         "bad.yaml:1: pools: no pools defined (expected at least one, e.g. app: { backends: [...] })"),
-                arguments("pools without a value", "listen: 127.0.0.1:8080\npools:\n", "bad.yaml:2: pools: missing value"),
+                arguments("pools without a value", "listen: 127.0.0.1:8080\npools:\n",
+                        "bad.yaml:2: pools: missing value"),
                 arguments("missing backends", "pools:\n  app:\n    strategy: cookie\n",
                         "bad.yaml:3: pools.app.backends: missing required key"),
                 arguments("empty backend list", "pools:\n  app:\n    backends: []\n",
@@ -350,7 +354,8 @@ class ConfigLoaderErrorTest {
                 arguments("word where a boolean is expected", "access-log: { enabled: maybe }\n" + POOLS,
                         "bad.yaml:1: access-log.enabled: 'maybe' is not a boolean (expected: true or false)"),
                 arguments("unquoted IPv6 address", "admin:\n  listen: [ \"::1\" ]\n" + POOLS,
-                        "bad.yaml:2: admin.listen: expected host:port, got a list (quote IPv6 addresses: \"[::1]:8080\")"),
+                        "bad.yaml:2: admin.listen: expected host:port, got a list"
+                                + " (quote IPv6 addresses: \"[::1]:8080\")"),
                 arguments("top level is a list", "- listen\n- pools\n",
                         "bad.yaml:1: expected a mapping, got a list"),
                 arguments("workers neither auto nor a number", "workers: lots\n" + POOLS,

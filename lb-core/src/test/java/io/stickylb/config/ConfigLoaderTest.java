@@ -34,7 +34,8 @@ class ConfigLoaderTest {
 
         LoadBalancerConfig config = ConfigLoader.load(file);
 
-        TimeoutConfig timeouts = new TimeoutConfig(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(60));
+        TimeoutConfig timeouts = new TimeoutConfig(Duration.ofSeconds(1), Duration.ofSeconds(30),
+                Duration.ofSeconds(60));
         PoolConfig app = PoolConfig.of("app", "round-robin", List.of(
                         new BackendConfig("b1", new Endpoint("127.0.0.1", 9001), 1),
                         new BackendConfig("b2", new Endpoint("127.0.0.1", 9002), 1)))
@@ -106,9 +107,9 @@ class ConfigLoaderTest {
                         new BackendConfig("b2", new Endpoint("::1", 9002), 1, "b2")),
                 new TimeoutConfig(Duration.ofSeconds(1), Duration.ofSeconds(20), Duration.ofSeconds(90)),
                 "ring", 1.25, null, null,
-                new AffinityConfig(AffinityConfig.Mode.ROUTE_SUFFIX, "APP_ROUTE", "SESSION", List.of("new-key", "old-key"),
-                        "/app", "example.com", false, true, "None", Duration.ofHours(1), Duration.ofMinutes(30),
-                        Duration.ofDays(1), 5000, Duration.ofMinutes(45)),
+                new AffinityConfig(AffinityConfig.Mode.ROUTE_SUFFIX, "APP_ROUTE", "SESSION",
+                        List.of("new-key", "old-key"), "/app", "example.com", false, true, "None", Duration.ofHours(1),
+                        Duration.ofMinutes(30), Duration.ofDays(1), 5000, Duration.ofMinutes(45)),
                 "least-connections", PoolConfig.OnUnavailable.FAIL, PoolConfig.ReturnHome.IMMEDIATE, false,
                 new RetryConfig(3, Set.of("connect-failure", "reset", "timeout", "503"), true, 128 * 1024),
                 Duration.ofSeconds(30),
@@ -227,7 +228,8 @@ class ConfigLoaderTest {
                     backends: [ { id: b1, address: "localhost:1" } ]
                 """);
 
-        assertThat(config.pools().get("app").health()).isEqualTo(new HealthConfig(null, PassiveHealthConfig.DEFAULTS, 0));
+        assertThat(config.pools().get("app").health())
+                .isEqualTo(new HealthConfig(null, PassiveHealthConfig.DEFAULTS, 0));
     }
 
     @Test

@@ -105,7 +105,8 @@ class ClientLimitsTest {
         logger.addAppender(logs);
         // Connections a, b and c must stay open through the refusals and the scrape, however slow the host.
         restartProxy(Duration.ofMillis(400), Duration.ofSeconds(30));
-        try (RawHttp a = new RawHttp(lb.port()); RawHttp b = new RawHttp(lb.port()); RawHttp c = new RawHttp(lb.port())) {
+        try (RawHttp a = new RawHttp(lb.port()); RawHttp b = new RawHttp(lb.port());
+                RawHttp c = new RawHttp(lb.port())) {
             assertThat(a.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
             assertThat(b.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
             assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);

@@ -149,7 +149,8 @@ class MisbehavingBackendTest {
     @Test
     void anEarlyAnswerBeforeTheBodyWasReadIsRelayedAndTheClientConnectionCloses() throws Exception {
         backend = new FakeBackend((req, out, s) -> {
-            out.write("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\n\r\nbig".getBytes(StandardCharsets.US_ASCII));
+            out.write("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\n\r\nbig"
+                    .getBytes(StandardCharsets.US_ASCII));
             return false;
         });
         lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();

@@ -39,7 +39,8 @@ class RequestFuzzTest {
     private static final String[] SEEDS = {
         "GET /a?b=c HTTP/1.1\r\nHost: example.com\r\nCookie: LB_ROUTE=x; JSESSIONID=y\r\n\r\n",
         "POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\nContent-Type: text/plain\r\n\r\nhello world",
-        "PUT /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nX-T: 1\r\n\r\n",
+        "PUT /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+                + "6;ext=1\r\n world\r\n0\r\nX-T: 1\r\n\r\n",
         "GET / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n",
         "GET /one HTTP/1.1\r\nHost: h\r\n\r\nGET /two HTTP/1.1\r\nHost: h\r\n\r\n",
     };

@@ -65,7 +65,8 @@ class ActiveHealthCheckerTest {
 
     private static FakeBackend answering(int status) throws IOException {
         return new FakeBackend((req, out, s) -> {
-            out.write(("HTTP/1.1 " + status + " X\r\nContent-Length: 2\r\n\r\nok").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(("HTTP/1.1 " + status + " X\r\nContent-Length: 2\r\n\r\nok")
+                    .getBytes(StandardCharsets.ISO_8859_1));
             return true;
         });
     }

@@ -87,7 +87,8 @@ class HealthTest {
         assertThat(backend("b3").lastCheck().detail()).isEqualTo("connection refused");
         try (RawHttp c = new RawHttp(lb.port())) {
             for (int i = 0; i < 10; i++) {
-                assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().header("X-Backend-Id")).isNotEqualTo("b3");
+                assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().header("X-Backend-Id"))
+                        .isNotEqualTo("b3");
             }
         }
     }

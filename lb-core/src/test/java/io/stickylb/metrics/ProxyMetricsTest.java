@@ -40,8 +40,8 @@ public class ProxyMetricsTest {
                 }
                 Map<String, Double> m = parse(lb.metrics().scrape());
                 assertThat(m).containsEntry("stickylb_backend_requests_total{backend=\"b1\",pool=\"app\"}", 5.0);
-                assertThat(m).containsEntry("stickylb_backend_responses_total{backend=\"b2\",class=\"2xx\",pool=\"app\"}",
-                        5.0);
+                assertThat(m).containsEntry(
+                        "stickylb_backend_responses_total{backend=\"b2\",class=\"2xx\",pool=\"app\"}", 5.0);
                 assertThat(m).containsEntry("stickylb_backend_state{backend=\"b1\",pool=\"app\",state=\"UP\"}", 1.0);
                 assertThat(m).containsEntry("stickylb_backend_state{backend=\"b1\",pool=\"app\",state=\"DOWN\"}", 0.0);
                 assertThat(m).containsEntry("stickylb_backend_latency_seconds_count{backend=\"b1\",pool=\"app\"}", 5.0);

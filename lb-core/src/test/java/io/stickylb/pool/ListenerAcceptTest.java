@@ -78,7 +78,8 @@ class ListenerAcceptTest {
         awaitAcceptQueue(port, BURST);
         release.countDown();
 
-        assertThat(batches.accepted.await(10, TimeUnit.SECONDS)).as("all %d connections accepted; batches %s", BURST, batches.sizes).isTrue();
+        assertThat(batches.accepted.await(10, TimeUnit.SECONDS))
+                .as("all %d connections accepted; batches %s", BURST, batches.sizes).isTrue();
         assertThat(batches.sizes).as("connections accepted per wake-up").containsExactly(BURST);
     }
 

@@ -150,7 +150,8 @@ class ResponseRelayTest {
         lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
         try (RawHttp c = new RawHttp(lb.port())) {
             c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
-            String head = readBytes(c.socket().getInputStream(), "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n".length());
+            String head = readBytes(c.socket().getInputStream(),
+                    "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n".length());
             assertThat(head).isEqualTo("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n");
             headSeen.countDown();
             assertThat(readBytes(c.socket().getInputStream(), 4)).isEqualTo("late");

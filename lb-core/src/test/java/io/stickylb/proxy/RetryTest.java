@@ -31,7 +31,8 @@ class RetryTest {
     private static FakeBackend echoing() throws IOException {
         return new FakeBackend((req, out, s) -> {
             byte[] body = req.body();
-            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             return true;
         });
@@ -52,7 +53,8 @@ class RetryTest {
     @Test
     void a503IsRetriedElsewhereWhenRetryOnNamesIt() throws Exception {
         bad = new FakeBackend((req, out, s) -> {
-            out.write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy".getBytes(StandardCharsets.US_ASCII));
+            out.write("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy"
+                    .getBytes(StandardCharsets.US_ASCII));
             return true;
         });
         good = echoing();
@@ -72,7 +74,8 @@ class RetryTest {
         start(RetryConfig.DEFAULTS);
         try (RawHttp c = new RawHttp(lb.port())) {
             for (int i = 0; i < 4; i++) {
-                RawHttp.Response r = c.send("PUT /doc HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world").read();
+                RawHttp.Response r = c.send("PUT /doc HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello world")
+                        .read();
                 assertThat(r.status()).isEqualTo(200);
                 assertThat(r.body()).isEqualTo("hello world");
             }

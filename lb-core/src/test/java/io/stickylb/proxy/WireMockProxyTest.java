@@ -49,9 +49,10 @@ class WireMockProxyTest {
     @Test
     void weightsFiveOneOneSendFiveSeventhsOfTheTrafficToTheHeavyBackendInterleaved() throws Exception {
         lb.close();
-        lb = new LoadBalancer(TestConfigs.single(io.stickylb.config.PoolConfig.of("app", "round-robin", java.util.List.of(
-                TestConfigs.backend("w1", backends.get(0).port(), 5), TestConfigs.backend("w2", backends.get(1).port(), 1),
-                TestConfigs.backend("w3", backends.get(2).port(), 1))))).start();
+        lb = new LoadBalancer(TestConfigs.single(io.stickylb.config.PoolConfig.of("app", "round-robin",
+                java.util.List.of(TestConfigs.backend("w1", backends.get(0).port(), 5),
+                        TestConfigs.backend("w2", backends.get(1).port(), 1),
+                        TestConfigs.backend("w3", backends.get(2).port(), 1))))).start();
         StringBuilder order = new StringBuilder();
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < 70; i++) {
@@ -72,8 +73,9 @@ class WireMockProxyTest {
     void roundRobinSpreadsRequestsEvenlyOverThreeWireMockBackends() throws Exception {
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < 30; i++) {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/x"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/x")).build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             seen.merge(r.headers().firstValue("X-Backend").orElseThrow(), 1, Integer::sum);
         }

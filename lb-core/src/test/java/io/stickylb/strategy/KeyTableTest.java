@@ -36,7 +36,10 @@ class KeyTableTest {
         return KeyHash.of("client-" + i);
     }
 
-    /** Fraction of keys whose backend id differs between the two tables, among keys {@code from} did not map to {@code skipId}. */
+    /**
+     * Fraction of keys whose backend id differs between the two tables, among keys {@code from} did not map to
+     * {@code skipId}.
+     */
     static double moved(KeyTable from, KeyTable to, int keys, String skipId) {
         int moved = 0;
         int counted = 0;

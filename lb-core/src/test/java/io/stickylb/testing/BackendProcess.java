@@ -20,7 +20,8 @@ public final class BackendProcess implements AutoCloseable {
                 "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 "io.stickylb.sample.SampleBackendMain", "--id", id, "--port", "0"));
         process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line;
         int found = -1;
         while ((line = out.readLine()) != null) {

@@ -72,7 +72,10 @@ public final class FakeBackend implements AutoCloseable {
         this(responder, false);
     }
 
-    /** With {@code countBodiesOnly}, request bodies are read and discarded (for huge uploads), only their length kept. */
+    /**
+     * With {@code countBodiesOnly}, request bodies are read and discarded (for huge uploads), only their length
+     * kept.
+     */
     public FakeBackend(Responder responder, boolean countBodiesOnly) throws IOException {
         this(responder, countBodiesOnly, 0);
     }

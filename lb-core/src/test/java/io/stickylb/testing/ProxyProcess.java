@@ -33,7 +33,8 @@ public final class ProxyProcess implements AutoCloseable {
             cmd.add(Integer.toString(p));
         }
         process = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
         while (line != null && !line.startsWith("PORT=")) {
             line = out.readLine();

@@ -63,7 +63,8 @@ class ShippedScenariosTest {
                 : run("failover.yaml", 4, 600, 400, "cookie", "ip-maglev");
         for (String sticky : List.of("cookie", "ip-maglev")) {
             RunResult s = run(r, sticky);
-            assertThat(s.sessionsLostExpected()).as(sticky + ": sessions pinned to the killed backend").isGreaterThan(20);
+            assertThat(s.sessionsLostExpected()).as(sticky + ": sessions pinned to the killed backend")
+                    .isGreaterThan(20);
             assertThat(s.sessionsLost()).as(sticky + ": sessions lost")
                     .isBetween(s.sessionsLostExpected() - margin(s), s.sessionsLostExpected() + margin(s));
             assertThat(s.events().get(0).sessionsPinned()).isGreaterThanOrEqualTo(s.sessionsLostExpected());
@@ -105,8 +106,8 @@ class ShippedScenariosTest {
             assumeTrue(st.unavailable() == null, st.name() + ": " + st.unavailable());
         }
         assertThat(s.strategies()).hasSize(strategies.length);
-        ExperimentResult r = new Experiment(s, out, Progress.silent(), new AtomicBoolean()).warmUp(Duration.ofSeconds(1))
-                .run();
+        ExperimentResult r = new Experiment(s, out, Progress.silent(), new AtomicBoolean())
+                .warmUp(Duration.ofSeconds(1)).run();
         assertThat(out.resolve("results.json")).exists();
         assertThat(out.resolve("results.csv")).exists();
         assertThat(r.runs()).hasSize(strategies.length);
