@@ -4,13 +4,19 @@
 # after WARMUP seconds of the same rotation. Where bench.sh measures one proxy for a whole round, this one switches
 # every few seconds, so a noisy machine's drift falls on every proxy alike. It reports medians of req/s, p50/p90/p99
 # and CPU per request (the proxy's processes, from /proc), and each proxy's CPU per request against HAProxy's and
-# nginx's, and writes the table to $OUT. Small responses only; one worker or thread each.
+# nginx's, and its user-space share (usrus/r: the rest is the kernel's), and writes the table to $OUT and every round
+# to $OUT.rows. Small responses only; one worker or thread each.
 #
 # Examples:
 #   bench/side-by-side.sh
 #   ROUNDS=10 CONNS_LIST=256 TARGETS="stickylb-rr nginx-rr" bench/side-by-side.sh
 #   TARGETS="stickylb-rr stickylb-rr.2 stickylb-rr.3 stickylb-rr.4" bench/side-by-side.sh  # four fresh JVMs of one
 #                                                          # build: how far instances differ (".N" names another one)
+#   X_JAVA_OPTS=-Dsome.flag=true TARGETS="stickylb-rr stickylb-rr.x1 nginx-rr" bench/side-by-side.sh
+#                                                          # ".xN" instances run with X_JAVA_OPTS added to bin/lb's
+#                                                          # JVM options: one build, two settings, side by side
+#   TARGETS="stickylb-rr stickylb-rr1 nginx-rr nginx-iphash" bench/side-by-side.sh   # stickylb-rr1: round robin
+#                                                          # over one backend, as a sticky row sends every request
 #   THINK_MS=1 CONNS_LIST=64 bench/side-by-side.sh        # each connection waits 1 ms before each request: every
 #                                                          # proxy at about the same load, below saturation
 #   LB_RUN_ARGS="--warmup 0" bench/side-by-side.sh         # extra `lb run` options for every stickylb instance
@@ -32,6 +38,8 @@ PROXY_CPUS=${PROXY_CPUS:-1}
 BACKEND_PORTS=(19201 19202 19203)
 FIRST_PORT=18301
 OUT=${OUT:-/tmp/stickylb-side-by-side.txt}
+# bin/lb's own JVM options (or LB_JAVA_OPTS when set), so ".xN" instances can add to them
+DEFAULT_JAVA_OPTS=${LB_JAVA_OPTS:-$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' bin/lb)}
 BACKEND_KEEPALIVE_REQUESTS=${BACKEND_KEEPALIVE_REQUESTS:-1000000}   # requests per backend connection before it closes
 THINK_MS=${THINK_MS:-0}                # a wait before each measured request, per connection (0: closed loop, saturated)
 
@@ -65,10 +73,17 @@ for t in $TARGETS; do
   PORT[$t]=$port
   kind=${t%.*}   # "stickylb-rr.2" is a second instance of stickylb-rr
   case $kind in
-    stickylb-rr | stickylb-cookie | stickylb-iphash)
-      stickylb_conf "$WORK/$t.yaml" "$port" 1 "${kind#stickylb-}" "${BACKEND_PORTS[@]}"
+    stickylb-rr | stickylb-cookie | stickylb-iphash | stickylb-rr1)
+      if [[ $kind == stickylb-rr1 ]]; then
+        stickylb_conf "$WORK/$t.yaml" "$port" 1 rr "${BACKEND_PORTS[0]}"
+      else
+        stickylb_conf "$WORK/$t.yaml" "$port" 1 "${kind#stickylb-}" "${BACKEND_PORTS[@]}"
+      fi
+      jvm=$DEFAULT_JAVA_OPTS
+      if [[ $t == *.x[0-9]* ]]; then jvm+=" ${X_JAVA_OPTS:-}"; fi
       # shellcheck disable=SC2086 # LB_RUN_ARGS is a list of options, split on purpose
-      taskset -c "$PROXY_CPUS" bin/lb run --config "$WORK/$t.yaml" ${LB_RUN_ARGS:-} >"$WORK/$t.log" 2>&1 & ;;
+      LB_JAVA_OPTS=$jvm taskset -c "$PROXY_CPUS" bin/lb run --config "$WORK/$t.yaml" ${LB_RUN_ARGS:-} \
+        >"$WORK/$t.log" 2>&1 & ;;
     haproxy-rr | haproxy-cookie)
       haproxy_conf "$WORK/$t.cfg" "$port" 1 "${kind#haproxy-}" "${BACKEND_PORTS[@]}"
       taskset -c "$PROXY_CPUS" haproxy -db -f "$WORK/$t.cfg" >"$WORK/$t.log" 2>&1 &
@@ -76,7 +91,7 @@ for t in $TARGETS; do
     nginx-rr | nginx-iphash)
       nginx_conf "$WORK/$t.conf" "$port" 1 "${kind#nginx-}" "${BACKEND_PORTS[@]}"
       taskset -c "$PROXY_CPUS" nginx -p "$WORK/" -c "$WORK/$t.conf" >"$WORK/$t.log" 2>&1 & ;;
-    *) die "unknown target $t (stickylb-rr|-cookie|-iphash, haproxy-rr|-cookie, nginx-rr|-iphash)" ;;
+    *) die "unknown target $t (stickylb-rr|-rr1|-cookie|-iphash, haproxy-rr|-cookie, nginx-rr|-iphash)" ;;
   esac
   PID[$t]=$!
   PIDS+=($!)
@@ -97,10 +112,13 @@ if ((10#$THINK_MS > 0)); then think="; think time $THINK_MS ms (wrk's delay)"; f
 load() { # target conns seconds [script]
   wrk_load "$WRK_CPUS" "$2" "$3" "http://127.0.0.1:${PORT[$1]}/" "${HEADER[$1]:-}" "${4:-}"
 }
-ticks() { # pid -> utime+stime of it and its children (nginx's worker)
-  local t=0 p
-  for p in "$1" $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
-  echo "$t"
+ticks() { # pid -> "utime+stime utime" of it and its children (nginx's worker)
+  local t=0 u=0 p s
+  for p in "$1" $(pgrep -P "$1" || true); do
+    read -r -a s < <(awk '{print $14 + $15, $14}' "/proc/$p/stat")
+    t=$((t + s[0])) u=$((u + s[1]))
+  done
+  echo "$t $u"
 }
 
 for ((w = 0; w < WARMUP; w += 5 * $(wc -w <<<"$CONNS_LIST"))); do
@@ -111,36 +129,40 @@ tck=$(getconf CLK_TCK)
 for r in $(seq "$ROUNDS"); do
   for c in $CONNS_LIST; do
     for t in $TARGETS; do
-      t0=$(ticks "${PID[$t]}")
+      read -r t0 u0 < <(ticks "${PID[$t]}")
       out=$(load "$t" "$c" "$DURATION" "$WORK/p.lua")
-      t1=$(ticks "${PID[$t]}")
+      read -r t1 u1 < <(ticks "${PID[$t]}")
       n=$(awk '/requests in/{print $1}' <<<"$out")
       [[ -n $n && $n -gt 0 ]] || die "$t served nothing: $out"
       read -r _ p50 p90 p99 _ < <(grep '^PCT' <<<"$out")
       echo "$t $c $r $(awk '/Requests\/sec/{print $2}' <<<"$out") $p50 $p90 $p99" \
-        "$(awk -v d=$((t1 - t0)) -v n="$n" -v k="$tck" 'BEGIN {printf "%.2f", d / k * 1e6 / n}')"
+        "$(awk -v d=$((t1 - t0)) -v n="$n" -v k="$tck" 'BEGIN {printf "%.2f", d / k * 1e6 / n}')" \
+        "$(awk -v d=$((u1 - u0)) -v n="$n" -v k="$tck" 'BEGIN {printf "%.2f", d / k * 1e6 / n}')"
     done
   done
 done >"$WORK/rows"
+cp "$WORK/rows" "$OUT.rows"   # every round: target conns round req/s p50 p90 p99 (us) cpuus/r usrus/r
 
 {
-  echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS$think"
-  printf '%-16s %5s %9s %7s %7s %7s %8s %8s %8s\n' target conns req/s p50ms p90ms p99ms cpuus/r "cpu/ha" "cpu/ngx"
+  echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request, usrus/r its user-space part; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS$think"
+  printf '%-16s %5s %9s %7s %7s %7s %8s %8s %8s %8s\n' target conns req/s p50ms p90ms p99ms cpuus/r "cpu/ha" "cpu/ngx" \
+    usrus/r
   for c in $CONNS_LIST; do
     for t in $TARGETS; do
       row="$t $c"
-      for k in 4 5 6 7 8; do row+=" $(awk -v t="$t" -v c="$c" -v k=$k '$1 == t && $2 == c {print $k}' "$WORK/rows" | median)"; done
+      for k in 4 5 6 7 8 9; do row+=" $(awk -v t="$t" -v c="$c" -v k=$k '$1 == t && $2 == c {print $k}' "$WORK/rows" | median)"; done
       echo "$row"
     done >"$WORK/med.$c"
     awk '{cpu[$1] = $7; rows[NR] = $0}
          END {
            for (i = 1; i <= NR; i++) {
              split(rows[i], f, " ")
-             kind = f[1]; sub(/\.[0-9]+$/, "", kind)
+             kind = f[1]; sub(/\.x?[0-9]+$/, "", kind)
              ha = kind ~ /cookie/ ? cpu["haproxy-cookie"] : cpu["haproxy-rr"]
-             ngx = kind ~ /rr$/ ? cpu["nginx-rr"] : cpu["nginx-iphash"]
-             printf "%-16s %5s %9.0f %7.3f %7.3f %7.3f %8.2f %8s %8s\n", f[1], f[2], f[3], f[4] / 1000, f[5] / 1000,
-               f[6] / 1000, f[7], ha ? sprintf("%.2f", f[7] / ha) : "-", ngx ? sprintf("%.2f", f[7] / ngx) : "-"
+             ngx = kind ~ /rr1?$/ ? cpu["nginx-rr"] : cpu["nginx-iphash"]
+             printf "%-16s %5s %9.0f %7.3f %7.3f %7.3f %8.2f %8s %8s %8.2f\n", f[1], f[2], f[3], f[4] / 1000,
+               f[5] / 1000, f[6] / 1000, f[7], ha ? sprintf("%.2f", f[7] / ha) : "-",
+               ngx ? sprintf("%.2f", f[7] / ngx) : "-", f[8]
            }
          }' "$WORK/med.$c"
   done
