@@ -64,7 +64,8 @@ final class DemoCommand implements Callable<Integer> {
         DemoBackends samples = DemoBackends.start(backends);
         LoadBalancer lb;
         try {
-            lb = new LoadBalancer(DemoConfig.build(defaults, port, strategy, samples.configs()));
+            lb = new LoadBalancer(DescriptorAdvice.fit(DemoConfig.build(defaults, port, strategy, samples.configs()),
+                    DescriptorAdvice.PER_CLIENT_WITH_LOCAL_BACKENDS, log));
         } catch (IllegalArgumentException e) {
             // e.g. a strategy that needs settings the default config does not have
             samples.close();

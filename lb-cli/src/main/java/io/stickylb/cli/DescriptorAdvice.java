@@ -9,46 +9,57 @@ import org.slf4j.Logger;
 
 /**
  * Fits {@code limits.max-connections} to the process's file-descriptor limit ({@code ulimit -n}) when {@code lb run}
- * starts or reloads. Past the limit, accepts and backend connects fail (EMFILE) while the proxy looks healthy, so it
- * is settled up front, as HAProxy does: the default (10,000) is lowered to what fits, with a line in the log; a value
- * the operator chose is kept, with a warning.
+ * starts or reloads, and when {@code lb demo} starts. Past the limit, accepts and backend connects fail (EMFILE) while
+ * the proxy looks healthy, so it is settled up front, as HAProxy does: the default (10,000) is lowered to what fits,
+ * with a line in the log; a value the operator chose is kept, with a warning.
  */
 final class DescriptorAdvice {
+
+    /** Descriptors a client may need in {@code lb run}: its own connection and its backend connection. */
+    static final int PER_CLIENT = 2;
+    /** In {@code lb demo} the sample backends share the process, so each backend connection is two descriptors. */
+    static final int PER_CLIENT_WITH_LOCAL_BACKENDS = 3;
 
     private DescriptorAdvice() {
     }
 
-    /** {@code config} as it should run in this process; logs what it changed or what does not fit. */
+    /** {@code config} as it should run in {@code lb run}; logs what it changed or what does not fit. */
     static LoadBalancerConfig fit(LoadBalancerConfig config, Logger log) {
+        return fit(config, PER_CLIENT, log);
+    }
+
+    /** As {@link #fit(LoadBalancerConfig, Logger)}, counting {@code perClient} descriptors per client connection. */
+    static LoadBalancerConfig fit(LoadBalancerConfig config, int perClient, Logger log) {
         OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (!(os instanceof UnixOperatingSystemMXBean unix)) {
             return config;
         }
-        return fit(config, unix.getOpenFileDescriptorCount(), unix.getMaxFileDescriptorCount(), log);
+        return fit(config, perClient, unix.getOpenFileDescriptorCount(), unix.getMaxFileDescriptorCount(), log);
     }
 
     /**
-     * The worst case counted: every client mid-request with a backend connection of its own, one health-check
-     * connection per backend, and the {@code openNow} descriptors already open (class path, listeners, event loops).
+     * The worst case counted: every client mid-request with a backend connection of its own ({@code perClient}
+     * descriptors each), one health-check connection per backend, and the {@code openNow} descriptors already open
+     * (class path, listeners, event loops).
      */
-    static LoadBalancerConfig fit(LoadBalancerConfig config, long openNow, long limit, Logger log) {
+    static LoadBalancerConfig fit(LoadBalancerConfig config, int perClient, long openNow, long limit, Logger log) {
         int max = config.limits().maxConnections();
         int backends = config.pools().values().stream().mapToInt(p -> p.backends().size()).sum();
-        long need = openNow + backends + 2L * max;
+        long need = openNow + backends + (long) perClient * max;
         if (limit <= 0 || need <= limit) {
             return config;
         }
-        int fits = (int) Math.max(1, (limit - openNow - backends) / 2);
+        int fits = (int) Math.max(1, (limit - openNow - backends) / perClient);
         if (max == LimitsConfig.DEFAULTS.maxConnections()) {
             log.info("limits.max-connections: {} instead of the default {}, to fit this process's limit of {} open "
-                    + "files (ulimit -n; two per client at most, {} open now); raise the limit or set "
-                    + "limits.max-connections to choose", fits, max, limit, openNow + backends);
+                    + "files (ulimit -n; {} per client at most, {} open now); raise the limit or set "
+                    + "limits.max-connections to choose", fits, max, limit, perClient, openNow + backends);
             return config.withLimits(config.limits().withMaxConnections(fits));
         }
-        log.warn("limits.max-connections {} may need {} file descriptors (a client and a backend connection each, "
-                + "one per backend for health checks, {} open now), but this process may open {} (ulimit -n); past "
-                + "that, new connections fail. Raise the limit (ulimit -n, or LimitNOFILE= in a systemd unit) or set "
-                + "limits.max-connections to at most {}", max, need, openNow, limit, fits);
+        log.warn("limits.max-connections {} may need {} file descriptors ({} per client, one per backend for health "
+                + "checks, {} open now), but this process may open {} (ulimit -n); past that, new connections fail. "
+                + "Raise the limit (ulimit -n, or LimitNOFILE= in a systemd unit) or set limits.max-connections to "
+                + "at most {}", max, need, perClient, openNow, limit, fits);
         return config;
     }
 }

@@ -57,12 +57,12 @@ class DescriptorAdviceTest {
         try {
             // Three backends: 40 open + 3 health checks + 2 per client.
             LoadBalancerConfig byDefault = config("");
-            assertThat(DescriptorAdvice.fit(byDefault, 40, 20_043, logger)).as("40 + 3 + 20,000 fit")
+            assertThat(DescriptorAdvice.fit(byDefault, 2, 40, 20_043, logger)).as("40 + 3 + 20,000 fit")
                     .isSameAs(byDefault);
-            assertThat(DescriptorAdvice.fit(byDefault, 40, 0, logger)).as("no limit known").isSameAs(byDefault);
+            assertThat(DescriptorAdvice.fit(byDefault, 2, 40, 0, logger)).as("no limit known").isSameAs(byDefault);
             assertThat(logs.list).isEmpty();
 
-            LoadBalancerConfig lowered = DescriptorAdvice.fit(byDefault, 40, 20_000, logger);
+            LoadBalancerConfig lowered = DescriptorAdvice.fit(byDefault, 2, 40, 20_000, logger);
             assertThat(lowered.limits().maxConnections()).isEqualTo(9_978);
             assertThat(lowered.limits().maxPendingPerBackend()).isEqualTo(byDefault.limits().maxPendingPerBackend());
             assertThat(lowered.pools()).isEqualTo(byDefault.pools());
@@ -73,16 +73,44 @@ class DescriptorAdviceTest {
             });
 
             LoadBalancerConfig chosen = config("limits: { max-connections: 12000 }\n");
-            assertThat(DescriptorAdvice.fit(chosen, 40, 20_000, logger)).isSameAs(chosen);
+            assertThat(DescriptorAdvice.fit(chosen, 2, 40, 20_000, logger)).isSameAs(chosen);
             assertThat(logs.list).hasSize(2).last().satisfies(e -> {
                 assertThat(e.getLevel()).isEqualTo(Level.WARN);
                 assertThat(e.getFormattedMessage()).startsWith("limits.max-connections 12000 may need 24043 file "
                         + "descriptors").endsWith("set limits.max-connections to at most 9978");
             });
+
+            // lb demo: its sample backends hold the other end of each backend connection in the same process.
+            logs.list.clear();
+            assertThat(DescriptorAdvice.fit(byDefault, 3, 40, 30_043, logger)).as("40 + 3 + 3 x 10,000 fit")
+                    .isSameAs(byDefault);
+            assertThat(DescriptorAdvice.fit(byDefault, 3, 40, 20_000, logger).limits().maxConnections())
+                    .isEqualTo((20_000 - 43) / 3);
+            assertThat(logs.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                    .startsWith("limits.max-connections: 6652 instead of the default 10000")
+                    .contains("3 per client at most"));
         } finally {
             logger.setLevel(null);
             logger.detachAppender(logs);
         }
+    }
+
+    @Test
+    void lbDemoUnderALowUlimitFitsTheDefaultMaxConnectionsToItsOwnBackendsToo() throws Exception {
+        assumeTrue(!System.getProperty("os.name").toLowerCase().startsWith("windows"), "POSIX ulimit only");
+        int port = Cli.freePort();
+        log = dir.resolve("demo.log");
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "ulimit -n 1024 && exec \"$@\"", "sh"));
+        cmd.addAll(Cli.command(List.of(), "demo", "--port", Integer.toString(port)));
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> Http.backendId(port) != null);
+        Matcher m = Pattern.compile("INFO .*limits\\.max-connections: (\\d+) instead of the default 10000, to fit "
+                + "this process's limit of 1024 open files \\(ulimit -n; 3 per client at most")
+                .matcher(Files.readString(log));
+        assertThat(m.find()).as("the lowered default in the log:%n%s", Files.readString(log)).isTrue();
+        // (1024 - what is open - 3 health checks) / 3: a third of the limit at most, what the sample backends leave
+        assertThat(Integer.parseInt(m.group(1))).isBetween(200, 340);
     }
 
     /** The status line of {@code GET /} on a connection of its own (the shared HTTP client would reuse one). */
