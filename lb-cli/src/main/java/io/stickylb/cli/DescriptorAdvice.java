@@ -56,10 +56,11 @@ final class DescriptorAdvice {
                     + "limits.max-connections to choose", fits, max, limit, perClient, openNow + backends);
             return config.withLimits(config.limits().withMaxConnections(fits));
         }
-        log.warn("limits.max-connections {} may need {} file descriptors ({} per client, one per backend for health "
-                + "checks, {} open now), but this process may open {} (ulimit -n); past that, new connections fail. "
-                + "Raise the limit (ulimit -n, or LimitNOFILE= in a systemd unit) or set limits.max-connections to "
-                + "at most {}", max, need, perClient, openNow, limit, fits);
+        log.warn("limits.max-connections {} may need {} file descriptors ({} per client: a client and a backend "
+                + "connection each; one per backend for health checks; {} open now), but this process may open {} "
+                + "(ulimit -n); past that, new connections fail. Raise the limit (ulimit -n, or LimitNOFILE= in a "
+                + "systemd unit) or set limits.max-connections to at most {}", max, need, perClient, openNow, limit,
+                fits);
         return config;
     }
 }
