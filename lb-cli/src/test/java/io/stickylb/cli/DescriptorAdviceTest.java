@@ -97,12 +97,8 @@ class DescriptorAdviceTest {
 
     @Test
     void lbDemoUnderALowUlimitFitsTheDefaultMaxConnectionsToItsOwnBackendsToo() throws Exception {
-        assumeTrue(!System.getProperty("os.name").toLowerCase().startsWith("windows"), "POSIX ulimit only");
         int port = Cli.freePort();
-        log = dir.resolve("demo.log");
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "ulimit -n 1024 && exec \"$@\"", "sh"));
-        cmd.addAll(Cli.command(List.of(), "demo", "--port", Integer.toString(port)));
-        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        startUnderUlimit1024("demo", "--port", Integer.toString(port));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> Http.backendId(port) != null);
         Matcher m = Pattern.compile("INFO .*limits\\.max-connections: (\\d+) instead of the default 10000, to fit "
@@ -185,7 +181,6 @@ class DescriptorAdviceTest {
      * about twenty times as many. Returns the port; the output goes to {@link #log}.
      */
     private int runUnderUlimit1024(String limits) throws IOException {
-        assumeTrue(!System.getProperty("os.name").toLowerCase().startsWith("windows"), "POSIX ulimit only");
         backend = new IdServer("b1");
         int port = Cli.freePort();
         Path config = Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:" + port + "\n" + limits
@@ -193,10 +188,16 @@ class DescriptorAdviceTest {
                 + "  app:\n"
                 + "    backends:\n"
                 + "      - { id: b1, address: 127.0.0.1:" + backend.port() + " }\n");
+        startUnderUlimit1024("run", "--config", config.toString(), "--warmup", "0");
+        return port;
+    }
+
+    /** {@code lb ARGS} in a child JVM whose shell set {@code ulimit -n 1024}; the output goes to {@link #log}. */
+    private void startUnderUlimit1024(String... args) throws IOException {
+        assumeTrue(!System.getProperty("os.name").toLowerCase().startsWith("windows"), "POSIX ulimit only");
         log = dir.resolve("lb.log");
         List<String> cmd = new ArrayList<>(List.of("sh", "-c", "ulimit -n 1024 && exec \"$@\"", "sh"));
-        cmd.addAll(Cli.command(List.of(), "run", "--config", config.toString(), "--warmup", "0"));
+        cmd.addAll(Cli.command(List.of(), args));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return port;
     }
 }
