@@ -85,7 +85,7 @@ for r in $(seq "$ROUNDS"); do
       n=$(awk '/requests in/{print $1}' <<<"$out")
       rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
       [[ -n $n && $n -gt 0 ]] || die "no requests served by side $i: $out"
-      read -r _ p50 p90 p99 p999 < <(grep '^PCT' <<<"$out")
+      read -r _ p50 p90 p99 p999 _ < <(grep '^PCT' <<<"$out")
       awk -v side="${SIDES[$i]}" -v c="$c" -v r="$r" -v n="$n" -v rps="$rps" \
         -v p50="$p50" -v p90="$p90" -v p99="$p99" -v p999="$p999" -v t="$tck" \
         -v cu=$((u1 + s1 - u0 - s0)) -v uu=$((u1 - u0)) 'BEGIN {

@@ -25,6 +25,100 @@ NGINX
   PIDS+=($!)
 }
 
+# start_bench_backend KEEPALIVE_REQUESTS CPUS PORT... -> the backend side-by-side.sh and legs.sh put behind every proxy:
+# one nginx worker pinned to CPUS answering 200 with a ~100-byte text body on each 127.0.0.1:PORT, closing a
+# connection after KEEPALIVE_REQUESTS requests; its pid added to PIDS (call bench_workdir first).
+start_bench_backend() {
+  local keepalive=$1 cpus=$2 p body="stickylb bench backend response body ................................................. end"
+  shift 2
+  mkdir -p "$WORK/tmp"
+  {
+    echo "worker_processes 1; daemon off; pid $WORK/backend.pid; error_log $WORK/backend.log warn;"
+    echo "events { worker_connections 8192; }"
+    echo "http { access_log off; keepalive_requests $keepalive; keepalive_timeout 120s;"
+    echo "  client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp;"
+    echo "  uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;"
+    for p in "$@"; do
+      echo "  server { listen 127.0.0.1:$p; location / { default_type text/plain; return 200 \"$body\"; } }"
+    done
+    echo "}"
+  } >"$WORK/backend.conf"
+  taskset -c "$cpus" nginx -p "$WORK/" -c "$WORK/backend.conf" >/dev/null 2>&1 &
+  PIDS+=($!)
+}
+
+# start_target NAME PORT CPUS BACKEND_PORT... -> starts one proxy under test on 127.0.0.1:PORT, pinned to CPUS, one
+# worker or thread: stickylb-rr, -rr1 (round robin over the first backend only), -cookie or -iphash; haproxy-rr or
+# -cookie; nginx-rr or -iphash. A suffix ".N" names another instance of the same kind; stickylb instances named
+# ".xN" run with X_JAVA_OPTS added to bin/lb's JVM options (LB_JAVA_OPTS replaces those), and every stickylb
+# instance with LB_RUN_ARGS. Sets PID[NAME] (the process to measure: nginx's master, whose worker is its child) and
+# HEADER[NAME] for HAProxy's cookie row (callers `declare -A PID HEADER`); output goes to $WORK/NAME.log. Returns 1
+# for an unknown NAME.
+start_target() {
+  local t=$1 port=$2 cpus=$3 kind=${1%.*} jvm
+  shift 3
+  case $kind in
+    stickylb-rr | stickylb-cookie | stickylb-iphash | stickylb-rr1)
+      if [[ $kind == stickylb-rr1 ]]; then
+        stickylb_conf "$WORK/$t.yaml" "$port" 1 rr "$1"
+      else
+        stickylb_conf "$WORK/$t.yaml" "$port" 1 "${kind#stickylb-}" "$@"
+      fi
+      jvm=${LB_JAVA_OPTS:-$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' bin/lb)}
+      if [[ $t == *.x[0-9]* ]]; then jvm+=" ${X_JAVA_OPTS:-}"; fi
+      # shellcheck disable=SC2086 # LB_RUN_ARGS is a list of options, split on purpose
+      LB_JAVA_OPTS=$jvm taskset -c "$cpus" bin/lb run --config "$WORK/$t.yaml" ${LB_RUN_ARGS:-} \
+        >"$WORK/$t.log" 2>&1 & ;;
+    haproxy-rr | haproxy-cookie)
+      haproxy_conf "$WORK/$t.cfg" "$port" 1 "${kind#haproxy-}" "$@"
+      taskset -c "$cpus" haproxy -db -f "$WORK/$t.cfg" >"$WORK/$t.log" 2>&1 &
+      if [[ $kind == haproxy-cookie ]]; then HEADER[$t]="Cookie: SERVERID=b2"; fi ;;
+    nginx-rr | nginx-iphash)
+      nginx_conf "$WORK/$t.conf" "$port" 1 "${kind#nginx-}" "$@"
+      taskset -c "$cpus" nginx -p "$WORK/" -c "$WORK/$t.conf" >"$WORK/$t.log" 2>&1 & ;;
+    *) return 1 ;;
+  esac
+  PID[$t]=$!
+  PIDS+=($!)
+}
+
+# target_ready NAME PORT -> 0 once the target started by start_target answers 200 (30 s at most); a stickylb cookie
+# row also gets the affinity cookie its first response sets into HEADER[NAME], for wrk to send (wrk keeps none).
+target_ready() {
+  local c
+  wait_http "http://127.0.0.1:$2/" "${PID[$1]}" 30 || return 1
+  if [[ ${1%.*} == stickylb-cookie ]]; then
+    c=$(affinity_cookie "http://127.0.0.1:$2/")
+    if [[ $c != LB_ROUTE=* ]]; then
+      echo "$1 issued no LB_ROUTE cookie" >&2
+      return 1
+    fi
+    HEADER[$1]="Cookie: $c"
+  fi
+}
+
+# start_targets FIRST_PORT CPUS BACKEND_PORT... -> start_target for every name in $TARGETS, on ports counted up from
+# FIRST_PORT (into PORT[NAME]; callers `declare -A PORT PID HEADER`), then target_ready for each. Returns 1, having
+# said why on stderr, when a name is unknown or a target does not start.
+start_targets() {
+  local port=$1 cpus=$2 t
+  shift 2
+  for t in $TARGETS; do
+    PORT[$t]=$port
+    if ! start_target "$t" "$port" "$cpus" "$@"; then
+      echo "unknown target $t (stickylb-rr|-rr1|-cookie|-iphash, haproxy-rr|-cookie, nginx-rr|-iphash)" >&2
+      return 1
+    fi
+    port=$((port + 1))
+  done
+  for t in $TARGETS; do
+    if ! target_ready "$t" "${PORT[$t]}"; then
+      echo "$t did not start: $(tail -3 "$WORK/$t.log")" >&2
+      return 1
+    fi
+  done
+}
+
 # stickylb_conf FILE PORT WORKERS MODE BACKEND_PORT... -> writes to FILE the config bench.sh and shared-bench.sh run
 # stickylb with: MODE rr, cookie (insert) or iphash, the access log off, backends b1, b2, ... in one pool, and
 # `transport: $LB_TRANSPORT` when that is set (e.g. LB_TRANSPORT=io-uring; unset: the config's default, auto).
@@ -71,16 +165,17 @@ wait_http() {
   return 1
 }
 
-# wrk_percentiles FILE [THINK_MS] -> writes a wrk script that prints "PCT p50 p90 p99 p99.9" (microseconds) after
-# the run; with THINK_MS > 0 each connection also waits that many milliseconds before each request (wrk's delay()),
+# wrk_percentiles FILE [THINK_MS] -> writes a wrk script that prints "PCT p50 p90 p99 p99.9 p95 p98 p99.5"
+# (microseconds; the tail's finer steps last, so readers of the first four need not change) after the run; with THINK_MS > 0 each connection also waits that many milliseconds before each request (wrk's delay()),
 # which holds the load below saturation (wrk does not count the wait in the latency).
 wrk_percentiles() {
   {
     if [[ ${2:-0} != 0 ]]; then echo "delay = function() return $2 end"; fi
     cat <<'LUA'
 done = function(summary, latency, requests)
-  io.write(string.format("PCT %d %d %d %d\n", latency:percentile(50), latency:percentile(90),
-    latency:percentile(99), latency:percentile(99.9)))
+  io.write(string.format("PCT %d %d %d %d %d %d %d\n", latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency:percentile(99.9), latency:percentile(95), latency:percentile(98),
+    latency:percentile(99.5)))
 end
 LUA
   } >"$1"

@@ -4,8 +4,9 @@
 # after WARMUP seconds of the same rotation. Where bench.sh measures one proxy for a whole round, this one switches
 # every few seconds, so a noisy machine's drift falls on every proxy alike. It reports medians of req/s, p50/p90/p99
 # and CPU per request (the proxy's processes, from /proc), and each proxy's CPU per request against HAProxy's and
-# nginx's, and its user-space share (usrus/r: the rest is the kernel's), and writes the table to $OUT and every round
-# to $OUT.rows. Small responses only; one worker or thread each.
+# nginx's, and its user-space share (usrus/r: the rest is the kernel's); then the tail step by step (p90, p95, p98,
+# p99, p99.5, p99.9). It writes both tables to $OUT and every round to $OUT.rows. Small responses only; one worker or
+# thread each. bench/legs.sh takes the same proxies apart leg by leg.
 #
 # Examples:
 #   bench/side-by-side.sh
@@ -38,8 +39,6 @@ PROXY_CPUS=${PROXY_CPUS:-1}
 BACKEND_PORTS=(19201 19202 19203)
 FIRST_PORT=18301
 OUT=${OUT:-/tmp/stickylb-side-by-side.txt}
-# bin/lb's own JVM options (or LB_JAVA_OPTS when set), so ".xN" instances can add to them
-DEFAULT_JAVA_OPTS=${LB_JAVA_OPTS:-$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' bin/lb)}
 BACKEND_KEEPALIVE_REQUESTS=${BACKEND_KEEPALIVE_REQUESTS:-1000000}   # requests per backend connection before it closes
 THINK_MS=${THINK_MS:-0}                # a wait before each measured request, per connection (0: closed loop, saturated)
 
@@ -51,60 +50,10 @@ done
 [[ -f ${LB_JAR:-lb-cli/target/lb.jar} ]] || die "no lb.jar; build first: mvn -B -ntp -q package -DskipTests"
 
 bench_workdir side-by-side
-BODY="stickylb bench backend response body ................................................. end"
-mkdir -p "$WORK/tmp"
-{
-  echo "worker_processes 1; daemon off; pid $WORK/backend.pid; error_log $WORK/backend.log warn;"
-  echo "events { worker_connections 8192; }"
-  echo "http { access_log off; keepalive_requests $BACKEND_KEEPALIVE_REQUESTS; keepalive_timeout 120s;"
-  echo "  client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp;"
-  echo "  uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;"
-  for p in "${BACKEND_PORTS[@]}"; do
-    echo "  server { listen 127.0.0.1:$p; location / { default_type text/plain; return 200 \"$BODY\"; } }"
-  done
-  echo "}"
-} >"$WORK/backend.conf"
-taskset -c "$BACKEND_CPUS" nginx -p "$WORK/" -c "$WORK/backend.conf" >/dev/null 2>&1 &
-PIDS+=($!)
+start_bench_backend "$BACKEND_KEEPALIVE_REQUESTS" "$BACKEND_CPUS" "${BACKEND_PORTS[@]}"
 
 declare -A PORT PID HEADER
-port=$FIRST_PORT
-for t in $TARGETS; do
-  PORT[$t]=$port
-  kind=${t%.*}   # "stickylb-rr.2" is a second instance of stickylb-rr
-  case $kind in
-    stickylb-rr | stickylb-cookie | stickylb-iphash | stickylb-rr1)
-      if [[ $kind == stickylb-rr1 ]]; then
-        stickylb_conf "$WORK/$t.yaml" "$port" 1 rr "${BACKEND_PORTS[0]}"
-      else
-        stickylb_conf "$WORK/$t.yaml" "$port" 1 "${kind#stickylb-}" "${BACKEND_PORTS[@]}"
-      fi
-      jvm=$DEFAULT_JAVA_OPTS
-      if [[ $t == *.x[0-9]* ]]; then jvm+=" ${X_JAVA_OPTS:-}"; fi
-      # shellcheck disable=SC2086 # LB_RUN_ARGS is a list of options, split on purpose
-      LB_JAVA_OPTS=$jvm taskset -c "$PROXY_CPUS" bin/lb run --config "$WORK/$t.yaml" ${LB_RUN_ARGS:-} \
-        >"$WORK/$t.log" 2>&1 & ;;
-    haproxy-rr | haproxy-cookie)
-      haproxy_conf "$WORK/$t.cfg" "$port" 1 "${kind#haproxy-}" "${BACKEND_PORTS[@]}"
-      taskset -c "$PROXY_CPUS" haproxy -db -f "$WORK/$t.cfg" >"$WORK/$t.log" 2>&1 &
-      if [[ $kind == haproxy-cookie ]]; then HEADER[$t]="Cookie: SERVERID=b2"; fi ;;
-    nginx-rr | nginx-iphash)
-      nginx_conf "$WORK/$t.conf" "$port" 1 "${kind#nginx-}" "${BACKEND_PORTS[@]}"
-      taskset -c "$PROXY_CPUS" nginx -p "$WORK/" -c "$WORK/$t.conf" >"$WORK/$t.log" 2>&1 & ;;
-    *) die "unknown target $t (stickylb-rr|-rr1|-cookie|-iphash, haproxy-rr|-cookie, nginx-rr|-iphash)" ;;
-  esac
-  PID[$t]=$!
-  PIDS+=($!)
-  port=$((port + 1))
-done
-for t in $TARGETS; do
-  wait_http "http://127.0.0.1:${PORT[$t]}/" "${PID[$t]}" 30 || die "$t did not start: $(tail -3 "$WORK/$t.log")"
-  if [[ ${t%.*} == stickylb-cookie ]]; then
-    c=$(affinity_cookie "http://127.0.0.1:${PORT[$t]}/")
-    [[ $c == LB_ROUTE=* ]] || die "stickylb-cookie issued no LB_ROUTE cookie"
-    HEADER[$t]="Cookie: $c"
-  fi
-done
+start_targets "$FIRST_PORT" "$PROXY_CPUS" "${BACKEND_PORTS[@]}" || die "the proxies under test did not all start"
 
 wrk_percentiles "$WORK/p.lua" "$THINK_MS"
 think=""
@@ -134,14 +83,16 @@ for r in $(seq "$ROUNDS"); do
       read -r t1 u1 < <(ticks "${PID[$t]}")
       n=$(awk '/requests in/{print $1}' <<<"$out")
       [[ -n $n && $n -gt 0 ]] || die "$t served nothing: $out"
-      read -r _ p50 p90 p99 _ < <(grep '^PCT' <<<"$out")
+      read -r _ p50 p90 p99 p999 p95 p98 p995 _ < <(grep '^PCT' <<<"$out")
       echo "$t $c $r $(awk '/Requests\/sec/{print $2}' <<<"$out") $p50 $p90 $p99" \
         "$(awk -v d=$((t1 - t0)) -v n="$n" -v k="$tck" 'BEGIN {printf "%.2f", d / k * 1e6 / n}')" \
-        "$(awk -v d=$((u1 - u0)) -v n="$n" -v k="$tck" 'BEGIN {printf "%.2f", d / k * 1e6 / n}')"
+        "$(awk -v d=$((u1 - u0)) -v n="$n" -v k="$tck" 'BEGIN {printf "%.2f", d / k * 1e6 / n}')" \
+        "$p95 $p98 $p995 $p999"
     done
   done
 done >"$WORK/rows"
-cp "$WORK/rows" "$OUT.rows"   # every round: target conns round req/s p50 p90 p99 (us) cpuus/r usrus/r
+# every round: target conns round req/s p50 p90 p99 (µs) cpuus/r usrus/r p95 p98 p99.5 p99.9 (µs)
+cp "$WORK/rows" "$OUT.rows"
 
 {
   echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request, usrus/r its user-space part; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS$think"
@@ -165,5 +116,15 @@ cp "$WORK/rows" "$OUT.rows"   # every round: target conns round req/s p50 p90 p9
                ngx ? sprintf("%.2f", f[7] / ngx) : "-", f[8]
            }
          }' "$WORK/med.$c"
+  done
+  # The tail step by step: where each proxy's latency starts to climb (medians of the rounds, ms).
+  echo
+  printf '%-16s %5s %7s %7s %7s %7s %7s %7s\n' "tail, ms" conns p90 p95 p98 p99 p99.5 p99.9
+  for c in $CONNS_LIST; do
+    for t in $TARGETS; do
+      row="$t $c"
+      for k in 6 10 11 7 12 13; do row+=" $(awk -v t="$t" -v c="$c" -v k=$k '$1 == t && $2 == c {print $k}' "$WORK/rows" | median)"; done
+      awk '{printf "%-16s %5s", $1, $2; for (k = 3; k <= NF; k++) printf " %7.3f", $k / 1000; print ""}' <<<"$row"
+    done
   done
 } | tee "$OUT"
