@@ -66,7 +66,8 @@ tracepoint:syscalls:sys_exit_recvfrom, tracepoint:syscalls:sys_exit_read /pid ==
     @read[$fd] = nsecs;
   }
 }
-tracepoint:syscalls:sys_enter_sendto, tracepoint:syscalls:sys_enter_write, tracepoint:syscalls:sys_enter_writev /pid == $1/ {
+tracepoint:syscalls:sys_enter_sendto, tracepoint:syscalls:sys_enter_write,
+tracepoint:syscalls:sys_enter_writev /pid == $1/ {
   $fd = args->fd;
   if (@read[$fd] == 0) {
     @backend[$fd] = 1;

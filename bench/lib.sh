@@ -1,5 +1,5 @@
-# Shared by the bench scripts (sourced, not run): a scratch directory cleaned up on exit, a one-worker nginx answering
-# "ok" on one loopback port as the backend, and the stickylb, HAProxy and nginx configs the throughput benchmarks run.
+# Shared by the bench scripts (sourced, not run): a scratch directory cleaned up on exit, one-worker nginx backends,
+# the stickylb, HAProxy and nginx configs the throughput benchmarks run, and starting those proxies side by side.
 
 # bench_workdir NAME -> sets WORK and PIDS; everything in PIDS is killed and WORK removed on exit.
 bench_workdir() {
@@ -29,7 +29,8 @@ NGINX
 # one nginx worker pinned to CPUS answering 200 with a ~100-byte text body on each 127.0.0.1:PORT, closing a
 # connection after KEEPALIVE_REQUESTS requests; its pid added to PIDS (call bench_workdir first).
 start_bench_backend() {
-  local keepalive=$1 cpus=$2 p body="stickylb bench backend response body ................................................. end"
+  local keepalive=$1 cpus=$2 p body
+  body="stickylb bench backend response body ................................................. end"
   shift 2
   mkdir -p "$WORK/tmp"
   {
@@ -166,8 +167,9 @@ wait_http() {
 }
 
 # wrk_percentiles FILE [THINK_MS] -> writes a wrk script that prints "PCT p50 p90 p99 p99.9 p95 p98 p99.5"
-# (microseconds; the tail's finer steps last, so readers of the first four need not change) after the run; with THINK_MS > 0 each connection also waits that many milliseconds before each request (wrk's delay()),
-# which holds the load below saturation (wrk does not count the wait in the latency).
+# (microseconds; the finer steps of the tail come last, so readers of the first four need not change) after the run;
+# with THINK_MS > 0 each connection also waits that many milliseconds before each request (wrk's delay()), which
+# holds the load below saturation (wrk does not count the wait in the latency).
 wrk_percentiles() {
   {
     if [[ ${2:-0} != 0 ]]; then echo "delay = function() return $2 end"; fi

@@ -123,7 +123,9 @@ cp "$WORK/rows" "$OUT.rows"
   for c in $CONNS_LIST; do
     for t in $TARGETS; do
       row="$t $c"
-      for k in 6 10 11 7 12 13; do row+=" $(awk -v t="$t" -v c="$c" -v k=$k '$1 == t && $2 == c {print $k}' "$WORK/rows" | median)"; done
+      for k in 6 10 11 7 12 13; do
+        row+=" $(awk -v t="$t" -v c="$c" -v k=$k '$1 == t && $2 == c {print $k}' "$WORK/rows" | median)"
+      done
       awk '{printf "%-16s %5s", $1, $2; for (k = 3; k <= NF; k++) printf " %7.3f", $k / 1000; print ""}' <<<"$row"
     done
   done
