@@ -51,12 +51,12 @@ start_bench_backend() {
 # start_target NAME PORT CPUS BACKEND_PORT... -> starts one proxy under test on 127.0.0.1:PORT, pinned to CPUS, one
 # worker or thread: stickylb-rr, -rr1 (round robin over the first backend only), -cookie or -iphash; haproxy-rr or
 # -cookie; nginx-rr or -iphash. A suffix ".N" names another instance of the same kind; stickylb instances named
-# ".xN" run with X_JAVA_OPTS added to bin/lb's JVM options (LB_JAVA_OPTS replaces those), and every stickylb
-# instance with LB_RUN_ARGS. Sets PID[NAME] (the process to measure: nginx's master, whose worker is its child) and
-# HEADER[NAME] for HAProxy's cookie row (callers `declare -A PID HEADER`); output goes to $WORK/NAME.log. Returns 1
-# for an unknown NAME.
+# ".xN" run with X_JAVA_OPTS added to bin/lb's JVM options (LB_JAVA_OPTS replaces those), those named ".oN" run
+# another build (the lb.jar at OTHER_JAR), and every stickylb instance runs with LB_RUN_ARGS. Sets PID[NAME] (the
+# process to measure: nginx's master, whose worker is its child) and HEADER[NAME] for HAProxy's cookie row (callers
+# `declare -A PID HEADER`); output goes to $WORK/NAME.log. Returns 1 for an unknown NAME.
 start_target() {
-  local t=$1 port=$2 cpus=$3 kind=${1%.*} jvm
+  local t=$1 port=$2 cpus=$3 kind=${1%.*} jvm jar
   shift 3
   case $kind in
     stickylb-rr | stickylb-cookie | stickylb-iphash | stickylb-rr1)
@@ -67,8 +67,10 @@ start_target() {
       fi
       jvm=${LB_JAVA_OPTS:-$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' bin/lb)}
       if [[ $t == *.x[0-9]* ]]; then jvm+=" ${X_JAVA_OPTS:-}"; fi
+      jar=${LB_JAR:-lb-cli/target/lb.jar}
+      if [[ $t == *.o[0-9]* ]]; then jar=${OTHER_JAR:?"$t runs another build: set OTHER_JAR to its lb.jar"}; fi
       # shellcheck disable=SC2086 # LB_RUN_ARGS is a list of options, split on purpose
-      LB_JAVA_OPTS=$jvm taskset -c "$cpus" bin/lb run --config "$WORK/$t.yaml" ${LB_RUN_ARGS:-} \
+      LB_JAR=$jar LB_JAVA_OPTS=$jvm taskset -c "$cpus" bin/lb run --config "$WORK/$t.yaml" ${LB_RUN_ARGS:-} \
         >"$WORK/$t.log" 2>&1 & ;;
     haproxy-rr | haproxy-cookie)
       haproxy_conf "$WORK/$t.cfg" "$port" 1 "${kind#haproxy-}" "$@"

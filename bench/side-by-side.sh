@@ -16,6 +16,9 @@
 #   X_JAVA_OPTS=-Dsome.flag=true TARGETS="stickylb-rr stickylb-rr.x1 nginx-rr" bench/side-by-side.sh
 #                                                          # ".xN" instances run with X_JAVA_OPTS added to bin/lb's
 #                                                          # JVM options: one build, two settings, side by side
+#   OTHER_JAR=/tmp/base/lb-cli/target/lb.jar TARGETS="stickylb-rr stickylb-rr.o1 nginx-rr" bench/side-by-side.sh
+#                                                          # ".oN" instances run another build (its lb.jsa beside
+#                                                          # it): two builds side by side
 #   TARGETS="stickylb-rr stickylb-rr1 nginx-rr nginx-iphash" bench/side-by-side.sh   # stickylb-rr1: round robin
 #                                                          # over one backend, as a sticky row sends every request
 #   THINK_MS=1 CONNS_LIST=64 bench/side-by-side.sh        # each connection waits 1 ms before each request: every

@@ -2,13 +2,10 @@ package io.stickylb.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCounted;
-import io.netty.util.concurrent.FastThreadLocal;
 
 /**
  * A response head from a backend, with its fields still in the received bytes ({@link RawHeaders}). It knows how its
@@ -31,17 +28,6 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
     }
 
     private static final byte[] HTTP_11 = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' '};
-    /**
-     * Where a rebuilt head is written first, to learn its length: one per event-loop thread. Built directly rather
-     * than through an allocator, as it is never released and must not be tracked as a leak.
-     */
-    private static final FastThreadLocal<ByteBuf> SCRATCH = new FastThreadLocal<>() {
-        @Override
-        protected ByteBuf initialValue() {
-            return new UnpooledHeapByteBuf(UnpooledByteBufAllocator.DEFAULT, 1024, Integer.MAX_VALUE);
-        }
-    };
-
     /** The head as received, followed by {@link #inlineBody} bytes of body. */
     private ByteBuf bytes;
     private int headLength;
@@ -127,9 +113,7 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
         if (inlineBody > 0) {
             return encodeWithInlineBody(alloc);
         }
-        ByteBuf out = alloc.buffer(headLength + extraBytes + 64);
-        writeHead(out);
-        return out;
+        return writeHead(HeadWriter.start()).toBuffer(alloc, extraBytes);
     }
 
     /**
@@ -138,30 +122,27 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
      * The decoder never writes to bytes it has handed on, so they are this response's to change.
      */
     private ByteBuf encodeWithInlineBody(ByteBufAllocator alloc) {
-        ByteBuf scratch = SCRATCH.get();
-        scratch.clear();
-        writeHead(scratch);
-        int n = scratch.readableBytes();
+        HeadWriter head = writeHead(HeadWriter.start());
+        int n = head.length();
         int bodyAt = bytes.readerIndex() + headLength;
         if (n <= headLength) {
-            bytes.setBytes(bodyAt - n, scratch, 0, n);
+            head.setTo(bytes, bodyAt - n);
             return bytes.retainedSlice(bodyAt - n, n + inlineBody);
         }
-        ByteBuf out = alloc.buffer(n + inlineBody);
-        out.writeBytes(scratch, 0, n).writeBytes(bytes, bodyAt, inlineBody);
+        ByteBuf out = head.toBuffer(alloc, inlineBody);
+        out.writeBytes(bytes, bodyAt, inlineBody);
         return out;
     }
 
-    private void writeHead(ByteBuf out) {
+    private HeadWriter writeHead(HeadWriter out) {
         if (protocolVersion() == HttpVersion.HTTP_1_1) {
-            out.writeBytes(HTTP_11);
+            out.bytes(HTTP_11);
         } else {
-            out.writeCharSequence(protocolVersion().text(), java.nio.charset.StandardCharsets.US_ASCII);
-            out.writeByte(' ');
+            out.ascii(protocolVersion().text()).put(' ');
         }
-        out.writeBytes(bytes, bytes.readerIndex() + statusStart, statusEnd - statusStart);
-        out.writeByte('\r').writeByte('\n');
-        fields.writeFields(out);
+        out.bytes(bytes, bytes.readerIndex() + statusStart, statusEnd - statusStart);
+        fields.writeFields(out.crlf());
+        return out;
     }
 
     @Override

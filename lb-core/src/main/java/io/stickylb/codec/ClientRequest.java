@@ -1,7 +1,7 @@
 package io.stickylb.codec;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
@@ -77,23 +77,23 @@ public final class ClientRequest extends DefaultHttpRequest {
         return forwarded;
     }
 
-    /** Writes the head: the request line as received unless it changed, then the fields and the empty line. */
+    /** Writes the head to {@code out}: the request line as received unless it changed, then the fields. */
     public void encode(ByteBuf out) {
-        if (method() == receivedMethod && uri() == receivedUri && protocolVersion() == receivedVersion) {
-            out.writeBytes(head, 0, lineEnd);
-        } else {
-            ByteBufUtil.copy(method().asciiName(), out);
-            out.writeByte(' ');
-            ByteBufUtil.writeAscii(out, uri());
-            out.writeByte(' ');
-            ByteBufUtil.writeAscii(out, protocolVersion().text());
-        }
-        out.writeByte('\r').writeByte('\n');
-        fields.writeFields(out);
+        head(HeadWriter.start()).writeTo(out);
     }
 
-    /** The size of the head as received, a good first guess for the buffer it is written to. */
-    public int receivedSize() {
-        return head.length;
+    /** The head, as {@link #encode(ByteBuf)} writes it, in a new buffer of its size. */
+    public ByteBuf encode(ByteBufAllocator alloc) {
+        return head(HeadWriter.start()).toBuffer(alloc, 0);
+    }
+
+    private HeadWriter head(HeadWriter w) {
+        if (method() == receivedMethod && uri() == receivedUri && protocolVersion() == receivedVersion) {
+            w.bytes(head, 0, lineEnd);
+        } else {
+            w.ascii(method().asciiName()).put(' ').ascii(uri()).put(' ').ascii(protocolVersion().text());
+        }
+        fields.writeFields(w.crlf());
+        return w;
     }
 }

@@ -1,7 +1,5 @@
 package io.stickylb.codec;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.concurrent.FastThreadLocal;
@@ -25,7 +23,6 @@ import java.util.function.UnaryOperator;
 public final class RawHeaders extends HttpHeaders {
 
     private static final int[] NO_FIELDS = new int[0];
-    private static final byte[] CRLF = {'\r', '\n'};
     /**
      * Where a parser collects field positions before {@link #seal} copies them at their size: one array per event
      * loop thread instead of a grown one per message (most heads have far fewer fields than a growth step).
@@ -304,11 +301,11 @@ public final class RawHeaders extends HttpHeaders {
     }
 
     /** Writes the fields and the empty line that ends the head. */
-    void writeFields(ByteBuf out) {
+    void writeFields(HeadWriter out) {
         if (copy != null) {
             for (Iterator<Map.Entry<CharSequence, CharSequence>> it = copy.iteratorCharSequence(); it.hasNext();) {
                 Map.Entry<CharSequence, CharSequence> e = it.next();
-                writeField(out, e.getKey(), e.getValue());
+                out.field(e.getKey(), e.getValue());
             }
         } else if (!rewritten && spanEnd >= 0) {
             writeReceivedLines(out);
@@ -317,25 +314,24 @@ public final class RawHeaders extends HttpHeaders {
             for (int i = 0; i < count; i++) {
                 if (live(i)) {
                     int f = i * 4;
-                    out.writeBytes(source, fields[f], fields[f + 1] - fields[f]);
-                    out.writeByte(':').writeByte(' ');
+                    out.bytes(source, fields[f], fields[f + 1] - fields[f]).put(':').put(' ');
                     if (rewritten) {
-                        ByteBufUtil.writeAscii(out, value(i));
+                        out.ascii(value(i));
                     } else {
-                        out.writeBytes(source, fields[f + 2], fields[f + 3] - fields[f + 2]);
+                        out.bytes(source, fields[f + 2], fields[f + 3] - fields[f + 2]);
                     }
-                    out.writeBytes(CRLF);
+                    out.crlf();
                 }
             }
             writeAdded(out);
         }
-        out.writeBytes(CRLF);
+        out.crlf();
     }
 
     /** The kept lines as received: each run of consecutive kept lines in one copy. */
-    private void writeReceivedLines(ByteBuf out) {
+    private void writeReceivedLines(HeadWriter out) {
         if (!anyRemoved()) {
-            out.writeBytes(source, spanStart, spanEnd - spanStart);
+            out.bytes(source, spanStart, spanEnd - spanStart);
             return;
         }
         int runStart = -1;
@@ -346,23 +342,16 @@ public final class RawHeaders extends HttpHeaders {
             } else if (!keep && runStart >= 0) {
                 // A line ends where the next one starts; the last one at the end of the span.
                 int runEnd = i < count ? fields[i * 4] : spanEnd;
-                out.writeBytes(source, runStart, runEnd - runStart);
+                out.bytes(source, runStart, runEnd - runStart);
                 runStart = -1;
             }
         }
     }
 
-    private void writeAdded(ByteBuf out) {
+    private void writeAdded(HeadWriter out) {
         for (int i = 0; i < addedCount; i++) {
-            writeField(out, added[2 * i], added[2 * i + 1]);
+            out.field(added[2 * i], added[2 * i + 1]);
         }
-    }
-
-    private static void writeField(ByteBuf out, CharSequence name, CharSequence value) {
-        ByteBufUtil.writeAscii(out, name);
-        out.writeByte(':').writeByte(' ');
-        ByteBufUtil.writeAscii(out, value);
-        out.writeBytes(CRLF);
     }
 
     // ---- the operations the proxy path uses, on the received bytes ----

@@ -31,8 +31,7 @@ public final class RequestEncoder extends ChannelOutboundHandlerAdapter {
         if (msg instanceof HttpRequest request) {
             ByteBuf head;
             if (request instanceof ClientRequest raw) {
-                head = ctx.alloc().buffer(raw.receivedSize() + 128);
-                raw.encode(head);
+                head = raw.encode(ctx.alloc());
                 chunked = raw.chunked();
             } else {
                 head = encodeHead(ctx, request);
