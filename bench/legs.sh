@@ -12,9 +12,9 @@
 #
 # and reports mean, p50 and p99 of each (µs, 25 µs buckets), with wrk's own latency, and the mean pick-up delay on
 # each side: from the moment a request (client side) or a response (backend side) lands in the proxy's socket
-# (sk_data_ready) to the proxy's read of it. Then, in a second run without
-# bpftrace, how wrk and the backend shared their CPU: context switches per second and the mean scheduling delay (a
-# woken task waiting for the CPU while the other runs). Tracing costs every proxy about a fifth of its throughput,
+# (sk_data_ready) to the proxy's read of it. Then, in a second run without bpftrace, how wrk and the backend shared
+# their CPU: context switches per second and the mean scheduling delay (a woken task waiting for the CPU while the
+# other runs). Tracing costs every proxy about a fifth of its throughput,
 # so compare the legs between proxies, not with untraced runs.
 #
 # Needs bpftrace and perf (apt-get install -y bpftrace linux-perf), root, and what side-by-side.sh needs.

@@ -2,8 +2,11 @@ package io.stickylb.codec;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.FastThreadLocal;
+import java.util.Iterator;
+import java.util.Map;
 
 /**
  * Assembles a message head in a per-thread byte array, then copies it into a buffer in one piece. A rebuilt head is
@@ -109,6 +112,15 @@ final class HeadWriter {
         buf[length + 1] = ' ';
         length += 2;
         return ascii(value).crlf();
+    }
+
+    /** Every field of {@code headers}, one {@link #field} line each, in their order. */
+    HeadWriter fields(HttpHeaders headers) {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext();) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            field(e.getKey(), e.getValue());
+        }
+        return this;
     }
 
     /** Appends what was written to {@code out}. */

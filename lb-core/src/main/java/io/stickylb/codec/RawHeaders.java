@@ -303,10 +303,7 @@ public final class RawHeaders extends HttpHeaders {
     /** Writes the fields and the empty line that ends the head. */
     void writeFields(HeadWriter out) {
         if (copy != null) {
-            for (Iterator<Map.Entry<CharSequence, CharSequence>> it = copy.iteratorCharSequence(); it.hasNext();) {
-                Map.Entry<CharSequence, CharSequence> e = it.next();
-                out.field(e.getKey(), e.getValue());
-            }
+            out.fields(copy);
         } else if (!rewritten && spanEnd >= 0) {
             writeReceivedLines(out);
             writeAdded(out);

@@ -1,7 +1,6 @@
 package io.stickylb.codec;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -10,8 +9,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.Iterator;
-import java.util.Map;
 
 /**
  * Writes proxied requests to a backend: each head as one buffer (a {@link ClientRequest} mostly as the bytes it came
@@ -21,10 +18,7 @@ import java.util.Map;
  */
 public final class RequestEncoder extends ChannelOutboundHandlerAdapter {
 
-    private static final byte[] CRLF = {'\r', '\n'};
-
     private boolean chunked;
-    private int headSize = 256;
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -50,29 +44,12 @@ public final class RequestEncoder extends ChannelOutboundHandlerAdapter {
         }
     }
 
-    private ByteBuf encodeHead(ChannelHandlerContext ctx, HttpRequest request) {
-        ByteBuf out = ctx.alloc().buffer(headSize);
-        ByteBufUtil.copy(request.method().asciiName(), out);
-        out.writeByte(' ');
-        ByteBufUtil.writeAscii(out, request.uri());
-        out.writeByte(' ');
-        ByteBufUtil.writeAscii(out, request.protocolVersion().text());
-        out.writeBytes(CRLF);
-        writeFields(out, request.headers());
-        out.writeBytes(CRLF);
-        // Size the next head's buffer from this one, so a typical head needs no reallocation.
-        headSize = Math.max(256, out.readableBytes() + 64);
-        return out;
-    }
-
-    private static void writeFields(ByteBuf out, HttpHeaders headers) {
-        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext();) {
-            Map.Entry<CharSequence, CharSequence> e = it.next();
-            ByteBufUtil.writeAscii(out, e.getKey());
-            out.writeByte(':').writeByte(' ');
-            ByteBufUtil.writeAscii(out, e.getValue());
-            out.writeBytes(CRLF);
-        }
+    private static ByteBuf encodeHead(ChannelHandlerContext ctx, HttpRequest request) {
+        HeadWriter out = HeadWriter.start()
+                .ascii(request.method().asciiName()).put(' ')
+                .ascii(request.uri()).put(' ')
+                .ascii(request.protocolVersion().text()).crlf();
+        return out.fields(request.headers()).crlf().toBuffer(ctx.alloc(), 0);
     }
 
     private void writeContent(ChannelHandlerContext ctx, HttpContent content, ChannelPromise promise) {
@@ -107,14 +84,12 @@ public final class RequestEncoder extends ChannelOutboundHandlerAdapter {
             ctx.write(ChunkFraming.lastChunk(), promise);
             return;
         }
-        ByteBuf end = ctx.alloc().buffer(64);
+        HeadWriter end = HeadWriter.start();
         if (n > 0) {
-            end.writeBytes(CRLF);
+            end.crlf();
         }
-        end.writeByte('0').writeBytes(CRLF);
-        writeFields(end, trailers);
-        end.writeBytes(CRLF);
-        ctx.write(end, promise);
+        end.put('0').crlf().fields(trailers).crlf();
+        ctx.write(end.toBuffer(ctx.alloc(), 0), promise);
     }
 
     private static void succeed(ChannelPromise promise) {
