@@ -4,7 +4,8 @@ the p99 ratio, and in how many runs each target was met. One run on a noisy 2-co
 what many runs say together.
 
 Usage: bench/pool-runs.py FILE...   (side-by-side outputs, or any text holding their tables, e.g. docs/benchmarks.md;
-a table's timestamp is its identity, so a run quoted twice counts once; runs with a think time are left out)
+a table's timestamp is its identity, so a run quoted twice counts once; runs with a think time or another pinning
+are left out)
 """
 import re
 import statistics
@@ -23,8 +24,8 @@ def runs(paths):
     for path in paths:
         with open(path, encoding="utf-8") as f:
             for m in TABLE.finditer(f.read()):
-                if "think time" in m.group(2):
-                    continue  # a run held below saturation (THINK_MS) answers another question
+                if "think time" in m.group(2) or "pinning:" in m.group(2):
+                    continue  # a run held below saturation (THINK_MS), or pinned otherwise, answers another question
                 rows = {}
                 for line in m.group(3).splitlines():
                     f_ = line.split()
@@ -38,7 +39,8 @@ def main():
         sys.exit(__doc__)
     all_runs = runs(sys.argv[1:])
     if not all_runs:
-        sys.exit("pool-runs: no side-by-side table (without a think time) in " + " ".join(sys.argv[1:]))
+        sys.exit("pool-runs: no side-by-side table (without a think time or another pinning) in "
+                 + " ".join(sys.argv[1:]))
     print(f"# {len(all_runs)} side-by-side runs: {', '.join(sorted(all_runs))}")
     print(f"{'conns':>5} {'A':16} {'B':15} {'runs':>4} {'req/s A/B':>9} {'A>=B':>6} {'p99 A/B':>8} {'A<=B':>6}")
     conns = sorted({c for rows in all_runs.values() for (_, c) in rows}, key=int)

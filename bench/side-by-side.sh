@@ -24,6 +24,8 @@
 #   THINK_MS=1 CONNS_LIST=64 bench/side-by-side.sh        # each connection waits 1 ms before each request: every
 #                                                          # proxy at about the same load, below saturation
 #   LB_RUN_ARGS="--warmup 0" bench/side-by-side.sh         # extra `lb run` options for every stickylb instance
+#   BACKEND_CPUS=1 bench/side-by-side.sh                 # the backend beside the proxies, wrk alone on CPU 0: the
+#                                                          # load generator no longer shares its core
 #   BACKEND_KEEPALIVE_REQUESTS=100 bench/side-by-side.sh   # backends that close a connection after 100 requests
 #                                                          # (Tomcat's default), so every proxy keeps reconnecting
 set -euo pipefail
@@ -61,6 +63,10 @@ start_targets "$FIRST_PORT" "$PROXY_CPUS" "${BACKEND_PORTS[@]}" || die "the prox
 wrk_percentiles "$WORK/p.lua" "$THINK_MS"
 think=""
 if ((10#$THINK_MS > 0)); then think="; think time $THINK_MS ms (wrk's delay)"; fi
+# Another pinning answers another question (bench/pool-runs.py leaves such runs out, as it does think times).
+if [[ $BACKEND_CPUS != 0 || $WRK_CPUS != 0 || $PROXY_CPUS != 1 ]]; then
+  think+="; pinning: proxies on CPU $PROXY_CPUS, backend on CPU $BACKEND_CPUS, wrk on CPU $WRK_CPUS"
+fi
 load() { # target conns seconds [script]
   wrk_load "$WRK_CPUS" "$2" "$3" "http://127.0.0.1:${PORT[$1]}/" "${HEADER[$1]:-}" "${4:-}"
 }
