@@ -24,7 +24,7 @@
 #   THINK_MS=1 CONNS_LIST=64 bench/side-by-side.sh        # each connection waits 1 ms before each request: every
 #                                                          # proxy at about the same load, below saturation
 #   LB_RUN_ARGS="--warmup 0" bench/side-by-side.sh         # extra `lb run` options for every stickylb instance
-#   BACKEND_CPUS=1 bench/side-by-side.sh                 # the backend beside the proxies, wrk alone on CPU 0: the
+#   BACKEND_CPUS=1 bench/side-by-side.sh                   # the backend beside the proxies, wrk alone on CPU 0: the
 #                                                          # load generator no longer shares its core
 #   BACKEND_KEEPALIVE_REQUESTS=100 bench/side-by-side.sh   # backends that close a connection after 100 requests
 #                                                          # (Tomcat's default), so every proxy keeps reconnecting
@@ -61,11 +61,11 @@ declare -A PORT PID HEADER
 start_targets "$FIRST_PORT" "$PROXY_CPUS" "${BACKEND_PORTS[@]}" || die "the proxies under test did not all start"
 
 wrk_percentiles "$WORK/p.lua" "$THINK_MS"
-think=""
-if ((10#$THINK_MS > 0)); then think="; think time $THINK_MS ms (wrk's delay)"; fi
+heading=""   # what the table's heading adds: a think time, another pinning
+if ((10#$THINK_MS > 0)); then heading="; think time $THINK_MS ms (wrk's delay)"; fi
 # Another pinning answers another question (bench/pool-runs.py leaves such runs out, as it does think times).
 if [[ $BACKEND_CPUS != 0 || $WRK_CPUS != 0 || $PROXY_CPUS != 1 ]]; then
-  think+="; pinning: proxies on CPU $PROXY_CPUS, backend on CPU $BACKEND_CPUS, wrk on CPU $WRK_CPUS"
+  heading+="; pinning: proxies on CPU $PROXY_CPUS, backend on CPU $BACKEND_CPUS, wrk on CPU $WRK_CPUS"
 fi
 load() { # target conns seconds [script]
   wrk_load "$WRK_CPUS" "$2" "$3" "http://127.0.0.1:${PORT[$1]}/" "${HEADER[$1]:-}" "${4:-}"
@@ -104,7 +104,7 @@ done >"$WORK/rows"
 cp "$WORK/rows" "$OUT.rows"
 
 {
-  echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request, usrus/r its user-space part; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS$think"
+  echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request, usrus/r its user-space part; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS$heading"
   printf '%-16s %5s %9s %7s %7s %7s %8s %8s %8s %8s\n' target conns req/s p50ms p90ms p99ms cpuus/r "cpu/ha" "cpu/ngx" \
     usrus/r
   for c in $CONNS_LIST; do
