@@ -49,6 +49,11 @@ final class HeadWriter {
         return length;
     }
 
+    /** How many bytes the writer holds room for, written or not (for tests of its growing and shrinking). */
+    int capacity() {
+        return buf.length;
+    }
+
     HeadWriter bytes(byte[] src, int from, int len) {
         ensure(len);
         System.arraycopy(src, from, buf, length, len);

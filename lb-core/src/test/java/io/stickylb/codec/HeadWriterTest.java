@@ -59,12 +59,14 @@ class HeadWriterTest {
         String big = "v".repeat(40_000);
         HeadWriter w = HeadWriter.start().field("X-Big", big).crlf();
         assertThat(w.length()).isEqualTo("X-Big: ".length() + big.length() + 4);
+        assertThat(w.capacity()).isGreaterThanOrEqualTo(w.length());
         ByteBuf out = w.toBuffer(ByteBufAllocator.DEFAULT, 16);
         assertThat(out.writableBytes()).isGreaterThanOrEqualTo(16);
         assertThat(text(out)).isEqualTo("X-Big: " + big + "\r\n\r\n");
 
         HeadWriter next = HeadWriter.start();
         assertThat(next.length()).isZero();
+        assertThat(next.capacity()).isEqualTo(1024);
         assertThat(text(next.ascii("GET").toBuffer(ByteBufAllocator.DEFAULT, 0))).isEqualTo("GET");
     }
 
