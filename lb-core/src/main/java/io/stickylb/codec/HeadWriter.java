@@ -17,7 +17,7 @@ import java.util.Map;
  */
 final class HeadWriter {
 
-    private static final int INITIAL = 1024;
+    static final int INITIAL = 1024;
     /** A writer that grew past this for an unusually large head starts the next one small again. */
     private static final int KEEP = 16 * 1024;
 

@@ -66,7 +66,7 @@ class HeadWriterTest {
 
         HeadWriter next = HeadWriter.start();
         assertThat(next.length()).isZero();
-        assertThat(next.capacity()).isEqualTo(1024);
+        assertThat(next.capacity()).isEqualTo(HeadWriter.INITIAL);
         assertThat(text(next.ascii("GET").toBuffer(ByteBufAllocator.DEFAULT, 0))).isEqualTo("GET");
     }
 
