@@ -7,8 +7,9 @@
 #   haproxy-rr / haproxy-cookie   HAProxy, roundrobin / cookie insert indirect (wrk sends SERVERID)
 #   nginx-rr / nginx-iphash       nginx, round robin / ip_hash, upstream keep-alive
 # for a ~100 B and a 64 KiB response, at 64 and 256 connections. Every proxy gets the same number of worker threads
-# (WORKERS, default 1) and keep-alive connections to the backends. Prints a table (req/s, p50/p99/p99.9 latency,
-# peak RSS, CPU time per request, ratio to direct and to HAProxy) and writes it to $OUT (CSV) and $OUT.txt.
+# (WORKERS, default 1), keep-alive connections to the backends and the forwarding headers stickylb sends (FORWARDED,
+# bench/lib.sh). Prints a table (req/s, p50/p99/p99.9 latency, peak RSS, CPU time per request, ratio to direct and to
+# HAProxy) and writes it to $OUT (CSV) and $OUT.txt.
 #
 # Needs: wrk, haproxy, nginx, curl, java 17 and the built jar (mvn -B -ntp -q package -DskipTests).
 #   apt-get install -y wrk haproxy nginx curl
@@ -18,6 +19,7 @@
 #   TARGETS="direct stickylb-rr haproxy-rr" SIZES=small CONNS_LIST=64 bench/bench.sh
 #   WORKERS=2 TASKSET=0 bench/bench.sh            # two event loops / threads / workers each, no pinning
 #   LB_TRANSPORT=io-uring bench/bench.sh          # stickylb on io_uring (the others are unchanged)
+#   FORWARDED=0 bench/bench.sh                    # HAProxy and nginx without the forwarding headers stickylb sends
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -224,7 +226,7 @@ done
 {
   echo "# stickylb bench $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo))"
   if [[ $TASKSET == 1 ]]; then pinning="backend cpu $BACKEND_CPUS, wrk cpu $WRK_CPUS, proxy cpu $PROXY_CPUS"; else pinning="no pinning"; fi
-  echo "# workers=$WORKERS taskset=$TASKSET ($pinning) duration=$DURATION rounds=$ROUNDS stickylb transport=${LB_TRANSPORT:-auto}"
+  echo "# workers=$WORKERS taskset=$TASKSET ($pinning) duration=$DURATION rounds=$ROUNDS stickylb transport=${LB_TRANSPORT:-auto}$(forwarding_note)"
   echo "# $(haproxy -v 2>&1 | head -1); $(nginx -v 2>&1 | head -1); $(java -version 2>&1 | head -1)"
   echo "# stickylb: bin/lb${LB_RUN_ARGS:+ run $LB_RUN_ARGS}, JVM options: ${JAVA_OPTS:-$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' bin/lb)}"
   awk -F, 'NR > 1 {

@@ -196,8 +196,22 @@ wrk_load() {
 # median: the median of the numbers on stdin, one per line.
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 
+# FORWARDED=1 (the default) gives HAProxy and nginx the forwarding headers stickylb always sends (X-Forwarded-For,
+# -Proto and -Host, and the client's Host kept), the way an operator configures them in front of application servers,
+# so every proxy does the same work per request: that work cost HAProxy 4-5 % of its req/s and nginx 5 % with round
+# robin (level with ip_hash) on the 2-vCPU machine (docs/benchmarks.md, Stop 39). FORWARDED=0 leaves it out, as the
+# runs before that stop did.
+FORWARDED=${FORWARDED:-1}
+[[ $FORWARDED == [01] ]] || { echo "FORWARDED must be 0 or 1, not '$FORWARDED'" >&2; exit 2; }
+
+# forwarding_note -> what a table's heading says about the forwarding headers (bench/pool-runs.py pools by it).
+forwarding_note() {
+  if [[ $FORWARDED == 1 ]]; then echo "; forwarding headers on every proxy"; fi
+}
+
 # haproxy_conf FILE PORT THREADS MODE BACKEND_PORT... -> writes to FILE the HAProxy the benchmarks compare with: MODE
-# rr (roundrobin) or cookie (cookie SERVERID insert indirect; the client sends SERVERID=bN), keep-alive both ways.
+# rr (roundrobin) or cookie (cookie SERVERID insert indirect; the client sends SERVERID=bN), keep-alive both ways,
+# and with FORWARDED=1 the forwarding headers stickylb sends.
 haproxy_conf() {
   local file=$1 port=$2 threads=$3 mode=$4 i=0 p
   shift 4
@@ -218,9 +232,13 @@ defaults
 frontend fe
     bind 127.0.0.1:$port
     default_backend be
-backend be
-    balance roundrobin
 EOF
+    if [[ $FORWARDED == 1 ]]; then
+      echo "    option forwardfor"
+      echo "    http-request set-header X-Forwarded-Proto http"
+      echo "    http-request set-header X-Forwarded-Host %[req.hdr(host)]"
+    fi
+    printf 'backend be\n    balance roundrobin\n'
     if [[ $mode == cookie ]]; then echo "    cookie SERVERID insert indirect nocache"; fi
     for p in "$@"; do
       i=$((i + 1))
@@ -230,7 +248,8 @@ EOF
 }
 
 # nginx_conf FILE PORT WORKERS MODE BACKEND_PORT... -> writes to FILE the nginx the benchmarks compare with: MODE rr or
-# iphash, upstream keep-alive (keepalive, HTTP/1.1, no Connection header); pid, logs and temp files next to FILE.
+# iphash, upstream keep-alive (keepalive, HTTP/1.1, no Connection header), with FORWARDED=1 the forwarding headers
+# stickylb sends; pid, logs and temp files next to FILE.
 nginx_conf() {
   local file=$1 port=$2 workers=$3 mode=$4 dir p
   shift 4
@@ -254,7 +273,10 @@ $(for p in "$@"; do echo "    server 127.0.0.1:$p;"; done)
   }
   server {
     listen 127.0.0.1:$port;
-    location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on; }
+    location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering on;$(
+      [[ $FORWARDED == 1 ]] && printf '\n      %s' 'proxy_set_header Host $http_host;' \
+        'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;' 'proxy_set_header X-Forwarded-Proto $scheme;' \
+        'proxy_set_header X-Forwarded-Host $http_host;') }
   }
 }
 EOF

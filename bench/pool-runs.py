@@ -5,7 +5,9 @@ what many runs say together.
 
 Usage: bench/pool-runs.py FILE...   (side-by-side outputs, or any text holding their tables, e.g. docs/benchmarks.md;
 a table's timestamp is its identity, so a run quoted twice counts once; runs with a think time or another pinning
-are left out)
+are left out). Runs where HAProxy and nginx send the forwarding headers stickylb sends ("forwarding headers on every
+proxy" in the heading, the default since stop 39) and runs where stickylb alone sends them are pooled apart: the
+same proxies doing different work answer different questions.
 """
 import re
 import statistics
@@ -19,13 +21,19 @@ PAIRS = [
 TABLE = re.compile(r"# side by side, (\S+),([^\n]*)\ntarget[^\n]*\n((?:\S+\s+\d+\s+\d+\s[^\n]*\n?)+)")
 
 
-def runs(paths):
+EQUAL_WORK = "forwarding headers on every proxy"
+
+
+def runs(paths, equal_work):
+    """The tables whose heading says (equal_work True) or does not say that every proxy sends forwarding headers."""
     seen = {}
     for path in paths:
         with open(path, encoding="utf-8") as f:
             for m in TABLE.finditer(f.read()):
                 if "think time" in m.group(2) or "pinning:" in m.group(2):
                     continue  # a run held below saturation (THINK_MS), or pinned otherwise, answers another question
+                if (EQUAL_WORK in m.group(2)) != equal_work:
+                    continue
                 rows = {}
                 for line in m.group(3).splitlines():
                     f_ = line.split()
@@ -37,11 +45,23 @@ def runs(paths):
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    all_runs = runs(sys.argv[1:])
-    if not all_runs:
+    pools = [(True, "every proxy sends the forwarding headers"),
+             (False, "stickylb alone sends the forwarding headers (before stop 39, or FORWARDED=0)")]
+    printed = 0
+    for equal_work, what in pools:
+        all_runs = runs(sys.argv[1:], equal_work)
+        if all_runs:
+            if printed:
+                print()
+            print_pool(all_runs, what)
+            printed += 1
+    if not printed:
         sys.exit("pool-runs: no side-by-side table (without a think time or another pinning) in "
                  + " ".join(sys.argv[1:]))
-    print(f"# {len(all_runs)} side-by-side runs: {', '.join(sorted(all_runs))}")
+
+
+def print_pool(all_runs, what):
+    print(f"# {what}: {len(all_runs)} side-by-side runs: {', '.join(sorted(all_runs))}")
     print(f"{'conns':>5} {'A':16} {'B':15} {'runs':>4} {'req/s A/B':>9} {'A>=B':>6} {'p99 A/B':>8} {'A<=B':>6}")
     conns = sorted({c for rows in all_runs.values() for (_, c) in rows}, key=int)
     for c in conns:

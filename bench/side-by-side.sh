@@ -28,6 +28,8 @@
 #                                                          # load generator no longer shares its core
 #   BACKEND_KEEPALIVE_REQUESTS=100 bench/side-by-side.sh   # backends that close a connection after 100 requests
 #                                                          # (Tomcat's default), so every proxy keeps reconnecting
+#   FORWARDED=0 bench/side-by-side.sh                      # HAProxy and nginx without the forwarding headers
+#                                                          # stickylb sends (as before stop 39): less work for them
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
@@ -61,7 +63,7 @@ declare -A PORT PID HEADER
 start_targets "$FIRST_PORT" "$PROXY_CPUS" "${BACKEND_PORTS[@]}" || die "the proxies under test did not all start"
 
 wrk_percentiles "$WORK/p.lua" "$THINK_MS"
-heading=""   # what the table's heading adds: a think time, another pinning
+heading=$(forwarding_note)   # what the table's heading adds: forwarding headers, a think time, another pinning
 if ((10#$THINK_MS > 0)); then heading="; think time $THINK_MS ms (wrk's delay)"; fi
 # Another pinning answers another question (bench/pool-runs.py leaves such runs out, as it does think times).
 if [[ $BACKEND_CPUS != 0 || $WRK_CPUS != 0 || $PROXY_CPUS != 1 ]]; then
