@@ -24,40 +24,39 @@ TABLE = re.compile(r"# side by side, (\S+),([^\n]*)\ntarget[^\n]*\n((?:\S+\s+\d+
 EQUAL_WORK = "forwarding headers on every proxy"
 
 
-def runs(paths, equal_work):
-    """The tables whose heading says (equal_work True) or does not say that every proxy sends forwarding headers."""
+def runs(paths):
+    """Every table by its timestamp, as (True when every proxy sent the forwarding headers, its rows)."""
     seen = {}
     for path in paths:
         with open(path, encoding="utf-8") as f:
             for m in TABLE.finditer(f.read()):
                 if "think time" in m.group(2) or "pinning:" in m.group(2):
                     continue  # a run held below saturation (THINK_MS), or pinned otherwise, answers another question
-                if (EQUAL_WORK in m.group(2)) != equal_work:
-                    continue
                 rows = {}
                 for line in m.group(3).splitlines():
                     f_ = line.split()
                     rows[(f_[0], f_[1])] = (float(f_[2]), float(f_[5]))
-                seen.setdefault(m.group(1), rows)
+                seen.setdefault(m.group(1), (EQUAL_WORK in m.group(2), rows))
     return seen
 
 
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    pools = [(True, "every proxy sends the forwarding headers"),
-             (False, "stickylb alone sends the forwarding headers (before stop 39, or FORWARDED=0)")]
-    printed = 0
-    for equal_work, what in pools:
-        all_runs = runs(sys.argv[1:], equal_work)
-        if all_runs:
-            if printed:
-                print()
-            print_pool(all_runs, what)
-            printed += 1
-    if not printed:
+    tables = runs(sys.argv[1:])
+    if not tables:
         sys.exit("pool-runs: no side-by-side table (without a think time or another pinning) in "
                  + " ".join(sys.argv[1:]))
+    pools = [(True, "every proxy sends the forwarding headers"),
+             (False, "stickylb alone sends the forwarding headers (before stop 39, or FORWARDED=0)")]
+    printed = False
+    for equal_work, what in pools:
+        pool = {t: rows for t, (kind, rows) in tables.items() if kind == equal_work}
+        if pool:
+            if printed:
+                print()
+            print_pool(pool, what)
+            printed = True
 
 
 def print_pool(all_runs, what):
