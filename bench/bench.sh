@@ -6,6 +6,7 @@
 #   stickylb-iphash stickylb, ip-hash (maglev)
 #   haproxy-rr / haproxy-cookie   HAProxy, roundrobin / cookie insert indirect (wrk sends SERVERID)
 #   nginx-rr / nginx-iphash       nginx, round robin / ip_hash, upstream keep-alive
+#   nginx-cookie    nginx, `hash $cookie_SERVERID consistent` (wrk sends SERVERID): not run unless named in TARGETS
 # for a ~100 B and a 64 KiB response, at 64 and 256 connections. Every proxy gets the same number of worker threads
 # (WORKERS, default 1), keep-alive connections to the backends and the forwarding headers stickylb sends (FORWARDED,
 # bench/lib.sh). Prints a table (req/s, p50/p99/p99.9 latency, peak RSS, CPU time per request, ratio to direct and to
@@ -150,9 +151,10 @@ start_target() { # target -> PROXY_PID (empty for direct), URL_BASE, COOKIE_ARGS
       haproxy_conf "$WORK/$1.cfg" "$PROXY_PORT" "$WORKERS" "${1#haproxy-}" "${BACKEND_PORTS[@]}"
       start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$WORK/$1.cfg"
       if [[ $1 == haproxy-cookie ]]; then COOKIE_ARGS=(-H "Cookie: SERVERID=b2"); fi ;;
-    nginx-rr | nginx-iphash)
+    nginx-rr | nginx-iphash | nginx-cookie)
       nginx_conf "$WORK/$1.conf" "$PROXY_PORT" "$WORKERS" "${1#nginx-}" "${BACKEND_PORTS[@]}"
-      start_bg "$1" "$PROXY_CPUS" nginx -p "$WORK/" -c "$WORK/$1.conf" ;;
+      start_bg "$1" "$PROXY_CPUS" nginx -p "$WORK/" -c "$WORK/$1.conf"
+      if [[ $1 == nginx-cookie ]]; then COOKIE_ARGS=(-H "Cookie: SERVERID=b2"); fi ;;
     *) die "unknown target $1" ;;
   esac
   PROXY_PID=$LAST_PID
@@ -239,7 +241,7 @@ done
       printf "%-5s %-5s %-16s %9s %7s %7s %8s %8s %8s %7s %8s %7s %6s\n", "size", "conns", "target", "req/s", "p50ms", "p99ms", "p99.9ms", "rssMB", "cpuus/r", "xdirect", "xhaproxy", "p99/ha", "errors"
       for (k in keys) { split(k, a, ","); m = n[k]; R[k] = med(v, k, m); P99[k] = med(p99, k, m) }
       ns = split("small 64k", S, " "); nc = split("64 256", C, " ")
-      nt = split("direct stickylb-rr stickylb-cookie stickylb-iphash haproxy-rr haproxy-cookie nginx-rr nginx-iphash", T, " ")
+      nt = split("direct stickylb-rr stickylb-cookie stickylb-iphash haproxy-rr haproxy-cookie nginx-rr nginx-iphash nginx-cookie", T, " ")
       for (i = 1; i <= ns; i++) for (j = 1; j <= nc; j++) for (l = 1; l <= nt; l++) {
         k = S[i] "," C[j] "," T[l]; if (!(k in keys)) continue; m = n[k]
         d = S[i] "," C[j] ",direct"; h = S[i] "," C[j] ",haproxy-rr"

@@ -50,11 +50,12 @@ start_bench_backend() {
 
 # start_target NAME PORT CPUS BACKEND_PORT... -> starts one proxy under test on 127.0.0.1:PORT, pinned to CPUS, one
 # worker or thread: stickylb-rr, -rr1 (round robin over the first backend only), -cookie or -iphash; haproxy-rr or
-# -cookie; nginx-rr or -iphash. A suffix ".N" names another instance of the same kind; stickylb instances named
-# ".xN" run with X_JAVA_OPTS added to bin/lb's JVM options (LB_JAVA_OPTS replaces those), those named ".oN" run
-# another build (the lb.jar at OTHER_JAR), and every stickylb instance runs with LB_RUN_ARGS. Sets PID[NAME] (the
-# process to measure: nginx's master, whose worker is its child) and HEADER[NAME] for HAProxy's cookie row (callers
-# `declare -A PID HEADER`); output goes to $WORK/NAME.log. Returns 1 for an unknown NAME.
+# -cookie; nginx-rr, -iphash or -cookie (a hash of the cookie the client sends). A suffix ".N" names another instance
+# of the same kind; stickylb instances named ".xN" run with X_JAVA_OPTS added to bin/lb's JVM options (LB_JAVA_OPTS
+# replaces those), those named ".oN" run another build (the lb.jar at OTHER_JAR), and every stickylb instance runs
+# with LB_RUN_ARGS. Sets PID[NAME] (the process to measure: nginx's master, whose worker is its child) and
+# HEADER[NAME] for the cookie rows of HAProxy and nginx (callers `declare -A PID HEADER`); output goes to
+# $WORK/NAME.log. Returns 1 for an unknown NAME.
 start_target() {
   local t=$1 port=$2 cpus=$3 kind=${1%.*} jvm jar
   shift 3
@@ -76,9 +77,10 @@ start_target() {
       haproxy_conf "$WORK/$t.cfg" "$port" 1 "${kind#haproxy-}" "$@"
       taskset -c "$cpus" haproxy -db -f "$WORK/$t.cfg" >"$WORK/$t.log" 2>&1 &
       if [[ $kind == haproxy-cookie ]]; then HEADER[$t]="Cookie: SERVERID=b2"; fi ;;
-    nginx-rr | nginx-iphash)
+    nginx-rr | nginx-iphash | nginx-cookie)
       nginx_conf "$WORK/$t.conf" "$port" 1 "${kind#nginx-}" "$@"
-      taskset -c "$cpus" nginx -p "$WORK/" -c "$WORK/$t.conf" >"$WORK/$t.log" 2>&1 & ;;
+      taskset -c "$cpus" nginx -p "$WORK/" -c "$WORK/$t.conf" >"$WORK/$t.log" 2>&1 &
+      if [[ $kind == nginx-cookie ]]; then HEADER[$t]="Cookie: SERVERID=b2"; fi ;;
     *) return 1 ;;
   esac
   PID[$t]=$!
@@ -109,7 +111,7 @@ start_targets() {
   for t in $TARGETS; do
     PORT[$t]=$port
     if ! start_target "$t" "$port" "$cpus" "$@"; then
-      echo "unknown target $t (stickylb-rr|-rr1|-cookie|-iphash, haproxy-rr|-cookie, nginx-rr|-iphash)" >&2
+      echo "unknown target $t (stickylb-rr|-rr1|-cookie|-iphash, haproxy-rr|-cookie, nginx-rr|-iphash|-cookie)" >&2
       return 1
     fi
     port=$((port + 1))
@@ -247,9 +249,11 @@ EOF
   } >"$file"
 }
 
-# nginx_conf FILE PORT WORKERS MODE BACKEND_PORT... -> writes to FILE the nginx the benchmarks compare with: MODE rr or
-# iphash, upstream keep-alive (keepalive, HTTP/1.1, no Connection header), with FORWARDED=1 the forwarding headers
-# stickylb sends; pid, logs and temp files next to FILE.
+# nginx_conf FILE PORT WORKERS MODE BACKEND_PORT... -> writes to FILE the nginx the benchmarks compare with: MODE rr,
+# iphash or cookie (`hash $cookie_SERVERID consistent`: open-source nginx sets no cookie of its own, so it pins a
+# client by a cookie the client already holds, as an application's route cookie would), upstream keep-alive
+# (keepalive, HTTP/1.1, no Connection header), with FORWARDED=1 the forwarding headers stickylb sends; pid, logs and
+# temp files next to FILE.
 nginx_conf() {
   local file=$1 port=$2 workers=$3 mode=$4 dir p
   shift 4
@@ -267,7 +271,7 @@ http {
   client_body_temp_path $dir/tmp; proxy_temp_path $dir/tmp; fastcgi_temp_path $dir/tmp;
   uwsgi_temp_path $dir/tmp; scgi_temp_path $dir/tmp;
   upstream be {
-    $([[ $mode == iphash ]] && echo "ip_hash;")
+    $([[ $mode == iphash ]] && echo "ip_hash;")$([[ $mode == cookie ]] && echo "hash \$cookie_SERVERID consistent;")
 $(for p in "$@"; do echo "    server 127.0.0.1:$p;"; done)
     keepalive 768;
   }

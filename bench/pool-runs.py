@@ -17,6 +17,8 @@ PAIRS = [
     ("stickylb-rr", "haproxy-rr"), ("stickylb-rr", "nginx-rr"),
     ("stickylb-cookie", "haproxy-cookie"), ("stickylb-cookie", "nginx-iphash"),
     ("stickylb-cookie", "stickylb-rr"), ("haproxy-cookie", "haproxy-rr"), ("nginx-iphash", "nginx-rr"),
+    # nginx's cookie row (a hash of a cookie the client holds) exists only in runs that ask for it
+    ("stickylb-cookie", "nginx-cookie"), ("nginx-cookie", "nginx-rr"),
 ]
 TABLE = re.compile(r"# side by side, (\S+),([^\n]*)\ntarget[^\n]*\n((?:\S+\s+\d+\s+\d+\s[^\n]*\n?)+)")
 

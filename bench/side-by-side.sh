@@ -21,6 +21,8 @@
 #                                                          # it): two builds side by side
 #   TARGETS="stickylb-rr stickylb-rr1 nginx-rr nginx-iphash" bench/side-by-side.sh   # stickylb-rr1: round robin
 #                                                          # over one backend, as a sticky row sends every request
+#   TARGETS="stickylb-cookie haproxy-cookie nginx-iphash nginx-cookie" bench/side-by-side.sh   # nginx-cookie:
+#                                                          # nginx routing by a hash of the cookie wrk sends
 #   THINK_MS=1 CONNS_LIST=64 bench/side-by-side.sh        # each connection waits 1 ms before each request: every
 #                                                          # proxy at about the same load, below saturation
 #   LB_RUN_ARGS="--warmup 0" bench/side-by-side.sh         # extra `lb run` options for every stickylb instance
