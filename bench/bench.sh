@@ -149,15 +149,16 @@ start_target() { # target -> PROXY_PID (empty for direct), URL_BASE, COOKIE_ARGS
       start_bg "$1" "$PROXY_CPUS" bin/lb run --config "$WORK/$1.yaml" $LB_RUN_ARGS ;;
     haproxy-rr | haproxy-cookie)
       haproxy_conf "$WORK/$1.cfg" "$PROXY_PORT" "$WORKERS" "${1#haproxy-}" "${BACKEND_PORTS[@]}"
-      start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$WORK/$1.cfg"
-      if [[ $1 == haproxy-cookie ]]; then COOKIE_ARGS=(-H "Cookie: SERVERID=b2"); fi ;;
+      start_bg "$1" "$PROXY_CPUS" haproxy -db -f "$WORK/$1.cfg" ;;
     nginx-rr | nginx-iphash | nginx-cookie)
       nginx_conf "$WORK/$1.conf" "$PROXY_PORT" "$WORKERS" "${1#nginx-}" "${BACKEND_PORTS[@]}"
-      start_bg "$1" "$PROXY_CPUS" nginx -p "$WORK/" -c "$WORK/$1.conf"
-      if [[ $1 == nginx-cookie ]]; then COOKIE_ARGS=(-H "Cookie: SERVERID=b2"); fi ;;
+      start_bg "$1" "$PROXY_CPUS" nginx -p "$WORK/" -c "$WORK/$1.conf" ;;
     *) die "unknown target $1" ;;
   esac
   PROXY_PID=$LAST_PID
+  local h
+  h=$(server_cookie "$1")
+  if [[ -n $h ]]; then COOKIE_ARGS=(-H "$h"); fi
   PROXY_STARTED=$SECONDS
   wait_http "$URL_BASE/" "$PROXY_PID" 60 || die "$1 did not answer: $(tail -5 "$WORK/$1.log")"
   if [[ $1 == stickylb-cookie ]]; then

@@ -48,6 +48,12 @@ start_bench_backend() {
   PIDS+=($!)
 }
 
+# server_cookie KIND -> the Cookie header wrk sends to HAProxy's and nginx's cookie rows (haproxy-cookie,
+# nginx-cookie), which pin by a cookie the client already holds; nothing for other kinds.
+server_cookie() {
+  case $1 in haproxy-cookie | nginx-cookie) echo "Cookie: SERVERID=b2" ;; esac
+}
+
 # start_target NAME PORT CPUS BACKEND_PORT... -> starts one proxy under test on 127.0.0.1:PORT, pinned to CPUS, one
 # worker or thread: stickylb-rr, -rr1 (round robin over the first backend only), -cookie or -iphash; haproxy-rr or
 # -cookie; nginx-rr, -iphash or -cookie (a hash of the cookie the client sends). A suffix ".N" names another instance
@@ -75,16 +81,15 @@ start_target() {
         >"$WORK/$t.log" 2>&1 & ;;
     haproxy-rr | haproxy-cookie)
       haproxy_conf "$WORK/$t.cfg" "$port" 1 "${kind#haproxy-}" "$@"
-      taskset -c "$cpus" haproxy -db -f "$WORK/$t.cfg" >"$WORK/$t.log" 2>&1 &
-      if [[ $kind == haproxy-cookie ]]; then HEADER[$t]="Cookie: SERVERID=b2"; fi ;;
+      taskset -c "$cpus" haproxy -db -f "$WORK/$t.cfg" >"$WORK/$t.log" 2>&1 & ;;
     nginx-rr | nginx-iphash | nginx-cookie)
       nginx_conf "$WORK/$t.conf" "$port" 1 "${kind#nginx-}" "$@"
-      taskset -c "$cpus" nginx -p "$WORK/" -c "$WORK/$t.conf" >"$WORK/$t.log" 2>&1 &
-      if [[ $kind == nginx-cookie ]]; then HEADER[$t]="Cookie: SERVERID=b2"; fi ;;
+      taskset -c "$cpus" nginx -p "$WORK/" -c "$WORK/$t.conf" >"$WORK/$t.log" 2>&1 & ;;
     *) return 1 ;;
   esac
   PID[$t]=$!
   PIDS+=($!)
+  HEADER[$t]=$(server_cookie "$kind")
 }
 
 # target_ready NAME PORT -> 0 once the target started by start_target answers 200 (30 s at most); a stickylb cookie
