@@ -5,8 +5,9 @@
 # every few seconds, so a noisy machine's drift falls on every proxy alike. It reports medians of req/s, p50/p90/p99
 # and CPU per request (the proxy's processes, from /proc), and each proxy's CPU per request against HAProxy's and
 # nginx's, and its user-space share (usrus/r: the rest is the kernel's); then the tail step by step (p90, p95, p98,
-# p99, p99.5, p99.9). It writes both tables to $OUT and every round to $OUT.rows. Small responses only; one worker or
-# thread each. bench/legs.sh takes the same proxies apart leg by leg.
+# p99, p99.5, p99.9). It writes both tables to $OUT and every round to $OUT.rows, under the same heading, for
+# bench/pool-runs.py to pair round by round. Small responses only; one worker or thread each. bench/legs.sh takes the
+# same proxies apart leg by leg.
 #
 # Examples:
 #   bench/side-by-side.sh
@@ -104,11 +105,13 @@ for r in $(seq "$ROUNDS"); do
     done
   done
 done >"$WORK/rows"
-# every round: target conns round req/s p50 p90 p99 (µs) cpuus/r usrus/r p95 p98 p99.5 p99.9 (µs)
-cp "$WORK/rows" "$OUT.rows"
+title="# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request, usrus/r its user-space part; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS$heading"
+# Every round, under the table's own heading (bench/pool-runs.py pairs the rounds): target conns round req/s p50 p90
+# p99 (µs) cpuus/r usrus/r p95 p98 p99.5 p99.9 (µs).
+{ echo "$title"; cat "$WORK/rows"; } >"$OUT.rows"
 
 {
-  echo "# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request, usrus/r its user-space part; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS$heading"
+  echo "$title"
   printf '%-16s %5s %9s %7s %7s %7s %8s %8s %8s %8s\n' target conns req/s p50ms p90ms p99ms cpuus/r "cpu/ha" "cpu/ngx" \
     usrus/r
   for c in $CONNS_LIST; do
