@@ -47,6 +47,10 @@ def runs(paths):
                     rounds[(f_[0], f_[1], int(f_[2]))] = (float(f_[3]), float(f_[6]))
                 seen[m.group(1)] = (EQUAL_WORK in m.group(2), medians(rounds), rounds)
             continue
+        if path.endswith(".rows"):
+            # Written before side-by-side.sh headed its rounds: without the run's heading they have no identity.
+            print(f"pool-runs: {path} does not start with a side-by-side heading; left out", file=sys.stderr)
+            continue
         for m in TABLE.finditer(text):
             if other_question(m.group(2)):
                 continue
