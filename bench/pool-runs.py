@@ -31,9 +31,9 @@ EQUAL_WORK = "forwarding headers on every proxy"
 
 
 def runs(paths):
-    """Every run by its timestamp, as (True when every proxy sent the forwarding headers, its rows, its rounds): rows
-    map (target, conns) to (median req/s, median p99); rounds, from a .rows file only (else None), map (target, conns,
-    round) to (req/s, p99)."""
+    """Every run by its timestamp, as (True when every proxy sent the forwarding headers, its table, its rounds): a
+    table maps (target, conns) to (req/s, p99), the medians in a run's table and the values in one of its rounds;
+    rounds, from a .rows file only (else None), are those tables by round number."""
     seen = {}
     for path in paths:
         with open(path, encoding="utf-8") as f:
@@ -44,7 +44,7 @@ def runs(paths):
                 rounds = {}
                 for line in m.group(3).splitlines():
                     f_ = line.split()
-                    rounds[(f_[0], f_[1], int(f_[2]))] = (float(f_[3]), float(f_[6]))
+                    rounds.setdefault(int(f_[2]), {})[(f_[0], f_[1])] = (float(f_[3]), float(f_[6]))
                 seen[m.group(1)] = (EQUAL_WORK in m.group(2), medians(rounds), rounds)
             continue
         if path.endswith(".rows"):
@@ -70,10 +70,21 @@ def other_question(heading):
 def medians(rounds):
     """A run's table from its rounds, as side-by-side.sh prints it (medians of each row's rounds)."""
     by_row = {}
-    for (t, c, _), v in rounds.items():
-        by_row.setdefault((t, c), []).append(v)
+    for table in rounds.values():
+        for k, v in table.items():
+            by_row.setdefault(k, []).append(v)
     return {k: (statistics.median(v[0] for v in vs), statistics.median(v[1] for v in vs))
             for k, vs in by_row.items()}
+
+
+def pairings(tables):
+    """For each connection count and pair of rows, the A/B ratios of req/s and of p99 over the tables holding both."""
+    for c in sorted({c for table in tables for (_, c) in table}, key=int):
+        for a, b in PAIRS:
+            both = [t for t in tables if (a, c) in t and (b, c) in t]
+            if both:
+                yield (c, a, b, [t[(a, c)][0] / t[(b, c)][0] for t in both],
+                       [t[(a, c)][1] / t[(b, c)][1] for t in both])
 
 
 def main():
@@ -91,7 +102,7 @@ def main():
         if pool:
             if printed:
                 print()
-            print_pool({t: rows for t, (_, rows, _) in pool.items()}, what)
+            print_pool({t: table for t, (_, table, _) in pool.items()}, what)
             by_round = {t: rounds for t, (_, _, rounds) in pool.items() if rounds}
             if by_round:
                 print()
@@ -102,18 +113,10 @@ def main():
 def print_pool(all_runs, what):
     print(f"# {what}: {len(all_runs)} side-by-side runs: {', '.join(sorted(all_runs))}")
     print(f"{'conns':>5} {'A':16} {'B':15} {'runs':>4} {'req/s A/B':>9} {'A>=B':>6} {'p99 A/B':>8} {'A<=B':>6}")
-    conns = sorted({c for rows in all_runs.values() for (_, c) in rows}, key=int)
-    for c in conns:
-        for a, b in PAIRS:
-            tp, p99 = [], []
-            for rows in all_runs.values():
-                if (a, c) in rows and (b, c) in rows:
-                    tp.append(rows[(a, c)][0] / rows[(b, c)][0])
-                    p99.append(rows[(a, c)][1] / rows[(b, c)][1])
-            if tp:
-                print(f"{c:>5} {a:16} {b:15} {len(tp):>4} {statistics.median(tp):9.3f} "
-                      f"{sum(x >= 1 for x in tp):>2}/{len(tp):<3} {statistics.median(p99):8.3f} "
-                      f"{sum(x <= 1 for x in p99):>2}/{len(p99):<3}")
+    for c, a, b, tp, p99 in pairings(list(all_runs.values())):
+        print(f"{c:>5} {a:16} {b:15} {len(tp):>4} {statistics.median(tp):9.3f} "
+              f"{sum(x >= 1 for x in tp):>2}/{len(tp):<3} {statistics.median(p99):8.3f} "
+              f"{sum(x <= 1 for x in p99):>2}/{len(p99):<3}")
 
 
 def print_rounds(all_runs, what):
@@ -121,20 +124,11 @@ def print_rounds(all_runs, what):
     print(f"# {what}, paired round by round over {len(all_runs)} runs: {', '.join(sorted(all_runs))}")
     print(f"{'conns':>5} {'A':16} {'B':15} {'rounds':>6} {'req/s A/B':>9} {'A>=B':>7} {'A>=.95B':>7} {'p99 A/B':>8} "
           f"{'A<=B':>7}")
-    conns = sorted({c for rounds in all_runs.values() for (_, c, _) in rounds}, key=int)
-    for c in conns:
-        for a, b in PAIRS:
-            tp, p99 = [], []
-            for rounds in all_runs.values():
-                for (t, cc, r), v in rounds.items():
-                    if t == a and cc == c and (b, c, r) in rounds:
-                        tp.append(v[0] / rounds[(b, c, r)][0])
-                        p99.append(v[1] / rounds[(b, c, r)][1])
-            if tp:
-                k = len(tp)
-                print(f"{c:>5} {a:16} {b:15} {k:>6} {statistics.median(tp):9.3f} {sum(x >= 1 for x in tp):>3}/{k:<3} "
-                      f"{sum(x >= 0.95 for x in tp):>3}/{k:<3} {statistics.median(p99):8.3f} "
-                      f"{sum(x <= 1 for x in p99):>3}/{k:<3}")
+    for c, a, b, tp, p99 in pairings([t for rounds in all_runs.values() for t in rounds.values()]):
+        k = len(tp)
+        print(f"{c:>5} {a:16} {b:15} {k:>6} {statistics.median(tp):9.3f} {sum(x >= 1 for x in tp):>3}/{k:<3} "
+              f"{sum(x >= 0.95 for x in tp):>3}/{k:<3} {statistics.median(p99):8.3f} "
+              f"{sum(x <= 1 for x in p99):>3}/{k:<3}")
 
 
 if __name__ == "__main__":
