@@ -71,7 +71,9 @@ final class RunCommand implements Callable<Integer> {
                     + " spent compiling. It ends once the compiler has caught up (seconds on a fast machine) or real"
                     + " traffic arrives, uses up to one core meanwhile, and ends with one full garbage collection so"
                     + " that start-up's"
-                    + " long-lived objects are not copied again by every young collection."})
+                    + " long-lived objects are not copied again by every young collection. After giving way to real"
+                    + " traffic it drills new connections through that private instance in the first lulls of the"
+                    + " next 5 minutes (up to 10 drills of 2,000, each stopped by the first real request)."})
     Duration warmup;
 
     private volatile Thread warmupThread;

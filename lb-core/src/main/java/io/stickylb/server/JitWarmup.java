@@ -14,6 +14,8 @@ import io.stickylb.config.PoolConfig;
 import io.stickylb.config.TimeoutConfig;
 import io.stickylb.metrics.ProxyMetrics;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +47,14 @@ import org.slf4j.LoggerFactory;
  * So after giving way the warm-up keeps a trickle of those events going for {@link #TRICKLE} beside the traffic
  * (one every {@value #TRICKLE_EVERY_MILLIS} ms: well under 1 % of a loaded loop's work), and the recompilations they
  * cause happen in the first seconds instead.
+ *
+ * <p>What real traffic runs only once per connection (accepting it, building its pipeline, closing it) stays below
+ * C2's thresholds for a long time when clients keep their connections: a few hundred new connections per busy spell
+ * push it up one tier at a time, and each step is compiled as the next spell begins, on the cores that serve it. So
+ * for {@link #DRILLS} after giving way the warm-up waits for idle moments (no real request for {@link #DRILL_IDLE})
+ * that follow real traffic, and in each opens up to {@value #DRILL_CONNECTIONS} new connections through the mirror
+ * ({@link IdleDrills}), stopping at once when real traffic returns; it retires when a whole drill kept the compiler
+ * quiet, or after {@value #MAX_DRILLS} drills.
  */
 public final class JitWarmup {
 
@@ -78,11 +88,20 @@ public final class JitWarmup {
      */
     static final Duration TRICKLE = Duration.ofSeconds(3);
     static final long TRICKLE_EVERY_MILLIS = 20;
+    /** How long after giving way the warm-up still drills new connections in idle moments (see {@link IdleDrills}). */
+    static final Duration DRILLS = Duration.ofMinutes(5);
+    /** How long real traffic must have been quiet before a drill: a lull, not the gap between two requests. */
+    static final Duration DRILL_IDLE = Duration.ofMillis(500);
+    /** New connections per drill: with a benchmark's few hundred per busy spell, C2's thresholds take a few drills. */
+    static final int DRILL_CONNECTIONS = 2_000;
+    static final int MAX_DRILLS = 10;
 
     private final LoadBalancer host;
     private final Duration maxTime;
     private final long maxRequests;
     private final Duration trickle;
+    private final Duration drills;
+    private final Duration drillIdle;
     private volatile Budget budget;
     private volatile boolean stopped;
 
@@ -99,11 +118,17 @@ public final class JitWarmup {
      * its event loops and transport.
      */
     public JitWarmup(Duration maxTime, long maxRequests, LoadBalancer host) {
-        this(maxTime, maxRequests, host, TRICKLE);
+        this(maxTime, maxRequests, host, TRICKLE, DRILLS, DRILL_IDLE);
     }
 
-    /** The same with a trickle of another length (tests). */
+    /** The same with a trickle of another length and no idle drills (tests). */
     JitWarmup(Duration maxTime, long maxRequests, LoadBalancer host, Duration trickle) {
+        this(maxTime, maxRequests, host, trickle, Duration.ZERO, DRILL_IDLE);
+    }
+
+    /** The same with idle drills for {@code drills} after giving way, each after {@code drillIdle} of quiet (tests). */
+    JitWarmup(Duration maxTime, long maxRequests, LoadBalancer host, Duration trickle, Duration drills,
+              Duration drillIdle) {
         this.host = host;
         if (maxTime.isNegative() || maxRequests < 0) {
             throw new IllegalArgumentException("warm-up budget must not be negative");
@@ -111,6 +136,8 @@ public final class JitWarmup {
         this.maxTime = maxTime;
         this.maxRequests = maxRequests;
         this.trickle = trickle;
+        this.drills = drills;
+        this.drillIdle = drillIdle;
     }
 
     /**
@@ -120,13 +147,14 @@ public final class JitWarmup {
      * the affinity cookies alone (a sticky API client's); requests the responder answered (the proxy answered the
      * rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
      * ({@link CompilerQuiet}) rather than on its budget; whether it stopped because real traffic arrived; the rare
-     * events it then kept sending beside that traffic; and the first failure, if any. {@code took} is the time to
-     * the end of the warm-up proper, the trickle excluded.
+     * events it then kept sending beside that traffic; the drills it ran in idle moments after that and the
+     * connections they opened; and the first failure, if any. {@code took} is the time to the end of the warm-up
+     * proper, the trickle and the drills excluded.
      */
     public record Result(long requests, long resets, long earlyCloses, long clientCloses, long idlePulses,
                          long bursts, long cookieRequests, long affinityCookieRequests, long backendRequests,
-                         boolean compilerQuiet, boolean yieldedToTraffic, long trickled, Duration took,
-                         String failure) {
+                         boolean compilerQuiet, boolean yieldedToTraffic, long trickled, long drills,
+                         long drillConnections, Duration took, String failure) {
     }
 
     /** Runs to the end of the budget (or {@link #stop()}); never throws for traffic errors, it reports them. */
@@ -147,6 +175,7 @@ public final class JitWarmup {
         }
         LoadBalancerConfig shape = host == null ? null : host.config();
         long trickled = 0;
+        IdleDrills drilled = null;
         Duration took = null;
         try (WarmupResponder responder = new WarmupResponder(WarmupTraffic.sessionCookies(shape))) {
             LoadBalancerConfig config = shape == null ? ownConfig(responder.port()) : mirror(shape, responder.port());
@@ -171,6 +200,10 @@ public final class JitWarmup {
                     // Within the warm-up's own time budget (--warmup is the longest it may take).
                     long end = Math.min(System.nanoTime() + trickle.toNanos(), b.deadlineNanos);
                     trickled = new Trickle(lb, traffic, end).run();
+                    if (!stopped && !drills.isZero()) {
+                        drilled = new IdleDrills(lb, traffic, System.nanoTime() + drills.toNanos());
+                        drilled.run();
+                    }
                 }
             } finally {
                 lb.close(Duration.ZERO);
@@ -190,7 +223,8 @@ public final class JitWarmup {
         }
         return new Result(b.served.get(), b.resets.get(), b.earlyCloses.get(), b.closes.get(), b.pulses.get(),
                 b.bursts.get(), b.withCookies.get(), b.withAffinityCookies.get(), b.backendRequests, b.quiet,
-                b.yielded, trickled, took, b.failure);
+                b.yielded, trickled, drilled == null ? 0 : drilled.drills, drilled == null ? 0 : drilled.connections,
+                took, b.failure);
     }
 
     private void logResult(Budget b, Duration took) {
@@ -263,6 +297,89 @@ public final class JitWarmup {
         }
     }
 
+    /**
+     * Drills of new connections through the mirror in the warmed instance's idle moments: once real traffic was seen
+     * and has then been quiet for {@link #drillIdle}, bursts of new connections (one bare GET each) until
+     * {@value #DRILL_CONNECTIONS} were answered or a real request arrives. One drill per lull; it retires when a whole
+     * drill cost the compiler at most {@value #QUIET_MAX_COMPILE_MILLIS} ms, after {@value #MAX_DRILLS} drills, at its
+     * deadline, or on {@link #stop()}. A JVM that does not report compilation time drills {@value #MAX_DRILLS} times.
+     */
+    private final class IdleDrills {
+        private static final long LOOK_EVERY_MILLIS = 100;
+        private final WarmupClient client;
+        private final RealTraffic real;
+        private final int burst;
+        private final long deadlineNanos;
+        private final CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+        long drills;
+        long connections;
+
+        IdleDrills(LoadBalancer lb, WarmupTraffic traffic, long deadlineNanos) {
+            this.client = new WarmupClient(lb.port(), traffic, 0, new Budget(Long.MAX_VALUE, Long.MAX_VALUE));
+            this.real = new RealTraffic(host);
+            this.burst = burstSize(lb);
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        void run() {
+            long seen = real.requests();
+            long quietSince = System.nanoTime();
+            // Armed by the traffic the warm-up gave way to, then again only by a busy spell, not by a probe or two.
+            long atLastDrill = seen - RealTraffic.YIELD_REQUESTS - 1;
+            while (!stopped && drills < MAX_DRILLS && burst > 0 && System.nanoTime() < deadlineNanos) {
+                sleepMillis(LOOK_EVERY_MILLIS);
+                long now = real.requests();
+                if (now != seen) {
+                    seen = now;
+                    quietSince = System.nanoTime();
+                } else if (seen - atLastDrill > RealTraffic.YIELD_REQUESTS
+                        && System.nanoTime() - quietSince >= drillIdle.toNanos()) {
+                    atLastDrill = seen;
+                    long compiledBefore = compileMillis();
+                    int answered = drill(seen);
+                    drills++;
+                    connections += answered;
+                    if (answered >= DRILL_CONNECTIONS && compiledBefore >= 0
+                            && compileMillis() - compiledBefore <= QUIET_MAX_COMPILE_MILLIS) {
+                        break;
+                    }
+                }
+            }
+            if (drills > 0 && !stopped) {
+                log.info("JIT warm-up: {} drill(s) of new connections in idle moments, {} connections through the"
+                        + " private instance", drills, connections);
+            }
+        }
+
+        /** One drill; returns the connections answered, fewer when real traffic came back or the warm-up stopped. */
+        private int drill(long realRequests) {
+            int answered = 0;
+            try {
+                while (answered < DRILL_CONNECTIONS && !stopped && real.requests() == realRequests) {
+                    answered += client.burst(burst);
+                }
+            } catch (IOException e) {
+                // The private instance closing under it (a shutdown): nothing worth reporting.
+            }
+            return answered;
+        }
+
+        private long compileMillis() {
+            return compiler != null && compiler.isCompilationTimeMonitoringSupported()
+                    ? compiler.getTotalCompilationTime() : -1;
+        }
+    }
+
+    /**
+     * Connections per burst: within half the mirrored max-connections (a refused connection is a 503 and a warning in
+     * the log) and within max-pending-per-backend (beyond it a burst waits in line for backend connections, and the
+     * warm-up with it).
+     */
+    private static int burstSize(LoadBalancer lb) {
+        LimitsConfig limits = lb.config().limits();
+        return Math.min(BURST_CONNECTIONS, Math.min(limits.maxConnections() / 2, limits.maxPendingPerBackend()));
+    }
+
     private static LoadBalancerConfig ownConfig(int responderPort) {
         PoolConfig pool = PoolConfig.of("warmup", "round-robin",
                 List.of(new BackendConfig("warmup", new Endpoint("127.0.0.1", responderPort), 1)));
@@ -306,10 +423,7 @@ public final class JitWarmup {
             throws IOException {
         // Bursts first, while the code they run is still being profiled.
         WarmupClient burster = new WarmupClient(lb.port(), traffic, 0, budget);
-        // Within half the mirrored max-connections (a refused connection is a 503 and a warning in the log) and within
-        // max-pending-per-backend (beyond it a burst waits in line for backend connections, and the warm-up with it).
-        LimitsConfig limits = lb.config().limits();
-        int burst = Math.min(BURST_CONNECTIONS, Math.min(limits.maxConnections() / 2, limits.maxPendingPerBackend()));
+        int burst = burstSize(lb);
         for (int i = 0; i < BURSTS && burst > 0 && budget.next(); i++) {
             // Real traffic that arrives with the proxy (a benchmark, a restart behind a busy balancer) starves these
             // client threads of CPU: three bursts then took seconds, while the traffic waited for the warm-up to go.
@@ -419,7 +533,7 @@ public final class JitWarmup {
             return arrived;
         }
 
-        private long requests() {
+        long requests() {
             if (host == null) {
                 return 0;
             }

@@ -255,6 +255,90 @@ class JitWarmupTest {
     }
 
     @Test
+    void inALullAfterRealTrafficItDrillsNewConnectionsThroughTheMirrorOnly() throws Exception {
+        WireMockServer backend = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        backend.start();
+        backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("real")));
+        LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest get = rootOf(lb);
+        Duration trickle = Duration.ofMillis(200);
+        JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, trickle, Duration.ofSeconds(4),
+                Duration.ofMillis(300));
+        Started running = Started.of(warmup);
+        AtomicBoolean warm = running.warm();
+        try {
+            AtomicLong answered = new AtomicLong();
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            // Real traffic until the warm-up has given way to it, and on past its trickle: one busy spell.
+            long spellEnd = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(spellEnd, giveUp)) {
+                if (client.send(get, HttpResponse.BodyHandlers.ofString()).body().equals("real")) {
+                    answered.incrementAndGet();
+                }
+                if (warm.get() && spellEnd == Long.MAX_VALUE) {
+                    spellEnd = System.nanoTime() + trickle.toNanos() + TimeUnit.MILLISECONDS.toNanos(300);
+                }
+            }
+            assertThat(warm).as("warm-up over, given way to traffic").isTrue();
+
+            // Then the lull: one drill, then nothing until the drills' four seconds are over.
+            JitWarmup.Result r = running.result().get(60, TimeUnit.SECONDS);
+
+            assertThat(r.failure()).isNull();
+            assertThat(r.yieldedToTraffic()).isTrue();
+            assertThat(r.drills()).isEqualTo(1);
+            assertThat(r.drillConnections()).isEqualTo(JitWarmup.DRILL_CONNECTIONS);
+            // Every drill connection went to the private responder: the backend saw the real requests only.
+            backend.verify((int) answered.get(), anyRequestedFor(anyUrl()));
+            assertThat(noWarmupThreads()).isTrue();
+            assertThat(client.send(get, HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("real");
+        } finally {
+            warmup.stop();
+            lb.close();
+            backend.stop();
+        }
+    }
+
+    @Test
+    void itNeverDrillsWhileRealTrafficFlowsAndStopEndsTheDrillsToo() throws Exception {
+        try (WarmupResponder backend = new WarmupResponder(List.of())) {
+            LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpRequest get = rootOf(lb);
+            JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, Duration.ofMillis(200),
+                    Duration.ofMinutes(10), Duration.ofMillis(300));
+            Started running = Started.of(warmup);
+            AtomicBoolean warm = running.warm();
+            AtomicBoolean done = new AtomicBoolean();
+            List<Thread> load = startLoad(2, client, get, done::get, new AtomicLong());
+            try {
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!warm.get() && System.nanoTime() < giveUp) {
+                    JitWarmup.sleepMillis(10);
+                }
+                assertThat(warm).as("warm-up over, given way to traffic").isTrue();
+                // Past the trickle, with no lull: the drills wait.
+                JitWarmup.sleepMillis(1_500);
+                assertThat(running.result()).isNotDone();
+
+                warmup.stop();
+
+                JitWarmup.Result r = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> running.result().get());
+                assertThat(r.drills()).isZero();
+                assertThat(r.drillConnections()).isZero();
+            } finally {
+                done.set(true);
+                for (Thread t : load) {
+                    t.join(10_000);
+                }
+                warmup.stop();
+                lb.close();
+            }
+        }
+    }
+
+    @Test
     void stopEndsTheTrickleToo() throws Exception {
         try (WarmupResponder backend = new WarmupResponder(List.of())) {
             LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
@@ -414,6 +498,14 @@ class JitWarmupTest {
         assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(-1), 10))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new JitWarmup(Duration.ofSeconds(1), -1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** A warm-up run on another thread, and whether its warm-up proper is over ({@code whenWarm} ran). */
+    private record Started(CompletableFuture<JitWarmup.Result> result, AtomicBoolean warm) {
+        static Started of(JitWarmup warmup) {
+            AtomicBoolean warm = new AtomicBoolean();
+            return new Started(CompletableFuture.supplyAsync(() -> warmup.run(() -> warm.set(true))), warm);
+        }
     }
 
     private static HttpRequest rootOf(LoadBalancer lb) {
