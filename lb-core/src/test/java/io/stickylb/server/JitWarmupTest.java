@@ -288,7 +288,9 @@ class JitWarmupTest {
             assertThat(r.failure()).isNull();
             assertThat(r.yieldedToTraffic()).isTrue();
             assertThat(r.drills()).isEqualTo(1);
-            assertThat(r.drillConnections()).isEqualTo(JitWarmup.DRILL_CONNECTIONS);
+            // Whole bursts up to the count; on a starved machine a burst may count fewer answers than sockets.
+            assertThat(r.drillConnections()).isBetween((long) JitWarmup.DRILL_CONNECTIONS,
+                    (long) JitWarmup.DRILL_CONNECTIONS + JitWarmup.BURST_CONNECTIONS);
             // Every drill connection went to the private responder: the backend saw the real requests only.
             backend.verify((int) answered.get(), anyRequestedFor(anyUrl()));
             assertThat(noWarmupThreads()).isTrue();
