@@ -39,10 +39,13 @@ final class CompilerQuiet {
 
     /** Watches this JVM's compiler through its {@link CompilationMXBean}. */
     static CompilerQuiet ofThisJvm(long minRequests, long windowNanos, long windowRequests, long maxCompileMillis) {
+        return new CompilerQuiet(compileMillisOfThisJvm(), minRequests, windowNanos, windowRequests, maxCompileMillis);
+    }
+
+    /** This JVM's total compilation time so far, in milliseconds; null when the JVM does not report it. */
+    static LongSupplier compileMillisOfThisJvm() {
         CompilationMXBean bean = ManagementFactory.getCompilationMXBean();
-        LongSupplier source = bean != null && bean.isCompilationTimeMonitoringSupported()
-                ? bean::getTotalCompilationTime : null;
-        return new CompilerQuiet(source, minRequests, windowNanos, windowRequests, maxCompileMillis);
+        return bean != null && bean.isCompilationTimeMonitoringSupported() ? bean::getTotalCompilationTime : null;
     }
 
     /** Whether the compiler has been quiet for a window, with {@code served} requests answered, at {@code nowNanos}. */

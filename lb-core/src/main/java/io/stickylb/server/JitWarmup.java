@@ -14,8 +14,6 @@ import io.stickylb.config.PoolConfig;
 import io.stickylb.config.TimeoutConfig;
 import io.stickylb.metrics.ProxyMetrics;
 import java.io.IOException;
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -310,7 +309,8 @@ public final class JitWarmup {
         private final RealTraffic real;
         private final int burst;
         private final long deadlineNanos;
-        private final CompilationMXBean compiler = ManagementFactory.getCompilationMXBean();
+        /** Null when this JVM does not report its compilation time. */
+        private final LongSupplier compileMillis = CompilerQuiet.compileMillisOfThisJvm();
         long drills;
         long connections;
 
@@ -335,12 +335,12 @@ public final class JitWarmup {
                 } else if (seen - atLastDrill > RealTraffic.YIELD_REQUESTS
                         && System.nanoTime() - quietSince >= drillIdle.toNanos()) {
                     atLastDrill = seen;
-                    long compiledBefore = compileMillis();
+                    long compiledBefore = compileMillis == null ? 0 : compileMillis.getAsLong();
                     int answered = drill(seen);
                     drills++;
                     connections += answered;
-                    if (answered >= DRILL_CONNECTIONS && compiledBefore >= 0
-                            && compileMillis() - compiledBefore <= QUIET_MAX_COMPILE_MILLIS) {
+                    if (answered >= DRILL_CONNECTIONS && compileMillis != null
+                            && compileMillis.getAsLong() - compiledBefore <= QUIET_MAX_COMPILE_MILLIS) {
                         break;
                     }
                 }
@@ -362,11 +362,6 @@ public final class JitWarmup {
                 // The private instance closing under it (a shutdown): nothing worth reporting.
             }
             return answered;
-        }
-
-        private long compileMillis() {
-            return compiler != null && compiler.isCompilationTimeMonitoringSupported()
-                    ? compiler.getTotalCompilationTime() : -1;
         }
     }
 
