@@ -38,6 +38,13 @@ public final class ProxyMetrics {
         Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
         Duration.ofSeconds(10), Duration.ofSeconds(30)};
 
+    /**
+     * Buckets of the latency timers' maximum window (Micrometer's default, set here so that the JIT warm-up can count
+     * on it): the window turns one bucket at a time, several after a longer gap, all of it after a gap as long as the
+     * window, and each of those is a branch of its own in the per-request path.
+     */
+    public static final int LATENCY_MAX_BUCKETS = 3;
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Set<Backend> bound = ConcurrentHashMap.newKeySet();
     private final Set<BackendPool> boundPools = ConcurrentHashMap.newKeySet();
@@ -172,7 +179,8 @@ public final class ProxyMetrics {
         }
         Timer.Builder latency = Timer.builder("stickylb_backend_latency")
                 .description("Time from dispatch to the end of the response")
-                .tags(tags).serviceLevelObjectives(LATENCY_BUCKETS);
+                .tags(tags).serviceLevelObjectives(LATENCY_BUCKETS)
+                .distributionStatisticBufferLength(LATENCY_MAX_BUCKETS);
         if (latencyMaxWindow != null) {
             latency.distributionStatisticExpiry(latencyMaxWindow);
         }

@@ -44,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * before the rare events would be profiled; left so, the event loop is deoptimised when clients first reconnect or
  * the 30 s response deadlines first fall due, and again when the 60 s idle timers and the latency window first turn.
  * So after giving way the warm-up keeps a trickle of those events going for {@link #TRICKLE} beside the traffic
- * (one every {@value #TRICKLE_EVERY_MILLIS} ms: well under 1 % of a loaded loop's work), and the recompilations they
- * cause happen in the first seconds instead.
+ * (one every few tens of milliseconds: well under 1 % of a loaded loop's work), and the recompilations they cause
+ * happen in the first seconds instead.
  *
  * <p>What real traffic runs only once per connection (accepting it, building its pipeline, closing it) stays below
  * C2's thresholds for a long time when clients keep their connections: a few hundred new connections per busy spell
@@ -53,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * for {@link #DRILLS} after giving way the warm-up waits for idle moments (no real request for {@link #DRILL_IDLE})
  * that follow real traffic, and in each opens up to {@value #DRILL_CONNECTIONS} new connections through the mirror
  * ({@link IdleDrills}), stopping at once when real traffic returns; it retires when a whole drill kept the compiler
- * quiet, or after {@value #MAX_DRILLS} drills.
+ * quiet, or after {@value #MAX_DRILLS} drills. The responder gives the drills nginx's answer only: the other kinds,
+ * new to code compiled from real traffic, would throw that code away in the lull and leave it to be compiled again
+ * in the next busy spell, the very cost the drills are there to move out of it.
  */
 public final class JitWarmup {
 
@@ -87,6 +89,14 @@ public final class JitWarmup {
      */
     static final Duration TRICKLE = Duration.ofSeconds(3);
     static final long TRICKLE_EVERY_MILLIS = 20;
+    /** One bucket of the mirror's latency window ({@link #MIRROR_TIMER} in {@link ProxyMetrics#LATENCY_MAX_BUCKETS}). */
+    private static final long WINDOW_BUCKET_MILLIS = MIRROR_TIMER.toMillis() / ProxyMetrics.LATENCY_MAX_BUCKETS;
+    /** A lull in which the mirror's latency window turns by two buckets: not one, not all of it. */
+    static final long TWO_BUCKETS_MILLIS = WINDOW_BUCKET_MILLIS * 5 / 2;
+    /** A lull in which the mirror's whole latency window goes by (and its idle backend connections time out). */
+    static final long WHOLE_WINDOW_MILLIS = MIRROR_TIMER.toMillis() + WINDOW_BUCKET_MILLIS;
+    /** One pulse in this many idles for {@link #TWO_BUCKETS_MILLIS}, and one for {@link #WHOLE_WINDOW_MILLIS}. */
+    private static final int LONG_PULSE_EVERY = 25;
     /** How long after giving way the warm-up still drills new connections in idle moments (see {@link IdleDrills}). */
     static final Duration DRILLS = Duration.ofMinutes(5);
     /** How long real traffic must have been quiet before a drill: a lull, not the gap between two requests. */
@@ -200,7 +210,7 @@ public final class JitWarmup {
                     long end = Math.min(System.nanoTime() + trickle.toNanos(), b.deadlineNanos);
                     trickled = new Trickle(lb, traffic, end).run();
                     if (!stopped && !drills.isZero()) {
-                        drilled = new IdleDrills(lb, traffic, System.nanoTime() + drills.toNanos());
+                        drilled = new IdleDrills(lb, traffic, responder, System.nanoTime() + drills.toNanos());
                         drilled.run();
                     }
                 }
@@ -234,8 +244,8 @@ public final class JitWarmup {
             log.info("JIT warm-up ended early after {} requests: {}", b.served.get(), b.failure);
         } else if (b.yielded) {
             log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms (real traffic "
-                    + "arrived); its rare events go on beside that traffic, one every {} ms for up to {} s",
-                    b.served.get(), took.toMillis(), TRICKLE_EVERY_MILLIS, trickle.toSeconds());
+                    + "arrived); its rare events go on beside that traffic, one every {}-{} ms for up to {} s",
+                    b.served.get(), took.toMillis(), TRICKLE_EVERY_MILLIS, WHOLE_WINDOW_MILLIS, trickle.toSeconds());
         } else {
             log.info("JIT warm-up done: {} requests through a private loopback proxy in {} ms ({})", b.served.get(),
                     took.toMillis(), b.quiet ? "the compiler has caught up" : "its budget is spent");
@@ -257,9 +267,10 @@ public final class JitWarmup {
     }
 
     /**
-     * The rare events, one every {@link #TRICKLE_EVERY_MILLIS} ms until a deadline, beside real traffic: in turn a
-     * client reset and a close while the answer is on its way, a close after the answer, a keep-alive request (the
-     * mirror's short timers fall due among them); and on every loop a burst of queued tasks and timers due at once.
+     * The rare events, one every few tens of milliseconds ({@link #trickleGapMillis}) until a deadline, beside real
+     * traffic: in turn a client reset and a close while the answer is on its way, a close after the answer, a
+     * keep-alive request (the mirror's short timers fall due among them); and on every loop a burst of queued tasks
+     * and timers due at once.
      */
     private final class Trickle {
         private final WarmupClient client;
@@ -281,7 +292,7 @@ public final class JitWarmup {
             long events = 0;
             try {
                 while (budget.next()) {
-                    sleepMillis(TRICKLE_EVERY_MILLIS);
+                    sleepMillis(trickleGapMillis(events));
                     for (EventLoop loop : loops) {
                         queueTasks(loop);
                         loop.schedule(NOTHING, 0, TimeUnit.MILLISECONDS);
@@ -298,7 +309,8 @@ public final class JitWarmup {
 
     /**
      * Drills of new connections through the mirror in the warmed instance's idle moments: once real traffic was seen
-     * and has then been quiet for {@link #drillIdle}, bursts of new connections (one bare GET each) until
+     * and has then been quiet for {@link #drillIdle}, bursts of new connections (one bare GET each, which the
+     * responder answers as nginx does and no other way: {@link WarmupResponder#plainOnly}) until
      * {@value #DRILL_CONNECTIONS} were answered or a real request arrives. One drill per lull; it retires when a whole
      * drill cost the compiler at most {@value #QUIET_MAX_COMPILE_MILLIS} ms, after {@value #MAX_DRILLS} drills, at its
      * deadline, or on {@link #stop()}. A JVM that does not report compilation time drills {@value #MAX_DRILLS} times.
@@ -314,7 +326,8 @@ public final class JitWarmup {
         long drills;
         long connections;
 
-        IdleDrills(LoadBalancer lb, WarmupTraffic traffic, long deadlineNanos) {
+        IdleDrills(LoadBalancer lb, WarmupTraffic traffic, WarmupResponder responder, long deadlineNanos) {
+            responder.plainOnly(true);
             this.client = new WarmupClient(lb.port(), traffic, 0, new Budget(Long.MAX_VALUE, Long.MAX_VALUE));
             this.real = new RealTraffic(host);
             this.burst = burstSize(lb);
@@ -446,7 +459,7 @@ public final class JitWarmup {
             loops.forEach(JitWarmup::queueTasks);
             budget.pause(true);
             loops.forEach(loop -> loop.schedule(NOTHING, 1, TimeUnit.MILLISECONDS));
-            sleepMillis(PULSE_IDLE_MILLIS);
+            sleepMillis(pulseIdleMillis(budget.pulses.get()));
             budget.pause(false);
             budget.pulses.incrementAndGet();
             if (quiet.settled(budget.served.get(), System.nanoTime())) {
@@ -463,6 +476,35 @@ public final class JitWarmup {
                 return;
             }
         }
+    }
+
+    /**
+     * The idle moment of pulse {@code n}: a few milliseconds, but now and then long enough for the mirror's latency
+     * window to turn by two buckets, or by all of it. Uniform load only ever turns it by one; unprofiled, the other
+     * two are branches the per-request code is compiled without, and the first longer lull of real traffic (a
+     * benchmark's next round, a quiet minute) throws that code away just as traffic returns (docs/benchmarks.md,
+     * *Stop 43*).
+     */
+    static long pulseIdleMillis(long n) {
+        return switch ((int) (n % LONG_PULSE_EVERY)) {
+            case 10 -> TWO_BUCKETS_MILLIS;
+            case 20 -> WHOLE_WINDOW_MILLIS;
+            default -> PULSE_IDLE_MILLIS;
+        };
+    }
+
+    /**
+     * The wait before the trickle's rare event after event {@code n}: {@link #TRICKLE_EVERY_MILLIS},
+     * {@link #TWO_BUCKETS_MILLIS} and {@link #WHOLE_WINDOW_MILLIS} in turn, so that between the answers of its
+     * exchanges the mirror's latency window turns by one bucket, two and all of it, as the pulses have it turn when
+     * no real traffic cut the warm-up short.
+     */
+    static long trickleGapMillis(long n) {
+        return switch ((int) (n % 3)) {
+            case 1 -> TWO_BUCKETS_MILLIS;
+            case 2 -> WHOLE_WINDOW_MILLIS;
+            default -> TRICKLE_EVERY_MILLIS;
+        };
     }
 
     private static List<EventLoop> loopsOf(LoadBalancer lb) {

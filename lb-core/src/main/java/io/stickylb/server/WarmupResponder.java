@@ -47,6 +47,7 @@ final class WarmupResponder implements AutoCloseable {
     private final Set<Socket> open = new HashSet<>();
     private final List<String> sessionCookies;
     private final AtomicLong answered = new AtomicLong();
+    private volatile boolean plainOnly;
 
     /** {@code sessionCookies}: the names of the session cookies it sets, as an application server would. */
     WarmupResponder(List<String> sessionCookies) throws IOException {
@@ -134,8 +135,20 @@ final class WarmupResponder implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on nginx's answer only, or the mix again. The idle drills run after real traffic has compiled the
+     * response path from its own profile; an answer of a kind that traffic never had would take a branch that code
+     * never took, throw it away, and leave it to be compiled again when real traffic returns.
+     */
+    void plainOnly(boolean on) {
+        plainOnly = on;
+    }
+
     /** The {@code n}th answer of a connection: nginx's, but for one of each other kind every 32. */
     private byte[] answer(String requestHead, String lowerHead, long n) {
+        if (plainOnly) {
+            return NGINX;
+        }
         return switch ((int) (n % 32)) {
             case 3, 19 -> tomcat(requestHead, lowerHead);
             case 7 -> REDIRECT;

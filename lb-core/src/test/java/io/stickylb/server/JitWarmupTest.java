@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 class JitWarmupTest {
@@ -51,6 +53,25 @@ class JitWarmupTest {
         assertThat(r.clientCloses()).isPositive();
         assertThat(r.idlePulses()).isPositive();
         await().atMost(Duration.ofSeconds(10)).until(JitWarmupTest::noWarmupThreads);
+    }
+
+    @Test
+    void itsIdleMomentsTurnTheMirrorsLatencyWindowByOneBucketByTwoAndByAllOfIt() {
+        long window = JitWarmup.MIRROR_TIMER.toMillis();
+        int buckets = ProxyMetrics.LATENCY_MAX_BUCKETS;
+        // A lull of g ms turns floor(g / (window / buckets)) buckets, all of them once g >= window.
+        LongPredicate oneBucket = g -> g * buckets >= window && g * buckets < 2 * window;
+        LongPredicate twoBuckets = g -> g * buckets >= 2 * window && g < window;
+        LongPredicate whole = g -> g > window;
+
+        List<Long> pulses = LongStream.range(0, 50).map(JitWarmup::pulseIdleMillis).boxed().toList();
+        assertThat(pulses).anyMatch(twoBuckets::test).anyMatch(whole::test);
+        // Most idle moments stay a few milliseconds: the long ones are two in 25.
+        assertThat(pulses.stream().filter(g -> g * buckets >= window)).hasSize(4);
+
+        // The trickle, beside real traffic, waits one bucket, two and the whole window in turn.
+        List<Long> gaps = LongStream.range(0, 3).map(JitWarmup::trickleGapMillis).boxed().toList();
+        assertThat(gaps).anyMatch(oneBucket::test).anyMatch(twoBuckets::test).anyMatch(whole::test);
     }
 
     @Test
@@ -239,7 +260,7 @@ class JitWarmupTest {
 
             assertThat(r.failure()).isNull();
             assertThat(r.yieldedToTraffic()).isTrue();
-            // One event every 20 ms, each taking a millisecond or two of its own.
+            // One event every 20 to 66 ms (JitWarmup.trickleGapMillis), each taking a millisecond or two of its own.
             assertThat(r.trickled()).isBetween(20L, trickle.toMillis() / JitWarmup.TRICKLE_EVERY_MILLIS + 1);
             // The heap is settled (whenWarm) as soon as the warm-up proper is over, not after the trickle.
             assertThat(warmAt.get()).isPositive();
