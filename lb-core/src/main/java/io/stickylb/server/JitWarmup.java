@@ -35,11 +35,10 @@ import org.slf4j.LoggerFactory;
  * than compete with it on those loops. Otherwise it ends when the compiler has caught up ({@link CompilerQuiet}) or
  * its budget is spent. Besides keep-alive requests of several shapes ({@link WarmupTraffic}) and bursts of new
  * connections, it mixes in what uniform load never shows the compiler early: clients that leave mid-exchange or
- * close, a burst of clients that all leave with their answers on the way (as a load generator does when it stops),
- * bursts of queued tasks, idle moments in which a timer fires or the latency window turns by more than one bucket,
- * and (with the mirror's timeouts and latency window cut to milliseconds) timers falling due while the loop is busy.
- * Profiled early, those branches are compiled in. Unprofiled, the first idle spell, client close or timer after long
- * uniform load deoptimises the event loop's compiled code, and the next burst waits while it is compiled again.
+ * close, bursts of queued tasks, idle moments in which a timer fires, and (with the mirror's timeouts and latency
+ * window cut to milliseconds) timers falling due while the loop is busy. Profiled early, those branches are compiled
+ * in. Unprofiled, the first idle spell, client close or timer after long uniform load deoptimises the event loop's
+ * compiled code, and the next burst waits while it is compiled again.
  *
  * <p>Real traffic that arrives at once compiles the hot paths from its own uniform profile within a second, long
  * before the rare events would be profiled; left so, the event loop is deoptimised when clients first reconnect or
@@ -270,20 +269,15 @@ public final class JitWarmup {
     /**
      * The rare events, one every few tens of milliseconds ({@link #trickleGapMillis}) until a deadline, beside real
      * traffic: in turn a client reset and a close while the answer is on its way, a close after the answer, a
-     * keep-alive request (the mirror's short timers fall due among them), and now and then a burst of clients that
-     * all leave with their answers on the way ({@link WarmupClient#abandonedBurst}); and on every loop a burst of
-     * queued tasks and timers due at once.
+     * keep-alive request (the mirror's short timers fall due among them); and on every loop a burst of queued tasks
+     * and timers due at once.
      */
     private final class Trickle {
-        /** One event in this many is a burst of clients that leave with their answers on the way. */
-        private static final int ABANDON_EVERY = 30;
         private final WarmupClient client;
-        private final int burst;
         private final List<EventLoop> loops;
         private final Budget budget;
 
         Trickle(LoadBalancer lb, WarmupTraffic traffic, long deadlineNanos) {
-            this.burst = burstSize(lb);
             this.budget = new Budget(deadlineNanos, Long.MAX_VALUE);
             this.client = new WarmupClient(lb.port(), traffic, 0, budget);
             this.loops = loopsOf(lb);
@@ -304,24 +298,12 @@ public final class JitWarmup {
                         loop.schedule(NOTHING, 0, TimeUnit.MILLISECONDS);
                         loop.schedule(NOTHING, 1, TimeUnit.MILLISECONDS);
                     }
-                    if (++events % ABANDON_EVERY == ABANDON_EVERY / 2 && burst > 0) {
-                        abandon();
-                    } else {
-                        client.rareEvent(events);
-                    }
+                    client.rareEvent(++events);
                 }
             } finally {
                 client.close();
             }
             return events;
-        }
-
-        private void abandon() {
-            try {
-                client.abandonedBurst(burst);
-            } catch (IOException e) {
-                // The private instance closing under it (a shutdown): nothing worth reporting.
-            }
         }
     }
 
@@ -458,9 +440,6 @@ public final class JitWarmup {
                 return;
             }
             budget.burst(burster.burst(burst));
-        }
-        if (burst > 0 && budget.next() && !real.arrived()) {
-            burster.abandonedBurst(burst);
         }
         List<Thread> clients = new ArrayList<>();
         List<EventLoop> loops = loopsOf(lb);

@@ -181,34 +181,6 @@ final class WarmupClient implements Runnable {
         return answered;
     }
 
-    /**
-     * {@code count} connections opened at once, one bare GET sent on each, and all of them reset before any answer is
-     * read, as a load generator leaves when it stops. The proxy then finds many clients gone while their answers
-     * arrive, some of them closed in the very batch of events that carries the answer, before it has been told:
-     * writing to a channel that has just closed, which uniform load never does. Returns the connections reset.
-     */
-    int abandonedBurst(int count) throws IOException {
-        List<Socket> sockets = new ArrayList<>(count);
-        try {
-            for (int i = 0; i < count; i++) {
-                Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
-                s.setTcpNoDelay(true);
-                sockets.add(s);
-            }
-            byte[] get = traffic.request(0, "", "");
-            for (Socket s : sockets) {
-                s.getOutputStream().write(get);
-            }
-            for (Socket s : sockets) {
-                s.setSoLinger(true, 0);
-                budget.leftEarly(true);
-            }
-        } finally {
-            sockets.forEach(JitWarmup::closeQuietly);
-        }
-        return sockets.size();
-    }
-
     private byte[] request(long n, Map<String, String> jar) {
         String all = cookieHeader(jar, false);
         String affinity = cookieHeader(jar, true);
