@@ -35,10 +35,11 @@ import org.slf4j.LoggerFactory;
  * than compete with it on those loops. Otherwise it ends when the compiler has caught up ({@link CompilerQuiet}) or
  * its budget is spent. Besides keep-alive requests of several shapes ({@link WarmupTraffic}) and bursts of new
  * connections, it mixes in what uniform load never shows the compiler early: clients that leave mid-exchange or
- * close, bursts of queued tasks, idle moments in which a timer fires, and (with the mirror's timeouts and latency
- * window cut to milliseconds) timers falling due while the loop is busy. Profiled early, those branches are compiled
- * in. Unprofiled, the first idle spell, client close or timer after long uniform load deoptimises the event loop's
- * compiled code, and the next burst waits while it is compiled again.
+ * close, bursts of queued tasks, idle moments in which a timer fires or the latency window turns by more than one
+ * bucket, and (with the mirror's timeouts and latency window cut to milliseconds) timers falling due while the loop
+ * is busy. Profiled early, those branches are compiled in. Unprofiled, the first idle spell, client close or timer
+ * after long uniform load deoptimises the event loop's compiled code, and the next burst waits while it is compiled
+ * again.
  *
  * <p>Real traffic that arrives at once compiles the hot paths from its own uniform profile within a second, long
  * before the rare events would be profiled; left so, the event loop is deoptimised when clients first reconnect or
