@@ -368,9 +368,9 @@ class JitWarmupTest {
             HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             HttpRequest get = rootOf(lb);
             JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, Duration.ofMinutes(10));
-            AtomicBoolean warm = new AtomicBoolean();
-            CompletableFuture<JitWarmup.Result> running =
-                    CompletableFuture.supplyAsync(() -> warmup.run(() -> warm.set(true)));
+            Started started = Started.of(warmup);
+            AtomicBoolean warm = started.warm();
+            CompletableFuture<JitWarmup.Result> running = started.result();
             try {
                 sendUntil(client, get, () -> warm.get() || running.isDone());
                 assertThat(warm).as("warm-up over, given way to traffic").isTrue();
@@ -535,7 +535,6 @@ class JitWarmupTest {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build();
     }
 
-    /** Sends {@code get} one request after another until {@code done}, for a minute at most. */
     /** {@code threads} started daemon threads sending {@code get} until {@code done}, counting the answers. */
     private static List<Thread> startLoad(int threads, HttpClient client, HttpRequest get, BooleanSupplier done,
                                           AtomicLong answered) {
@@ -556,6 +555,7 @@ class JitWarmupTest {
         return load;
     }
 
+    /** Sends {@code get} one request after another until {@code done}, for a minute at most. */
     private static void sendUntil(HttpClient client, HttpRequest get, BooleanSupplier done) throws Exception {
         long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!done.getAsBoolean() && System.nanoTime() < giveUp) {
