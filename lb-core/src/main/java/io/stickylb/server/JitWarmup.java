@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * new thread, strategy or request shape when real traffic arrives; and it stops as soon as real traffic does, rather
  * than compete with it on those loops. Otherwise it ends when the compiler has caught up ({@link CompilerQuiet}) or
  * its budget is spent. Besides keep-alive requests of several shapes ({@link WarmupTraffic}) and bursts of new
- * connections, it mixes in what uniform load never shows the compiler early: clients that leave mid-exchange or
- * close, bursts of queued tasks, idle moments in which a timer fires or the latency window turns by more than one
+ * connections, it mixes in what uniform load never shows the compiler early: clients that leave mid-exchange, close
+ * or reset, a reset that reaches the proxy with the answer it cuts off ({@link ResetRace}), bursts of queued tasks, idle moments in which a timer fires or the latency window turns by more than one
  * bucket, and (with the mirror's timeouts and latency window cut to milliseconds) timers falling due while the loop
  * is busy. Profiled early, those branches are compiled in. Unprofiled, the first idle spell, client close or timer
  * after long uniform load deoptimises the event loop's compiled code, and the next burst waits while it is compiled
@@ -44,9 +44,10 @@ import org.slf4j.LoggerFactory;
  * <p>Real traffic that arrives at once compiles the hot paths from its own uniform profile within a second, long
  * before the rare events would be profiled; left so, the event loop is deoptimised when clients first reconnect or
  * the 30 s response deadlines first fall due, and again when the 60 s idle timers and the latency window first turn.
- * So after giving way the warm-up keeps a trickle of those events going for {@link #TRICKLE} beside the traffic
- * (one every few tens of milliseconds: well under 1 % of a loaded loop's work), and the recompilations they cause
- * happen in the first seconds instead.
+ * So after giving way the warm-up closes its private instance (closing one is new to the loops too) and keeps a
+ * trickle of those events going through a fresh one for {@link #TRICKLE} beside the traffic (one every few tens of
+ * milliseconds: well under 1 % of a loaded loop's work), and the recompilations they cause happen in the first
+ * seconds instead.
  *
  * <p>What real traffic runs only once per connection (accepting it, building its pipeline, closing it) stays below
  * C2's thresholds for a long time when clients keep their connections: a few hundred new connections per busy spell
@@ -152,7 +153,8 @@ public final class JitWarmup {
 
     /**
      * What a warm-up did: requests answered in full; clients that reset or closed while their answer was on its way;
-     * client closes after an answer; idle moments with a timer due; bursts of up to {@link #BURST_CONNECTIONS}
+     * client closes and resets after an answer; resets that reached the proxy in the same batch of events as the answer
+     * to their request ({@link ResetRace}); idle moments with a timer due; bursts of up to {@link #BURST_CONNECTIONS}
      * connections; requests that carried all the cookies earlier answers set (a browser's) and bare GETs that carried
      * the affinity cookies alone (a sticky API client's); requests the responder answered (the proxy answered the
      * rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
@@ -161,7 +163,8 @@ public final class JitWarmup {
      * connections they opened; and the first failure, if any. {@code took} is the time to the end of the warm-up
      * proper, the trickle and the drills excluded.
      */
-    public record Result(long requests, long resets, long earlyCloses, long clientCloses, long idlePulses,
+    public record Result(long requests, long resets, long earlyCloses, long clientCloses, long clientResets,
+                         long races, long idlePulses,
                          long bursts, long cookieRequests, long affinityCookieRequests, long backendRequests,
                          boolean compilerQuiet, boolean yieldedToTraffic, long trickled, long drills,
                          long drillConnections, Duration took, String failure) {
@@ -187,17 +190,14 @@ public final class JitWarmup {
         long trickled = 0;
         IdleDrills drilled = null;
         Duration took = null;
-        try (WarmupResponder responder = new WarmupResponder(WarmupTraffic.sessionCookies(shape))) {
+        ResetRace race = new ResetRace();
+        try (WarmupResponder responder = new WarmupResponder(WarmupTraffic.sessionCookies(shape), race)) {
             LoadBalancerConfig config = shape == null ? ownConfig(responder.port()) : mirror(shape, responder.port());
-            LoadBalancer lb = new LoadBalancer(config, new ProxyMetrics(MIRROR_TIMER)).quietly();
-            if (host != null) {
-                lb.onLoopsOf(host);
-            }
-            lb.start();
+            LoadBalancer lb = startMirror(config);
             try {
                 WarmupTraffic traffic = new WarmupTraffic(config, lb.port());
                 try {
-                    drive(lb, traffic, b, new RealTraffic(host));
+                    drive(lb, traffic, b, new RealTraffic(host), race);
                 } finally {
                     took = Duration.ofNanos(System.nanoTime() - start);
                     b.backendRequests = responder.answered();
@@ -207,11 +207,19 @@ public final class JitWarmup {
                     whenWarm.run();
                 }
                 if (b.yielded && b.failure == null && !stopped) {
+                    // Closing a mirror runs code real traffic never runs on these loops (a listener deregistered, close
+                    // futures awaited from another thread). Left to the end of the drills, minutes later, that first
+                    // close threw away the loops' compiled code under whatever traffic came next (a benchmark's first
+                    // measured round: docs/benchmarks.md, *Stop 44*). Closed now, among the first seconds'
+                    // recompilations, it leaves the later close nothing new; a fresh mirror serves what follows.
+                    lb.close(Duration.ZERO);
+                    lb = startMirror(config);
+                    traffic = new WarmupTraffic(config, lb.port());
                     // Within the warm-up's own time budget (--warmup is the longest it may take).
                     long end = Math.min(System.nanoTime() + trickle.toNanos(), b.deadlineNanos);
                     trickled = new Trickle(lb, traffic, end).run();
                     if (!stopped && !drills.isZero()) {
-                        drilled = new IdleDrills(lb, traffic, responder, System.nanoTime() + drills.toNanos());
+                        drilled = new IdleDrills(lb, traffic, responder, race, System.nanoTime() + drills.toNanos());
                         drilled.run();
                     }
                 }
@@ -231,7 +239,8 @@ public final class JitWarmup {
         if (took == null) {
             took = Duration.ofNanos(System.nanoTime() - start);
         }
-        return new Result(b.served.get(), b.resets.get(), b.earlyCloses.get(), b.closes.get(), b.pulses.get(),
+        return new Result(b.served.get(), b.resets.get(), b.earlyCloses.get(), b.closes.get(),
+                b.resetsAfterAnswer.get(), b.races.get() + (drilled == null ? 0 : drilled.races), b.pulses.get(),
                 b.bursts.get(), b.withCookies.get(), b.withAffinityCookies.get(), b.backendRequests, b.quiet,
                 b.yielded, trickled, drilled == null ? 0 : drilled.drills, drilled == null ? 0 : drilled.connections,
                 took, b.failure);
@@ -269,9 +278,9 @@ public final class JitWarmup {
 
     /**
      * The rare events, one every few tens of milliseconds ({@link #trickleGapMillis}) until a deadline, beside real
-     * traffic: in turn a client reset and a close while the answer is on its way, a close after the answer, a
-     * keep-alive request (the mirror's short timers fall due among them); and on every loop a burst of queued tasks
-     * and timers due at once.
+     * traffic: in turn a client reset and a close while the answer is on its way, a close and a reset after the
+     * answer, a keep-alive request (the mirror's short timers fall due among them); and on every loop a burst of
+     * queued tasks and timers due at once. No {@link ResetRace}: it holds the loops, which real traffic now uses.
      */
     private final class Trickle {
         private final WarmupClient client;
@@ -310,15 +319,19 @@ public final class JitWarmup {
 
     /**
      * Drills of new connections through the mirror in the warmed instance's idle moments: once real traffic was seen
-     * and has then been quiet for {@link #drillIdle}, bursts of new connections (one bare GET each, which the
-     * responder answers as nginx does and no other way: {@link WarmupResponder#plainOnly}) until
-     * {@value #DRILL_CONNECTIONS} were answered or a real request arrives. One drill per lull; it retires when a whole
-     * drill cost the compiler at most {@value #QUIET_MAX_COMPILE_MILLIS} ms, after {@value #MAX_DRILLS} drills, at its
-     * deadline, or on {@link #stop()}. A JVM that does not report compilation time drills {@value #MAX_DRILLS} times.
+     * and has then been quiet for {@link #drillIdle}, a wake-up of the sleeping loops from another thread, a
+     * {@link ResetRace}, then bursts of new connections (one bare GET each, which the responder answers as nginx does
+     * and no other way: {@link WarmupResponder#plainOnly}) until {@value #DRILL_CONNECTIONS} were answered or a real
+     * request arrives. The race holds the loops for a moment, which only a lull allows once real traffic has come:
+     * the warm-up proper races too, but gives way within one pulse when traffic arrives with the proxy, often before
+     * its first race. One drill per lull; it retires when a whole drill cost the compiler at most
+     * {@value #QUIET_MAX_COMPILE_MILLIS} ms, after {@value #MAX_DRILLS} drills, at its deadline, or on {@link #stop()}.
+     * A JVM that does not report compilation time drills {@value #MAX_DRILLS} times.
      */
     private final class IdleDrills {
         private static final long LOOK_EVERY_MILLIS = 100;
         private final WarmupClient client;
+        private final List<EventLoop> loops;
         private final RealTraffic real;
         private final int burst;
         private final long deadlineNanos;
@@ -326,10 +339,14 @@ public final class JitWarmup {
         private final LongSupplier compileMillis = CompilerQuiet.compileMillisOfThisJvm();
         long drills;
         long connections;
+        long races;
 
-        IdleDrills(LoadBalancer lb, WarmupTraffic traffic, WarmupResponder responder, long deadlineNanos) {
+        IdleDrills(LoadBalancer lb, WarmupTraffic traffic, WarmupResponder responder, ResetRace race,
+                   long deadlineNanos) {
             responder.plainOnly(true);
-            this.client = new WarmupClient(lb.port(), traffic, 0, new Budget(Long.MAX_VALUE, Long.MAX_VALUE));
+            this.loops = loopsOf(lb);
+            this.client = new WarmupClient(lb.port(), traffic, 0, new Budget(Long.MAX_VALUE, Long.MAX_VALUE))
+                    .racing(race, loops);
             this.real = new RealTraffic(host);
             this.burst = burstSize(lb);
             this.deadlineNanos = deadlineNanos;
@@ -369,6 +386,12 @@ public final class JitWarmup {
         private int drill(long realRequests) {
             int answered = 0;
             try {
+                // Two things busy spells never do, done while the loops sleep: a task from another thread waking them
+                // (as a close or a reload does), and a reset raced against its answer, which holds the loops.
+                loops.forEach(loop -> loop.execute(NOTHING));
+                if (client.race()) {
+                    races++;
+                }
                 while (answered < DRILL_CONNECTIONS && !stopped && real.requests() == realRequests) {
                     answered += client.burst(burst);
                 }
@@ -387,6 +410,15 @@ public final class JitWarmup {
     private static int burstSize(LoadBalancer lb) {
         LimitsConfig limits = lb.config().limits();
         return Math.min(BURST_CONNECTIONS, Math.min(limits.maxConnections() / 2, limits.maxPendingPerBackend()));
+    }
+
+    /** The private instance for {@code config}: on the warmed instance's loops, when there is one. */
+    private LoadBalancer startMirror(LoadBalancerConfig config) {
+        LoadBalancer lb = new LoadBalancer(config, new ProxyMetrics(MIRROR_TIMER)).quietly();
+        if (host != null) {
+            lb.onLoopsOf(host);
+        }
+        return lb.start();
     }
 
     private static LoadBalancerConfig ownConfig(int responderPort) {
@@ -428,8 +460,8 @@ public final class JitWarmup {
         return p.withConsecutiveFailures(MIRROR_CONSECUTIVE_FAILURES);
     }
 
-    private static void drive(LoadBalancer lb, WarmupTraffic traffic, Budget budget, RealTraffic real)
-            throws IOException {
+    private static void drive(LoadBalancer lb, WarmupTraffic traffic, Budget budget, RealTraffic real,
+                              ResetRace race) throws IOException {
         // Bursts first, while the code they run is still being profiled.
         WarmupClient burster = new WarmupClient(lb.port(), traffic, 0, budget);
         int burst = burstSize(lb);
@@ -447,7 +479,8 @@ public final class JitWarmup {
         // At least one client per loop: accepted connections are handed to the loops in turn.
         int count = Math.max(CLIENTS, loops.size());
         for (int i = 0; i < count; i++) {
-            clients.add(daemon("stickylb-warmup-client-" + i, new WarmupClient(lb.port(), traffic, i, budget)));
+            clients.add(daemon("stickylb-warmup-client-" + i,
+                    new WarmupClient(lb.port(), traffic, i, budget).racing(race, loops)));
         }
         clients.forEach(Thread::start);
         CompilerQuiet quiet = CompilerQuiet.ofThisJvm(MIN_REQUESTS_BEFORE_QUIET, QUIET_WINDOW_NANOS,
@@ -508,7 +541,7 @@ public final class JitWarmup {
         };
     }
 
-    private static List<EventLoop> loopsOf(LoadBalancer lb) {
+    static List<EventLoop> loopsOf(LoadBalancer lb) {
         List<EventLoop> loops = new ArrayList<>();
         lb.workers().forEach(e -> loops.add((EventLoop) e));
         return loops;
@@ -591,6 +624,8 @@ public final class JitWarmup {
         private final AtomicLong resets = new AtomicLong();
         private final AtomicLong earlyCloses = new AtomicLong();
         private final AtomicLong closes = new AtomicLong();
+        private final AtomicLong resetsAfterAnswer = new AtomicLong();
+        private final AtomicLong races = new AtomicLong();
         private final AtomicLong pulses = new AtomicLong();
         private final AtomicLong withCookies = new AtomicLong();
         private final AtomicLong withAffinityCookies = new AtomicLong();
@@ -623,8 +658,15 @@ public final class JitWarmup {
             (reset ? resets : earlyCloses).incrementAndGet();
         }
 
-        void closed() {
-            closes.incrementAndGet();
+        void closed(boolean reset) {
+            (reset ? resetsAfterAnswer : closes).incrementAndGet();
+        }
+
+        /** A {@link ResetRace}; {@code exact} when the loops were held while the reset and the answer arrived. */
+        void raced(boolean exact) {
+            if (exact) {
+                races.incrementAndGet();
+            }
         }
 
         void burst(int answered) {

@@ -50,6 +50,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private final ClientConnections connections = new ClientConnections();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup workers;
+    private LoopHeartbeat heartbeat;
     private Channel listener;
     private AdminServer admin;
     private HealthSupervisor health;
@@ -107,6 +108,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             transport = Transport.forChoice(config.transport());
             threads = config.effectiveWorkers();
             workers = transport.newGroup(threads, "stickylb-worker");
+            heartbeat = LoopHeartbeat.start(workers);
         }
         runtime.connections(new ConnectionPools(workers, transport, MAX_IDLE_PER_BACKEND_PER_LOOP));
         // Before the listener opens, so the first requests find their backends' addresses.
@@ -315,6 +317,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
      */
     private void releaseLoops(Duration timeout) {
         if (loopOwner == null) {
+            heartbeat.stop();
             if (runtime.connections() != null) {
                 runtime.connections().closeAllIdle(timeout);
             }

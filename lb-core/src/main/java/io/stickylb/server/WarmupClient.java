@@ -1,5 +1,6 @@
 package io.stickylb.server;
 
+import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -16,8 +17,8 @@ import java.util.Map;
 /**
  * One client of {@link JitWarmup} on a blocking socket: keep-alive requests of {@link WarmupTraffic}'s shapes, with the
  * cookies earlier answers set (as a browser keeps them), and now and then the ways clients end a connection (a reset
- * or a close while the answer is on its way, a close after the answer). Plain JDK sockets, so the proxy's Netty type
- * profiles see only the proxy.
+ * or a close while the answer is on its way, a close or a reset after the answer, a reset that reaches the proxy with
+ * the answer: {@link ResetRace}). Plain JDK sockets, so the proxy's Netty type profiles see only the proxy.
  */
 final class WarmupClient implements Runnable {
 
@@ -36,6 +37,9 @@ final class WarmupClient implements Runnable {
     private final Map<String, Map<String, String>> jars = new HashMap<>();
     private byte[] buf = new byte[8192];
     private Socket socket;
+    private ResetRace race;
+    private long races;
+    private List<EventLoop> loops = List.of();
 
     /** {@code index} staggers the clients over the request shapes. */
     WarmupClient(int port, WarmupTraffic traffic, int index, JitWarmup.Budget budget) {
@@ -43,6 +47,13 @@ final class WarmupClient implements Runnable {
         this.traffic = traffic;
         this.first = index;
         this.budget = budget;
+    }
+
+    /** Has this client race its reset against its answer now and then, holding {@code loops} (see {@link #race}). */
+    WarmupClient racing(ResetRace race, List<EventLoop> loops) {
+        this.race = race;
+        this.loops = List.copyOf(loops);
+        return this;
     }
 
     @Override
@@ -56,8 +67,16 @@ final class WarmupClient implements Runnable {
                     switch ((int) (n % RARE_EVERY)) {
                         case 101 -> leaveEarly(true);
                         case 203 -> leaveEarly(false);
-                        case 307 -> exchange(n, true);
-                        default -> exchange(n, false);
+                        case 307 -> exchange(n, Ending.CLOSE);
+                        case 409 -> exchange(n, Ending.RESET);
+                        case 503 -> {
+                            if (race == null) {
+                                exchange(n, Ending.KEEP);
+                            } else {
+                                budget.raced(race());
+                            }
+                        }
+                        default -> exchange(n, Ending.KEEP);
                     }
                     failuresInARow = 0;
                 } catch (IOException e) {
@@ -74,16 +93,18 @@ final class WarmupClient implements Runnable {
     }
 
     /**
-     * The {@code n}th of the rare events in turn: a reset and a close while the answer is on its way, a close after
-     * the answer, a keep-alive request. A failure is dropped with the connection: the next event opens another.
+     * The {@code n}th of the rare events in turn: a reset and a close while the answer is on its way, a close and a
+     * reset after the answer, a keep-alive request. A failure is dropped with the connection: the next event opens
+     * another.
      */
     void rareEvent(long n) {
         try {
-            switch ((int) (n % 4)) {
+            switch ((int) (n % 5)) {
                 case 0 -> leaveEarly(true);
                 case 1 -> leaveEarly(false);
-                case 2 -> exchange(n, true);
-                default -> exchange(n, false);
+                case 2 -> exchange(n, Ending.CLOSE);
+                case 3 -> exchange(n, Ending.RESET);
+                default -> exchange(n, Ending.KEEP);
             }
         } catch (IOException e) {
             disconnect(false);
@@ -95,11 +116,20 @@ final class WarmupClient implements Runnable {
         disconnect(false);
     }
 
+    /** What a client does with its connection once an answer is in. */
+    private enum Ending {
+        KEEP,
+        /** Closes it, as a client done with a site does. */
+        CLOSE,
+        /** Resets it, as a load generator that stops does: the proxy was waiting for the next request. */
+        RESET
+    }
+
     /**
      * Request {@code n} and its whole response, with the cookies of the host it is for; reconnects when the proxy
      * closed.
      */
-    private void exchange(long n, boolean closeAfter) throws IOException {
+    private void exchange(long n, Ending ending) throws IOException {
         Map<String, String> jar = jars.computeIfAbsent(traffic.target(n).host(), host -> new LinkedHashMap<>());
         byte[] request = request(n, jar);
         Socket s = connected();
@@ -108,12 +138,24 @@ final class WarmupClient implements Runnable {
         if (complete) {
             budget.served();
         }
-        if (!complete || closeAfter) {
-            disconnect(false);
+        if (!complete || ending != Ending.KEEP) {
+            disconnect(complete && ending == Ending.RESET);
             if (complete) {
-                budget.closed();
+                budget.closed(ending == Ending.RESET);
             }
         }
+    }
+
+    /**
+     * A client whose reset reaches the proxy in the same batch of events as the answer to its request, just before it
+     * ({@link ResetRace}). Only for a client set {@link #racing}; true when the race was run with the loops held.
+     */
+    boolean race() throws IOException {
+        Socket s = connected();
+        socket = null;
+        String token = Integer.toHexString(System.identityHashCode(this)) + "-" + ++races;
+        s.getOutputStream().write(traffic.raceRequest(token));
+        return race.resetAsAnswerArrives(token, s, loops);
     }
 
     /**

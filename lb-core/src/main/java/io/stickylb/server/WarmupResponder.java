@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the others real servers give (Tomcat's, with a session cookie for a client that has none; a bare one; a chunked one;
  * a redirect; a 404), so the proxy's response path is profiled for all of them (see {@link WarmupTraffic} on why the
  * mix is uneven). It answers a path with {@link WarmupTraffic#SLOW_MARK} after a few milliseconds (the warm-up client
- * leaves before that).
+ * leaves before that), and hands the answer to a path with {@link WarmupTraffic#RACE_MARK} to its {@link ResetRace}.
  */
 final class WarmupResponder implements AutoCloseable {
 
@@ -46,12 +46,19 @@ final class WarmupResponder implements AutoCloseable {
     private final ServerSocket server;
     private final Set<Socket> open = new HashSet<>();
     private final List<String> sessionCookies;
+    private final ResetRace race;
     private final AtomicLong answered = new AtomicLong();
     private volatile boolean plainOnly;
 
     /** {@code sessionCookies}: the names of the session cookies it sets, as an application server would. */
     WarmupResponder(List<String> sessionCookies) throws IOException {
+        this(sessionCookies, new ResetRace());
+    }
+
+    /** The same, handing the answers of race requests to {@code race}. */
+    WarmupResponder(List<String> sessionCookies, ResetRace race) throws IOException {
         this.sessionCookies = List.copyOf(sessionCookies);
+        this.race = race;
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         JitWarmup.daemon("stickylb-warmup-responder", this::acceptLoop).start();
@@ -120,11 +127,17 @@ final class WarmupResponder implements AutoCloseable {
                 consumed += body;
                 System.arraycopy(buf, consumed, buf, 0, len - consumed);
                 len -= consumed;
-                if (head.substring(0, head.indexOf('\r')).contains(WarmupTraffic.SLOW_MARK)) {
+                String line = head.substring(0, head.indexOf('\r'));
+                if (line.contains(WarmupTraffic.SLOW_MARK)) {
                     JitWarmup.sleepMillis(3);
                 }
                 answered.incrementAndGet();
-                out.write(answer(head, lower, n++));
+                String raceToken = WarmupTraffic.raceToken(line);
+                if (raceToken != null) {
+                    race.answerLater(raceToken, out, NGINX);
+                } else {
+                    out.write(answer(head, lower, n++));
+                }
             }
         } catch (IOException e) {
             // the proxy closed the connection

@@ -26,6 +26,8 @@ final class WarmupTraffic {
 
     /** A path segment the responder answers slowly (the client leaves before the answer). */
     static final String SLOW_MARK = "stickylb-warmup-slow";
+    /** A path segment, followed by a token, whose answer the responder hands to a {@link ResetRace}. */
+    static final String RACE_MARK = "stickylb-warmup-race-";
     static final int SHAPES = 16;
     private static final int CURL = 5;
     private static final int BROWSER = 9;
@@ -162,6 +164,24 @@ final class WarmupTraffic {
         Target t = targets.get(0);
         return ("GET " + t.path(SLOW_MARK) + " HTTP/1.1\r\nHost: " + t.host() + "\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** A bare GET, to the first target, whose answer goes to the {@link ResetRace} that {@code token} names. */
+    byte[] raceRequest(String token) {
+        Target t = targets.get(0);
+        return ("GET " + t.path(RACE_MARK + token) + " HTTP/1.1\r\nHost: " + t.host() + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The race token in a request line, or null when it is not a {@link #raceRequest}. */
+    static String raceToken(String requestLine) {
+        int i = requestLine.indexOf(RACE_MARK);
+        if (i < 0) {
+            return null;
+        }
+        int start = i + RACE_MARK.length();
+        int end = requestLine.indexOf(' ', start);
+        return requestLine.substring(start, end < 0 ? requestLine.length() : end);
     }
 
     /** A browser sends its own cookies besides the session's. */
