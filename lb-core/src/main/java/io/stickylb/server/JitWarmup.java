@@ -319,10 +319,10 @@ public final class JitWarmup {
 
     /**
      * Drills of new connections through the mirror in the warmed instance's idle moments: once real traffic was seen
-     * and has then been quiet for {@link #drillIdle}, a wake-up of the sleeping loops from another thread, a
-     * {@link ResetRace}, then bursts of new connections (one bare GET each, which the responder answers as nginx does
+     * and has then been quiet for {@link #drillIdle}, a wake-up of the sleeping loops from another thread, a few
+     * {@link ResetRace}s, then bursts of new connections (one bare GET each, which the responder answers as nginx does
      * and no other way: {@link WarmupResponder#plainOnly}) until {@value #DRILL_CONNECTIONS} were answered or a real
-     * request arrives. The race holds the loops for a moment, which only a lull allows once real traffic has come:
+     * request arrives. A race holds the loops for a moment, which only a lull allows once real traffic has come:
      * the warm-up proper races too, but gives way within one pulse when traffic arrives with the proxy, often before
      * its first race. One drill per lull; it retires when a whole drill cost the compiler at most
      * {@value #QUIET_MAX_COMPILE_MILLIS} ms, after {@value #MAX_DRILLS} drills, at its deadline, or on {@link #stop()}.
@@ -330,6 +330,11 @@ public final class JitWarmup {
      */
     private final class IdleDrills {
         private static final long LOOK_EVERY_MILLIS = 100;
+        /**
+         * A trap throws away only the compiled code it happens in: the first race, the response path inlined into
+         * the backend handler; the next, that path compiled on its own, and so on. Three reach them all.
+         */
+        private static final int RACES_PER_DRILL = 3;
         private final WarmupClient client;
         private final List<EventLoop> loops;
         private final RealTraffic real;
@@ -378,7 +383,7 @@ public final class JitWarmup {
             }
             if (drills > 0 && !stopped) {
                 log.info("JIT warm-up: {} drill(s) of new connections in idle moments, {} connections through the"
-                        + " private instance", drills, connections);
+                        + " private instance, {} reset(s) raced against their answer", drills, connections, races);
             }
         }
 
@@ -389,8 +394,10 @@ public final class JitWarmup {
                 // Two things busy spells never do, done while the loops sleep: a task from another thread waking them
                 // (as a close or a reload does), and a reset raced against its answer, which holds the loops.
                 loops.forEach(loop -> loop.execute(NOTHING));
-                if (client.race()) {
-                    races++;
+                for (int i = 0; i < RACES_PER_DRILL; i++) {
+                    if (client.race()) {
+                        races++;
+                    }
                 }
                 while (answered < DRILL_CONNECTIONS && !stopped && real.requests() == realRequests) {
                     answered += client.burst(burst);

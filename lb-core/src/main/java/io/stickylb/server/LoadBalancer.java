@@ -50,7 +50,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private final ClientConnections connections = new ClientConnections();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup workers;
-    private LoopHeartbeat heartbeat;
+    private TimerSentinel timerSentinel;
     private Channel listener;
     private AdminServer admin;
     private HealthSupervisor health;
@@ -108,7 +108,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             transport = Transport.forChoice(config.transport());
             threads = config.effectiveWorkers();
             workers = transport.newGroup(threads, "stickylb-worker");
-            heartbeat = LoopHeartbeat.start(workers);
+            timerSentinel = TimerSentinel.place(workers);
         }
         runtime.connections(new ConnectionPools(workers, transport, MAX_IDLE_PER_BACKEND_PER_LOOP));
         // Before the listener opens, so the first requests find their backends' addresses.
@@ -194,6 +194,11 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     LoadBalancer quietly() {
         quiet = true;
         return this;
+    }
+
+    /** The never-due timers on this instance's own loops (null before {@link #start()} and on borrowed loops). */
+    TimerSentinel timerSentinel() {
+        return timerSentinel;
     }
 
     /** The worker event loops (null before {@link #start()}). */
@@ -317,7 +322,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
      */
     private void releaseLoops(Duration timeout) {
         if (loopOwner == null) {
-            heartbeat.stop();
+            timerSentinel.remove();
             if (runtime.connections() != null) {
                 runtime.connections().closeAllIdle(timeout);
             }

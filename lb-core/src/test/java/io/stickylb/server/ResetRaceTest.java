@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.netty.channel.EventLoop;
+import io.stickylb.proxy.FrontendHandler;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.TestConfigs;
 import java.io.ByteArrayOutputStream;
@@ -23,14 +28,35 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
- * What the proxy does with each order of a client's reset and its answer tells which order it met: an answer read in
- * the same pass as the reset that closed its client goes to the closed channel as a whole response, and the backend
- * connection is kept; a reset met alone ends the exchange and closes the backend connection under it.
+ * What the proxy does with each order of a client's reset and its answer tells which order it met. Read in the same
+ * pass, reset first: the read of the client fails, and the answer goes to the closed channel as a whole response, so
+ * the backend connection is kept. Answer first: the write to the client fails instead. A reset met alone ends the
+ * exchange and closes the backend connection under it.
  */
 class ResetRaceTest {
+
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    private final Logger frontend = (Logger) LoggerFactory.getLogger(FrontendHandler.class);
+
+    @BeforeEach
+    void watchClientErrors() {
+        // The frontend logs each client connection error at debug level.
+        frontend.setLevel(Level.DEBUG);
+        logs.start();
+        frontend.addAppender(logs);
+    }
+
+    @AfterEach
+    void stopWatching() {
+        frontend.detachAppender(logs);
+        frontend.setLevel(null);
+    }
 
     private static final byte[] OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
 
@@ -56,6 +82,8 @@ class ResetRaceTest {
                     assertThat(race.resetAsAnswerArrives("t" + i, client, loops)).isTrue();
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> lb.clientConnections() == 0);
+                // Each client's error came from a read, none from writing its answer: the reset came first.
+                assertThat(clientErrors()).hasSize(4).allMatch(e -> e.contains("recvAddress"));
 
                 assertThat(get(lb)).isEqualTo("ok");
                 assertThat(backend.requests()).hasSize(5);
@@ -90,6 +118,7 @@ class ResetRaceTest {
 
                 assertThat(get(lb)).isEqualTo("ok");
                 assertThat(backend.connections()).isEqualTo(2);
+                assertThat(clientErrors()).hasSize(1).allMatch(e -> e.contains("recvAddress"));
             } finally {
                 answer.countDown();
                 lb.close();
@@ -114,6 +143,11 @@ class ResetRaceTest {
             race.answerLater("unclaimed", out, OK);
             assertThat(out.toByteArray()).isEqualTo(OK);
         }
+    }
+
+    /** The client connection errors the proxy logged (at debug level). */
+    private List<String> clientErrors() {
+        return logs.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("failed")).toList();
     }
 
     private static Socket connect(LoadBalancer lb) throws IOException {
