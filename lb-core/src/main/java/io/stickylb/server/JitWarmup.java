@@ -159,15 +159,15 @@ public final class JitWarmup {
      * the affinity cookies alone (a sticky API client's); requests the responder answered (the proxy answered the
      * rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
      * ({@link CompilerQuiet}) rather than on its budget; whether it stopped because real traffic arrived; the rare
-     * events it then kept sending beside that traffic; the drills it ran in idle moments after that and the
-     * connections they opened; and the first failure, if any. {@code took} is the time to the end of the warm-up
-     * proper, the trickle and the drills excluded.
+     * events it then kept sending beside that traffic; the drills it ran in idle moments after that, the connections
+     * they opened and the keep-alive requests that followed; and the first failure, if any. {@code took} is the time
+     * to the end of the warm-up proper, the trickle and the drills excluded.
      */
     public record Result(long requests, long resets, long earlyCloses, long clientCloses, long clientResets,
                          long races, long idlePulses,
                          long bursts, long cookieRequests, long affinityCookieRequests, long backendRequests,
                          boolean compilerQuiet, boolean yieldedToTraffic, long trickled, long drills,
-                         long drillConnections, Duration took, String failure) {
+                         long drillConnections, long drillRequests, Duration took, String failure) {
     }
 
     /** Runs to the end of the budget (or {@link #stop()}); never throws for traffic errors, it reports them. */
@@ -243,7 +243,7 @@ public final class JitWarmup {
                 b.resetsAfterAnswer.get(), b.races.get() + (drilled == null ? 0 : drilled.races), b.pulses.get(),
                 b.bursts.get(), b.withCookies.get(), b.withAffinityCookies.get(), b.backendRequests, b.quiet,
                 b.yielded, trickled, drilled == null ? 0 : drilled.drills, drilled == null ? 0 : drilled.connections,
-                took, b.failure);
+                drilled == null ? 0 : drilled.requests, took, b.failure);
     }
 
     private void logResult(Budget b, Duration took) {
@@ -322,19 +322,22 @@ public final class JitWarmup {
      * and has then been quiet for {@link #drillIdle}, a wake-up of the sleeping loops from another thread, a few
      * {@link ResetRace}s, then bursts of new connections (one bare GET each, which the responder answers as nginx does
      * and no other way: {@link WarmupResponder#plainOnly}) until {@value #DRILL_CONNECTIONS} were answered or a real
-     * request arrives. A race holds the loops for a moment, which only a lull allows once real traffic has come:
+     * request arrives, then keep-alive bare GETs until the compiler is quiet ({@link #settle}). A race holds the loops for a moment, which only a lull allows once real traffic has come:
      * the warm-up proper races too, but gives way within one pulse when traffic arrives with the proxy, often before
      * its first race. One drill per lull; it retires when a whole drill cost the compiler at most
      * {@value #QUIET_MAX_COMPILE_MILLIS} ms, after {@value #MAX_DRILLS} drills, at its deadline, or on {@link #stop()}.
      * A JVM that does not report compilation time drills {@value #MAX_DRILLS} times.
      */
-    private final class IdleDrills {
+    final class IdleDrills {
         private static final long LOOK_EVERY_MILLIS = 100;
         /**
          * A trap throws away only the compiled code it happens in: the first race, the response path inlined into
          * the backend handler; the next, that path compiled on its own, and so on. Three reach them all.
          */
         private static final int RACES_PER_DRILL = 3;
+        static final long SETTLE_REQUESTS = 50_000;
+        private static final long SETTLE_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
+        private static final long SETTLE_WINDOW_REQUESTS = 3_000;
         private final WarmupClient client;
         private final List<EventLoop> loops;
         private final RealTraffic real;
@@ -344,6 +347,7 @@ public final class JitWarmup {
         private final LongSupplier compileMillis = CompilerQuiet.compileMillisOfThisJvm();
         long drills;
         long connections;
+        long requests;
         long races;
 
         IdleDrills(LoadBalancer lb, WarmupTraffic traffic, WarmupResponder responder, ResetRace race,
@@ -375,6 +379,9 @@ public final class JitWarmup {
                     int answered = drill(seen);
                     drills++;
                     connections += answered;
+                    if (answered >= DRILL_CONNECTIONS) {
+                        requests += settle(seen);
+                    }
                     if (answered >= DRILL_CONNECTIONS && compileMillis != null
                             && compileMillis.getAsLong() - compiledBefore <= QUIET_MAX_COMPILE_MILLIS) {
                         break;
@@ -382,9 +389,38 @@ public final class JitWarmup {
                 }
             }
             if (drills > 0 && !stopped) {
-                log.info("JIT warm-up: {} drill(s) of new connections in idle moments, {} connections through the"
-                        + " private instance, {} reset(s) raced against their answer", drills, connections, races);
+                log.info("JIT warm-up: {} drill(s) of new connections in idle moments, {} connections and {} keep-alive"
+                        + " requests through the private instance, {} reset(s) raced against their answer", drills,
+                        connections, requests, races);
             }
+        }
+
+        /**
+         * After a drill's bursts, keep-alive bare GETs until the compiler is quiet (at most {@value #SETTLE_REQUESTS}
+         * or until real traffic returns): a race throws away code real traffic compiled, and bursts of single
+         * requests do not make it hot again, so without this it was compiled again in the next busy spell
+         * (docs/benchmarks.md, *Stop 44*). Returns the requests answered.
+         */
+        private long settle(long realRequests) {
+            CompilerQuiet quiet = CompilerQuiet.ofThisJvm(0, SETTLE_WINDOW_NANOS, SETTLE_WINDOW_REQUESTS,
+                    QUIET_MAX_COMPILE_MILLIS);
+            long answered = 0;
+            try {
+                while (answered < SETTLE_REQUESTS && !stopped && real.requests() == realRequests) {
+                    for (int i = 0; i < 100; i++) {
+                        if (client.bareGet()) {
+                            answered++;
+                        }
+                    }
+                    if (quiet.settled(answered, System.nanoTime())) {
+                        break;
+                    }
+                }
+            } catch (IOException e) {
+                // The private instance closing under it (a shutdown): nothing worth reporting.
+            }
+            client.close();
+            return answered;
         }
 
         /** One drill; returns the connections answered, fewer when real traffic came back or the warm-up stopped. */

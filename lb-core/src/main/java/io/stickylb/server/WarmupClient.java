@@ -127,9 +127,9 @@ final class WarmupClient implements Runnable {
 
     /**
      * Request {@code n} and its whole response, with the cookies of the host it is for; reconnects when the proxy
-     * closed.
+     * closed. True when the response came whole.
      */
-    private void exchange(long n, Ending ending) throws IOException {
+    private boolean exchange(long n, Ending ending) throws IOException {
         Map<String, String> jar = jars.computeIfAbsent(traffic.target(n).host(), host -> new LinkedHashMap<>());
         byte[] request = request(n, jar);
         Socket s = connected();
@@ -144,6 +144,7 @@ final class WarmupClient implements Runnable {
                 budget.closed(ending == Ending.RESET);
             }
         }
+        return complete;
     }
 
     /**
@@ -190,6 +191,14 @@ final class WarmupClient implements Runnable {
         }
         JitWarmup.closeQuietly(socket);
         socket = null;
+    }
+
+    /**
+     * One keep-alive bare GET to the first route, with this client's affinity cookies once it has them (the request
+     * real traffic sends most); true when its answer came whole.
+     */
+    boolean bareGet() throws IOException {
+        return exchange(0, Ending.KEEP);
     }
 
     /**

@@ -313,6 +313,8 @@ class JitWarmupTest {
             assertThat(r.drills()).isEqualTo(1);
             // The drill began with a reset raced against its answer (the warm-up proper may have raced too).
             assertThat(r.races()).isPositive();
+            // and ended with keep-alive requests until the compiler was quiet.
+            assertThat(r.drillRequests()).isBetween(1L, JitWarmup.IdleDrills.SETTLE_REQUESTS + 100);
             // Whole bursts up to the count; on a starved machine a burst may count fewer answers than sockets.
             assertThat(r.drillConnections()).isBetween((long) JitWarmup.DRILL_CONNECTIONS,
                     (long) JitWarmup.DRILL_CONNECTIONS + JitWarmup.BURST_CONNECTIONS);
