@@ -405,10 +405,11 @@ public final class JitWarmup {
             CompilerQuiet quiet = CompilerQuiet.ofThisJvm(0, SETTLE_WINDOW_NANOS, SETTLE_WINDOW_REQUESTS,
                     QUIET_MAX_COMPILE_MILLIS);
             long answered = 0;
+            long sent = 0;
             try {
                 while (answered < SETTLE_REQUESTS && !stopped && real.requests() == realRequests) {
                     for (int i = 0; i < 100; i++) {
-                        if (client.bareGet()) {
+                        if (client.bareGet(sent++)) {
                             answered++;
                         }
                     }

@@ -194,11 +194,11 @@ final class WarmupClient implements Runnable {
     }
 
     /**
-     * One keep-alive bare GET to the first route, with this client's affinity cookies once it has them (the request
-     * real traffic sends most); true when its answer came whole.
+     * The {@code k}th keep-alive bare GET, to the routes in turn, with this client's affinity cookies once it has them
+     * (the request real traffic sends most); true when its answer came whole.
      */
-    boolean bareGet() throws IOException {
-        return exchange(0, Ending.KEEP);
+    boolean bareGet(long k) throws IOException {
+        return exchange(k * WarmupTraffic.SHAPES, Ending.KEEP);
     }
 
     /**

@@ -48,6 +48,19 @@ class WarmupTrafficTest {
         assertThat(text(traffic.request(0, "", ""))).doesNotContain("Cookie");
     }
 
+    @Test
+    void everyOtherBareGetNamesItsCookieBeforeHostAsWrkDoesInSomeRuns() throws Exception {
+        WarmupTraffic traffic = new WarmupTraffic(config("  app:\n    strategy: cookie\n" + BACKENDS), 8080);
+        String first = text(traffic.request(0, "", "LB_ROUTE=1.x"));
+        String next = text(traffic.request(WarmupTraffic.SHAPES, "", "LB_ROUTE=1.x"));
+
+        assertThat(first.indexOf("\r\nHost: ")).isLessThan(first.indexOf("\r\nCookie: "));
+        assertThat(next.indexOf("\r\nCookie: ")).isPositive().isLessThan(next.indexOf("\r\nHost: "));
+        // Without a cookie there is only Host.
+        assertThat(text(traffic.request(WarmupTraffic.SHAPES, "", ""))).startsWith("GET / HTTP/1.1\r\nHost: ")
+                .doesNotContain("Cookie");
+    }
+
     private static String text(byte[] request) {
         return new String(request, StandardCharsets.US_ASCII);
     }
