@@ -17,8 +17,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class TimerSentinel {
 
-    /** Far enough never to fall due, near enough that no deadline arithmetic overflows. */
-    static final Duration DELAY = Duration.ofDays(365 * 100);
+    /**
+     * Far enough never to fall due, and under {@link Integer#MAX_VALUE} seconds: Netty's epoll loop takes a longer wait
+     * for no timer at all, the very state this is here to avoid.
+     */
+    static final Duration DELAY = Duration.ofDays(3650);
     private static final Runnable NOTHING = () -> { };
 
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
