@@ -35,9 +35,9 @@ import org.slf4j.LoggerFactory;
  * than compete with it on those loops. Otherwise it ends when the compiler has caught up ({@link CompilerQuiet}) or
  * its budget is spent. Besides keep-alive requests of several shapes ({@link WarmupTraffic}) and bursts of new
  * connections, it mixes in what uniform load never shows the compiler early: clients that leave mid-exchange, close
- * or reset, a reset that reaches the proxy with the answer it cuts off ({@link ResetRace}), bursts of queued tasks, idle moments in which a timer fires or the latency window turns by more than one
- * bucket, and (with the mirror's timeouts and latency window cut to milliseconds) timers falling due while the loop
- * is busy. Profiled early, those branches are compiled in. Unprofiled, the first idle spell, client close or timer
+ * or reset, a reset that reaches the proxy with the answer it cuts off ({@link ResetRace}), bursts of queued tasks,
+ * idle moments in which a timer fires or the latency window turns by more than one bucket, and (with the mirror's
+ * timeouts and latency window cut to milliseconds) timers falling due while the loop is busy. Profiled early, those branches are compiled in. Unprofiled, the first idle spell, client close or timer
  * after long uniform load deoptimises the event loop's compiled code, and the next burst waits while it is compiled
  * again.
  *
@@ -322,11 +322,12 @@ public final class JitWarmup {
      * and has then been quiet for {@link #drillIdle}, a wake-up of the sleeping loops from another thread, a few
      * {@link ResetRace}s, then bursts of new connections (one bare GET each, which the responder answers as nginx does
      * and no other way: {@link WarmupResponder#plainOnly}) until {@value #DRILL_CONNECTIONS} were answered or a real
-     * request arrives, then keep-alive bare GETs until the compiler is quiet ({@link #settle}). A race holds the loops for a moment, which only a lull allows once real traffic has come:
-     * the warm-up proper races too, but gives way within one pulse when traffic arrives with the proxy, often before
-     * its first race. One drill per lull; it retires when a whole drill cost the compiler at most
-     * {@value #QUIET_MAX_COMPILE_MILLIS} ms, after {@value #MAX_DRILLS} drills, at its deadline, or on {@link #stop()}.
-     * A JVM that does not report compilation time drills {@value #MAX_DRILLS} times.
+     * request arrives, then keep-alive bare GETs until the compiler is quiet ({@link #settle}). A race holds the
+     * loops for a moment, which only a lull allows once real traffic has come: the warm-up proper races too, but gives
+     * way within one pulse when traffic arrives with the proxy, often before its first race. One drill per lull; it
+     * retires when a whole drill cost the compiler at most {@value #QUIET_MAX_COMPILE_MILLIS} ms, after
+     * {@value #MAX_DRILLS} drills, at its deadline, or on {@link #stop()}. A JVM that does not report compilation time
+     * drills {@value #MAX_DRILLS} times.
      */
     final class IdleDrills {
         private static final long LOOK_EVERY_MILLIS = 100;

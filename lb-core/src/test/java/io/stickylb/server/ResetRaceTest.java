@@ -58,7 +58,8 @@ class ResetRaceTest {
         frontend.setLevel(null);
     }
 
-    private static final byte[] OK = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OK =
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
 
     @Test
     void withTheLoopsHeldTheResetAndTheAnswerArriveTogetherSoTheBackendConnectionIsKept() throws Exception {
