@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  */
 class ResetRaceTest {
 
+    private static final byte[] OK =
+            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
+
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private final Logger frontend = (Logger) LoggerFactory.getLogger(FrontendHandler.class);
 
@@ -57,9 +60,6 @@ class ResetRaceTest {
         frontend.detachAppender(logs);
         frontend.setLevel(null);
     }
-
-    private static final byte[] OK =
-            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII);
 
     @Test
     void withTheLoopsHeldTheResetAndTheAnswerArriveTogetherSoTheBackendConnectionIsKept() throws Exception {
