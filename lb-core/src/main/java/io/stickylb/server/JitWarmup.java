@@ -621,6 +621,16 @@ public final class JitWarmup {
         }
     }
 
+    /** Closes {@code s} with a reset (linger 0) rather than a FIN, as a client that gives up does. */
+    static void resetQuietly(Socket s) {
+        try {
+            s.setSoLinger(true, 0);
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        closeQuietly(s);
+    }
+
     /**
      * Whether the warmed instance has started serving real traffic: more than {@link #YIELD_REQUESTS} requests to its
      * backends per pulse (about 45 ms, so a few hundred requests a second) since the last look, which between bursts

@@ -59,7 +59,7 @@ final class ResetRace {
     synchronized boolean resetAsAnswerArrives(String token, Socket client, List<EventLoop> loops) throws IOException {
         Handoff h = handoffs.computeIfAbsent(token, t -> new Handoff());
         if (!await(h.offered, HANDOFF_WAIT_MILLIS) || !h.claim()) {
-            reset(client);
+            JitWarmup.resetQuietly(client);
             handoffs.remove(token, h);
             return false;
         }
@@ -73,7 +73,7 @@ final class ResetRace {
         }
         boolean allHeld = await(held, HOLD_MAX_MILLIS);
         try {
-            reset(client);
+            JitWarmup.resetQuietly(client);
             h.out.write(h.answer);
             LockSupport.parkNanos(SETTLE_NANOS);
         } finally {
@@ -81,15 +81,6 @@ final class ResetRace {
             h.sent.countDown();
         }
         return allHeld;
-    }
-
-    private static void reset(Socket s) {
-        try {
-            s.setSoLinger(true, 0);
-        } catch (IOException ignored) {
-            // closing anyway
-        }
-        JitWarmup.closeQuietly(s);
     }
 
     private static boolean await(CountDownLatch latch, long millis) {

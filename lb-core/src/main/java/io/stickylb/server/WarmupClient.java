@@ -182,14 +182,11 @@ final class WarmupClient implements Runnable {
         if (socket == null) {
             return;
         }
-        try {
-            if (reset) {
-                socket.setSoLinger(true, 0);
-            }
-        } catch (IOException ignored) {
-            // closing anyway
+        if (reset) {
+            JitWarmup.resetQuietly(socket);
+        } else {
+            JitWarmup.closeQuietly(socket);
         }
-        JitWarmup.closeQuietly(socket);
         socket = null;
     }
 
