@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * connections, it mixes in what uniform load never shows the compiler early: clients that leave mid-exchange, close
  * or reset, a reset that reaches the proxy with the answer it cuts off ({@link ResetRace}), bursts of queued tasks,
  * idle moments in which a timer fires or the latency window turns by more than one bucket, and (with the mirror's
- * timeouts and latency window cut to milliseconds) timers falling due while the loop is busy. Profiled early, those branches are compiled in. Unprofiled, the first idle spell, client close or timer
- * after long uniform load deoptimises the event loop's compiled code, and the next burst waits while it is compiled
- * again.
+ * timeouts and latency window cut to milliseconds) timers falling due while the loop is busy. Profiled early, those
+ * branches are compiled in. Unprofiled, the first idle spell, client close or timer after long uniform load
+ * deoptimises the event loop's compiled code, and the next burst waits while it is compiled again.
  *
  * <p>Real traffic that arrives at once compiles the hot paths from its own uniform profile within a second, long
  * before the rare events would be profiled; left so, the event loop is deoptimised when clients first reconnect or
@@ -91,7 +91,7 @@ public final class JitWarmup {
      */
     static final Duration TRICKLE = Duration.ofSeconds(3);
     static final long TRICKLE_EVERY_MILLIS = 20;
-    /** One bucket of the mirror's latency window ({@link #MIRROR_TIMER} in {@link ProxyMetrics#LATENCY_MAX_BUCKETS}). */
+    /** One bucket of the mirror's latency window: {@link #MIRROR_TIMER} in {@link ProxyMetrics#LATENCY_MAX_BUCKETS}. */
     private static final long WINDOW_BUCKET_MILLIS = MIRROR_TIMER.toMillis() / ProxyMetrics.LATENCY_MAX_BUCKETS;
     /** A lull in which the mirror's latency window turns by two buckets: not one, not all of it. */
     static final long TWO_BUCKETS_MILLIS = WINDOW_BUCKET_MILLIS * 5 / 2;
@@ -101,8 +101,13 @@ public final class JitWarmup {
     private static final int LONG_PULSE_EVERY = 25;
     /** How long after giving way the warm-up still drills new connections in idle moments (see {@link IdleDrills}). */
     static final Duration DRILLS = Duration.ofMinutes(5);
-    /** How long real traffic must have been quiet before a drill: a lull, not the gap between two requests. */
-    static final Duration DRILL_IDLE = Duration.ofMillis(500);
+    /**
+     * How long real traffic must have been quiet before a drill: a lull, not the gap between two requests, nor the
+     * second a benchmark leaves between its warm-up run and its measured one (the shared script's): a drill begun
+     * there ran into the measurement, which then compiled again what the drill's races had thrown away
+     * (docs/benchmarks.md, *Stop 45*).
+     */
+    static final Duration DRILL_IDLE = Duration.ofSeconds(2);
     /** New connections per drill: with a benchmark's few hundred per busy spell, C2's thresholds take a few drills. */
     static final int DRILL_CONNECTIONS = 2_000;
     static final int MAX_DRILLS = 10;
@@ -153,21 +158,22 @@ public final class JitWarmup {
 
     /**
      * What a warm-up did: requests answered in full; clients that reset or closed while their answer was on its way;
-     * client closes and resets after an answer; resets that reached the proxy in the same batch of events as the answer
-     * to their request ({@link ResetRace}); idle moments with a timer due; bursts of up to {@link #BURST_CONNECTIONS}
-     * connections; requests that carried all the cookies earlier answers set (a browser's) and bare GETs that carried
-     * the affinity cookies alone (a sticky API client's); requests the responder answered (the proxy answered the
-     * rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
+     * client closes and resets after an answer; resets that reached the proxy in the same batch of events as the
+     * answer to their request ({@link ResetRace}); idle moments with a timer due; bursts of up to {@link
+     * #BURST_CONNECTIONS} connections; requests that carried all the cookies earlier answers set (a browser's) and
+     * bare GETs that carried the affinity cookies alone (a sticky API client's); requests the responder answered (the
+     * proxy answered the rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
      * ({@link CompilerQuiet}) rather than on its budget; whether it stopped because real traffic arrived; the rare
      * events it then kept sending beside that traffic; the drills it ran in idle moments after that, the connections
-     * they opened and the keep-alive requests that followed; and the first failure, if any. {@code took} is the time
-     * to the end of the warm-up proper, the trickle and the drills excluded.
+     * they opened, the keep-alive requests that followed and the races among them; and the first failure, if any.
+     * {@code took} is the time to the end of the warm-up proper, the trickle and the drills excluded.
      */
     public record Result(long requests, long resets, long earlyCloses, long clientCloses, long clientResets,
                          long races, long idlePulses,
                          long bursts, long cookieRequests, long affinityCookieRequests, long backendRequests,
                          boolean compilerQuiet, boolean yieldedToTraffic, long trickled, long drills,
-                         long drillConnections, long drillRequests, Duration took, String failure) {
+                         long drillConnections, long drillRequests, long drillRaces, Duration took,
+                         String failure) {
     }
 
     /** Runs to the end of the budget (or {@link #stop()}); never throws for traffic errors, it reports them. */
@@ -243,7 +249,7 @@ public final class JitWarmup {
                 b.resetsAfterAnswer.get(), b.races.get() + (drilled == null ? 0 : drilled.races), b.pulses.get(),
                 b.bursts.get(), b.withCookies.get(), b.withAffinityCookies.get(), b.backendRequests, b.quiet,
                 b.yielded, trickled, drilled == null ? 0 : drilled.drills, drilled == null ? 0 : drilled.connections,
-                drilled == null ? 0 : drilled.requests, took, b.failure);
+                drilled == null ? 0 : drilled.requests, drilled == null ? 0 : drilled.races, took, b.failure);
     }
 
     private void logResult(Budget b, Duration took) {
@@ -319,15 +325,15 @@ public final class JitWarmup {
 
     /**
      * Drills of new connections through the mirror in the warmed instance's idle moments: once real traffic was seen
-     * and has then been quiet for {@link #drillIdle}, a wake-up of the sleeping loops from another thread, a few
-     * {@link ResetRace}s, then bursts of new connections (one bare GET each, which the responder answers as nginx does
-     * and no other way: {@link WarmupResponder#plainOnly}) until {@value #DRILL_CONNECTIONS} were answered or a real
-     * request arrives, then keep-alive bare GETs until the compiler is quiet ({@link #settle}). A race holds the
+     * and has then been quiet for {@link #drillIdle}, a wake-up of the sleeping loops from another thread, bursts of
+     * new connections (one bare GET each, which the responder answers as nginx does and no other way: {@link
+     * WarmupResponder#plainOnly}) until {@value #DRILL_CONNECTIONS} were answered or a real request arrives, then a
+     * few {@link ResetRace}s and keep-alive bare GETs until the compiler is quiet ({@link #settle}). A race holds the
      * loops for a moment, which only a lull allows once real traffic has come: the warm-up proper races too, but gives
      * way within one pulse when traffic arrives with the proxy, often before its first race. One drill per lull; it
-     * retires when a whole drill cost the compiler at most {@value #QUIET_MAX_COMPILE_MILLIS} ms, after
-     * {@value #MAX_DRILLS} drills, at its deadline, or on {@link #stop()}. A JVM that does not report compilation time
-     * drills {@value #MAX_DRILLS} times.
+     * retires when a whole drill cost the compiler at most {@value #QUIET_MAX_COMPILE_MILLIS} ms, after {@value
+     * #MAX_DRILLS} drills, at its deadline, or on {@link #stop()}. A JVM that does not report compilation time drills
+     * {@value #MAX_DRILLS} times.
      */
     final class IdleDrills {
         private static final long LOOK_EVERY_MILLIS = 100;
@@ -425,20 +431,26 @@ public final class JitWarmup {
             return answered;
         }
 
-        /** One drill; returns the connections answered, fewer when real traffic came back or the warm-up stopped. */
+        /**
+         * One drill; returns the connections answered, fewer when real traffic came back or the warm-up stopped. The
+         * races come last, right before {@link #settle}, and only when the lull outlasted the connections: a race
+         * throws compiled code away, and traffic that returns before the settle has made it hot again pays for that.
+         */
         private int drill(long realRequests) {
             int answered = 0;
             try {
-                // Two things busy spells never do, done while the loops sleep: a task from another thread waking them
-                // (as a close or a reload does), and a reset raced against its answer, which holds the loops.
+                // Something busy spells never do, done while the loops sleep: a task from another thread waking them
+                // (as a close or a reload does).
                 loops.forEach(loop -> loop.execute(NOTHING));
-                for (int i = 0; i < RACES_PER_DRILL; i++) {
+                while (answered < DRILL_CONNECTIONS && !stopped && real.requests() == realRequests) {
+                    answered += client.burst(burst);
+                }
+                // Nor a reset raced against its answer, which holds the loops: only in a lull, so never with traffic.
+                for (int i = 0; i < RACES_PER_DRILL && answered >= DRILL_CONNECTIONS && !stopped
+                        && real.requests() == realRequests; i++) {
                     if (client.race()) {
                         races++;
                     }
-                }
-                while (answered < DRILL_CONNECTIONS && !stopped && real.requests() == realRequests) {
-                    answered += client.burst(burst);
                 }
             } catch (IOException e) {
                 // The private instance closing under it (a shutdown): nothing worth reporting.

@@ -22,10 +22,13 @@ import io.stickylb.config.TimeoutConfig;
 import io.stickylb.metrics.ProxyMetrics;
 import io.stickylb.metrics.ProxyMetricsTest;
 import io.stickylb.testing.TestConfigs;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -291,18 +294,7 @@ class JitWarmupTest {
         Started running = Started.of(warmup);
         AtomicBoolean warm = running.warm();
         try {
-            AtomicLong answered = new AtomicLong();
-            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            // Real traffic until the warm-up has given way to it, and on past its trickle: one busy spell.
-            long spellEnd = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(spellEnd, giveUp)) {
-                if (client.send(get, HttpResponse.BodyHandlers.ofString()).body().equals("real")) {
-                    answered.incrementAndGet();
-                }
-                if (warm.get() && spellEnd == Long.MAX_VALUE) {
-                    spellEnd = System.nanoTime() + trickle.toNanos() + TimeUnit.MILLISECONDS.toNanos(300);
-                }
-            }
+            long answered = busySpellPastTheTrickle(client, get, running, trickle, "real");
             assertThat(warm).as("warm-up over, given way to traffic").isTrue();
 
             // Then the lull: one drill, then nothing until the drills' four seconds are over.
@@ -311,21 +303,85 @@ class JitWarmupTest {
             assertThat(r.failure()).isNull();
             assertThat(r.yieldedToTraffic()).isTrue();
             assertThat(r.drills()).isEqualTo(1);
-            // The drill began with a reset raced against its answer (the warm-up proper may have raced too).
-            assertThat(r.races()).isPositive();
-            // and ended with keep-alive requests until the compiler was quiet.
+            // After its connections, resets raced against their answers,
+            assertThat(r.drillRaces()).isPositive();
+            assertThat(r.races()).isGreaterThanOrEqualTo(r.drillRaces());
+            // and then keep-alive requests until the compiler was quiet.
             assertThat(r.drillRequests()).isBetween(1L, JitWarmup.IdleDrills.SETTLE_REQUESTS + 100);
             // Whole bursts up to the count; on a starved machine a burst may count fewer answers than sockets.
             assertThat(r.drillConnections()).isBetween((long) JitWarmup.DRILL_CONNECTIONS,
                     (long) JitWarmup.DRILL_CONNECTIONS + JitWarmup.BURST_CONNECTIONS);
             // Every drill connection went to the private responder: the backend saw the real requests only.
-            backend.verify((int) answered.get(), anyRequestedFor(anyUrl()));
+            backend.verify((int) answered, anyRequestedFor(anyUrl()));
             assertThat(noWarmupThreads()).isTrue();
             assertThat(client.send(get, HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("real");
         } finally {
             warmup.stop();
             lb.close();
             backend.stop();
+        }
+    }
+
+    @Test
+    void trafficThatReturnsDuringADrillsConnectionsSparesTheCompiledCodeItsRacesWouldThrowAway() throws Exception {
+        try (WarmupResponder backend = new WarmupResponder(List.of())) {
+            LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            HttpRequest get = rootOf(lb);
+            Duration trickle = Duration.ofMillis(200);
+            JitWarmup warmup = new JitWarmup(Duration.ofSeconds(60), Long.MAX_VALUE, lb, trickle,
+                    Duration.ofSeconds(5), Duration.ofMillis(300));
+            Started running = Started.of(warmup);
+            try {
+                busySpellPastTheTrickle(client, get, running, trickle, null);
+                assertThat(running.warm()).as("warm-up over, given way to traffic").isTrue();
+                // The lull; the drill's first burst opens a hundred sockets at once (the trickle opens one at a time).
+                long before = openDescriptors();
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(1))
+                        .until(() -> openDescriptors() > before + JitWarmup.BURST_CONNECTIONS / 2);
+                // A real request (the responder answers its own mix of statuses, 404 among them).
+                assertThat(client.send(get, HttpResponse.BodyHandlers.discarding()).statusCode()).isLessThan(500);
+
+                JitWarmup.Result r = running.result().get(60, TimeUnit.SECONDS);
+
+                assertThat(r.failure()).isNull();
+                assertThat(r.drills()).isEqualTo(1);
+                assertThat(r.drillConnections()).isPositive().isLessThan(JitWarmup.DRILL_CONNECTIONS);
+                // Cut short before its races: nothing thrown away, so nothing to settle either.
+                assertThat(r.drillRaces()).isZero();
+                assertThat(r.drillRequests()).isZero();
+            } finally {
+                warmup.stop();
+                lb.close();
+            }
+        }
+    }
+
+    /**
+     * Real traffic until the warm-up has given way to it, and on past its trickle: one busy spell. Returns the answers
+     * whose body is {@code body} (null: every answer).
+     */
+    private static long busySpellPastTheTrickle(HttpClient client, HttpRequest get, Started running, Duration trickle,
+                                                String body) throws Exception {
+        long answered = 0;
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long spellEnd = Long.MAX_VALUE;
+        while (System.nanoTime() < Math.min(spellEnd, giveUp)) {
+            String got = client.send(get, HttpResponse.BodyHandlers.ofString()).body();
+            if (body == null || body.equals(got)) {
+                answered++;
+            }
+            if (running.warm().get() && spellEnd == Long.MAX_VALUE) {
+                spellEnd = System.nanoTime() + trickle.toNanos() + TimeUnit.MILLISECONDS.toNanos(300);
+            }
+        }
+        return answered;
+    }
+
+    /** This JVM's open file descriptors (Linux), sockets among them. */
+    private static long openDescriptors() throws IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
         }
     }
 
