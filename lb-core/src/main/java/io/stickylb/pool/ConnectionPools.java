@@ -42,9 +42,17 @@ public final class ConnectionPools {
         byLoop.values().forEach(c -> c.serveLater(backend));
     }
 
-    /** Closes idle connections to a removed backend on every loop (each on its own thread). */
+    /** Closes idle connections to a backend on every loop (each on its own thread): its address moved. */
     public void closeAll(Backend backend) {
         byLoop.values().forEach(c -> c.loop().execute(() -> c.closeAll(backend)));
+    }
+
+    /**
+     * A reload removed this backend: on every loop (each on its own thread) its idle connections close and the
+     * requests waiting for a connection to it choose again.
+     */
+    public void removed(Backend backend) {
+        byLoop.values().forEach(c -> c.loop().execute(() -> c.backendRemoved(backend)));
     }
 
     /**

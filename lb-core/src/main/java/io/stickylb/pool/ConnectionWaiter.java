@@ -12,4 +12,10 @@ public interface ConnectionWaiter {
      * stays first in line); true when it got one, failed for another reason, or no longer waits (its request ended).
      */
     boolean tryAgain();
+
+    /**
+     * A reload removed the backend this request waits for: it leaves the line (already taken out of it) and chooses
+     * again among its pool's backends as they now stand, or is answered when none is left.
+     */
+    void backendRemoved();
 }

@@ -212,6 +212,22 @@ public final class UpstreamConnections {
         return closing;
     }
 
+    /**
+     * A reload removed this backend: its idle connections close, and the requests on this loop waiting in line for a
+     * connection to it choose again; a connect already under way goes on.
+     */
+    void backendRemoved(Backend backend) {
+        closeAll(backend);
+        ArrayDeque<ConnectionWaiter> q = waiters.remove(backend);
+        if (q == null) {
+            return;
+        }
+        // Out of line first, all of them: choosing again may put a waiter in another backend's line.
+        waiting -= q.size();
+        q.forEach(w -> backend.requestStoppedWaiting());
+        q.forEach(ConnectionWaiter::backendRemoved);
+    }
+
     /** Closes every idle connection on this loop, as {@link #closeAll} does for one backend. */
     List<ChannelFuture> closeAllIdle() {
         List<ChannelFuture> closing = new ArrayList<>();

@@ -204,6 +204,27 @@ final class Exchange implements ConnectionWaiter {
         return true;
     }
 
+    /**
+     * The backend this request waited for was removed by a reload: choose again, as if it had never been chosen (so
+     * with no backend left the answer is 503, not the 502 of a failed attempt). In a pool the reload removed whole,
+     * the other removed backends follow one by one until none is left.
+     */
+    @Override
+    public void backendRemoved() {
+        if (done) {
+            return;
+        }
+        if (waitTimer != null) {
+            waitTimer.cancel(false);
+            waitTimer = null;
+        }
+        endBackend();
+        rctx.refreshSnapshot();
+        rctx.exclude(backend);
+        attempts--;
+        dispatch();
+    }
+
     /** Leaves the line, if in it, when the exchange ends some other way (the client left, a timeout, shutdown). */
     private void stopWaiting() {
         if (waitTimer != null) {

@@ -8,15 +8,16 @@ import java.net.InetAddress;
 
 /**
  * What a strategy knows about one request: the client's address (after trusted-proxy resolution), the request head,
- * the pool and the snapshot taken when the request started, backends excluded by retries, and the affinity decision
- * the strategy records. Confined to the client's event loop.
+ * the pool and the snapshot taken when the request started (taken again only when a reload removed the backend it
+ * waited for), backends excluded by retries, and the affinity decision the strategy records. Confined to the client's
+ * event loop.
  */
 public final class RequestContext {
 
     private static final Backend[] NONE = new Backend[0];
 
     private final BackendPool pool;
-    private final PoolSnapshot snapshot;
+    private PoolSnapshot snapshot;
     private final HttpRequest request;
     private final InetAddress clientAddress;
     private Backend[] excluded = NONE;
@@ -41,6 +42,11 @@ public final class RequestContext {
 
     public PoolSnapshot snapshot() {
         return snapshot;
+    }
+
+    /** Takes the pool's backends as they now stand: a reload changed them while this request waited. */
+    public void refreshSnapshot() {
+        snapshot = pool.snapshot();
     }
 
     /** The backends new clients may go to. */

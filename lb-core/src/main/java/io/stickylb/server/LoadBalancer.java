@@ -242,8 +242,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
 
     /**
      * Swaps in a new, already validated config. Pools and backends with the same names keep their state, counters and
-     * pooled connections; removed backends have their idle connections closed. The listener address does not change
-     * here (a restart is needed to move it).
+     * pooled connections; removed backends have their idle connections closed, and requests waiting in line for a
+     * connection to one choose again. The listener address does not change here (a restart is needed to move it).
      */
     public synchronized void reload(LoadBalancerConfig next) {
         next = reloadFit.apply(next);
@@ -256,7 +256,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             List<Backend> added = upstreams.allBackends().stream().filter(b -> !before.contains(b)).toList();
             health.apply(upstreams.pools().values(), added);
         }
-        removed.forEach(runtime.connections()::closeAll);
+        removed.forEach(runtime.connections()::removed);
         if (addresses != null) {
             addresses.refreshSoon();
         }

@@ -44,7 +44,7 @@ class ConnectionPoolsTest {
         EventLoop second = (EventLoop) loops.next();
         AtomicInteger tries = new AtomicInteger();
         // The waiter must wait at its first look (queued just now), and may go at the next.
-        second.submit(() -> pools.forLoop(second).await(backend, () -> tries.incrementAndGet() > 1)).sync();
+        second.submit(() -> pools.forLoop(second).await(backend, waiter(() -> tries.incrementAndGet() > 1))).sync();
         awaitTrue(() -> tries.get() == 1);
         assertThat(backend.waitingRequests()).isEqualTo(1);
 
@@ -61,7 +61,7 @@ class ConnectionPoolsTest {
         Iterator<?> loops = group.iterator();
         EventLoop first = (EventLoop) loops.next();
         EventLoop second = (EventLoop) loops.next();
-        second.submit(() -> pools.forLoop(second).await(backend, () -> false)).sync();
+        second.submit(() -> pools.forLoop(second).await(backend, waiter(() -> false))).sync();
         second.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
 
         // Shutdown order is not ours to choose: a loop still running finishes a connect after a waiter's loop stopped.
@@ -104,5 +104,20 @@ class ConnectionPoolsTest {
             assertThat(System.nanoTime()).isLessThan(deadline);
             Thread.sleep(2);
         }
+    }
+
+    /** A waiter whose tries answer {@code tryAgain}; no reload removes its backend in these tests. */
+    private static ConnectionWaiter waiter(BooleanSupplier tryAgain) {
+        return new ConnectionWaiter() {
+            @Override
+            public boolean tryAgain() {
+                return tryAgain.getAsBoolean();
+            }
+
+            @Override
+            public void backendRemoved() {
+                throw new AssertionError("no reload here");
+            }
+        };
     }
 }

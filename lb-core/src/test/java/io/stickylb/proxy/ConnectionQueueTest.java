@@ -3,7 +3,9 @@ package io.stickylb.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stickylb.backend.Backend;
+import io.stickylb.config.BackendConfig;
 import io.stickylb.config.LimitsConfig;
+import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.config.RetryConfig;
 import io.stickylb.server.LoadBalancer;
@@ -34,10 +36,13 @@ import org.junit.jupiter.api.Test;
 class ConnectionQueueTest {
 
     private static final String GET = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+    private static final Duration RELOAD_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final ExecutorService clients = Executors.newCachedThreadPool();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private LoadBalancer lb;
+    /** The backend the test started with (a reload may remove it). */
+    private Backend b1;
 
     @AfterEach
     void stop() throws Exception {
@@ -54,7 +59,7 @@ class ConnectionQueueTest {
     void aBurstBeyondTheConnectLimitWaitsForConnectionsAndIsServedInFull() throws Exception {
         StalledListener stalled = new StalledListener();
         toClose.add(stalled);
-        Backend b1 = start(stalled.port(), Duration.ofSeconds(10));
+        start(stalled.port(), Duration.ofSeconds(10));
         List<Future<Integer>> answers = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             answers.add(clients.submit(() -> statusOf(GET)));
@@ -89,7 +94,7 @@ class ConnectionQueueTest {
         toClose.add(stalled);
         // Long enough that all four requests are in before the first connect fails (a request arriving after that
         // finds the slot free and never waits): on a loaded CI host 400 ms was not.
-        Backend b1 = start(stalled.port(), Duration.ofSeconds(3));
+        start(stalled.port(), Duration.ofSeconds(3));
         List<Future<Integer>> answers = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             answers.add(clients.submit(() -> statusOf(GET)));
@@ -108,15 +113,80 @@ class ConnectionQueueTest {
         awaitTrue(() -> b1.waitingRequests() == 0 && b1.pendingConnects() == 0, "nothing waiting or connecting");
     }
 
-    /** One backend on {@code port}, one connect at a time, no retries (there is nowhere else to go). */
-    private Backend start(int port, Duration connectTimeout) {
-        PoolConfig base = TestConfigs.withTimeouts(TestConfigs.pool("round-robin", port), connectTimeout,
+    @Test
+    void requestsWaitingForABackendAReloadRemovesChooseAgainAndAreServedByWhatTheReloadBrought() throws Exception {
+        StalledListener stalled = new StalledListener();
+        List<Future<Integer>> answers = behindAStalledConnect(stalled, 4);
+        FakeBackend b2 = new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nb2".getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        });
+        toClose.add(b2);
+
+        lb.reload(config("app", List.of(TestConfigs.backend("b2", b2.port())), RELOAD_CONNECT_TIMEOUT));
+
+        // The three in line go to b2 at once, long before b1's connect could time out; nobody waits for b1 any more.
+        awaitTrue(() -> answers.stream().filter(Future::isDone).count() == 3, "three answered");
+        assertThat(answers.stream().filter(Future::isDone).map(ConnectionQueueTest::statusOf)).containsOnly(200);
+        assertThat(b2.requests()).hasSize(3);
+        assertThat(b1.waitingRequests()).isZero();
+        assertThat(b1.stats().queueTimeouts.sum()).isZero();
+        // The connect already under way went on to the old address, and fails there on its own terms.
+        stalled.close();
+        assertThat(answers.stream().filter(a -> !a.isDone()).findFirst().orElseThrow().get(15, TimeUnit.SECONDS))
+                .isEqualTo(502);
+    }
+
+    @Test
+    void aRequestWaitingInAPoolTheReloadRemovedWholeIsAnswered503() throws Exception {
+        StalledListener stalled = new StalledListener();
+        List<Future<Integer>> answers = behindAStalledConnect(stalled, 2);
+
+        // Its pool is gone: nothing is left to choose, and no attempt failed (503, not 502).
+        lb.reload(config("other", List.of(TestConfigs.backend("b2", stalled.port())), RELOAD_CONNECT_TIMEOUT));
+
+        awaitTrue(() -> answers.stream().filter(Future::isDone).count() == 1, "the waiter answered");
+        assertThat(answers.stream().filter(Future::isDone).map(ConnectionQueueTest::statusOf)).containsOnly(503);
+        assertThat(b1.waitingRequests()).isZero();
+        assertThat(b1.stats().queueTimeouts.sum()).isZero();
+    }
+
+    /**
+     * Starts b1 on {@code stalled} and sends {@code requests} requests: the first one's connect hangs, the others wait
+     * in line behind it, for longer than these tests take.
+     */
+    private List<Future<Integer>> behindAStalledConnect(StalledListener stalled, int requests) throws Exception {
+        toClose.add(stalled);
+        start(stalled.port(), RELOAD_CONNECT_TIMEOUT);
+        List<Future<Integer>> answers = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            answers.add(clients.submit(() -> statusOf(GET)));
+        }
+        awaitTrue(() -> b1.waitingRequests() == requests - 1, (requests - 1) + " request(s) waiting");
+        return answers;
+    }
+
+    /** One backend, b1, on {@code port}, one connect at a time, no retries (there is nowhere else to go). */
+    private void start(int port, Duration connectTimeout) {
+        lb = new LoadBalancer(config("app", List.of(TestConfigs.backend("b1", port)), connectTimeout)).start();
+        b1 = lb.upstreams().pool("app").backend("b1").orElseThrow();
+    }
+
+    /** One pool of {@code backends}, round robin, one connect at a time per backend, no retries. */
+    private static LoadBalancerConfig config(String pool, List<BackendConfig> backends, Duration connectTimeout) {
+        PoolConfig base = TestConfigs.withTimeouts(PoolConfig.of(pool, "round-robin", backends), connectTimeout,
                 Duration.ofSeconds(10), Duration.ofSeconds(30));
-        PoolConfig pool = new PoolConfig(base.name(), base.strategy(), base.backends(), base.timeouts(), null, 0,
+        PoolConfig noRetries = new PoolConfig(base.name(), base.strategy(), base.backends(), base.timeouts(), null, 0,
                 null, null, null, null, null, null, true, new RetryConfig(0, Set.of(), false, 0), null, null);
-        lb = new LoadBalancer(TestConfigs.single(pool).withLimits(LimitsConfig.DEFAULTS.withMaxPendingPerBackend(1)))
-                .start();
-        return lb.upstreams().pool("app").backend("b1").orElseThrow();
+        return TestConfigs.single(noRetries).withLimits(LimitsConfig.DEFAULTS.withMaxPendingPerBackend(1));
+    }
+
+    private static int statusOf(Future<Integer> answer) {
+        try {
+            return answer.get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     private int statusOf(String request) throws IOException {
@@ -128,8 +198,7 @@ class ConnectionQueueTest {
     private void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
-            Backend b1 = lb.upstreams().pool("app").backend("b1").orElseThrow();
-            assertThat(System.nanoTime()).as("waiting for: %s (waiting %d, connecting %d, in flight %d)", what,
+            assertThat(System.nanoTime()).as("waiting for: %s (b1: waiting %d, connecting %d, in flight %d)", what,
                     b1.waitingRequests(), b1.pendingConnects(), b1.inFlight()).isLessThan(deadline);
             Thread.sleep(5);
         }
