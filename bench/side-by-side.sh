@@ -5,9 +5,10 @@
 # every few seconds, so a noisy machine's drift falls on every proxy alike. It reports medians of req/s, p50/p90/p99
 # and CPU per request (the proxy's processes, from /proc), and each proxy's CPU per request against HAProxy's and
 # nginx's, and its user-space share (usrus/r: the rest is the kernel's); then the tail step by step (p90, p95, p98,
-# p99, p99.5, p99.9). It writes both tables to $OUT and every round to $OUT.rows, under the same heading, for
-# bench/pool-runs.py to pair round by round. Small responses only; one worker or thread each. bench/legs.sh takes the
-# same proxies apart leg by leg.
+# p99, p99.5, p99.9); then the CPU the other proxies used during each one's rounds (they share its core, so a round
+# in which they used more than OTHERS_MAX_MS, default 50 ms, is listed). It writes the tables to $OUT and every round
+# to $OUT.rows, under the same heading, for bench/pool-runs.py to pair round by round. Small responses only; one
+# worker or thread each. bench/legs.sh takes the same proxies apart leg by leg.
 #
 # Examples:
 #   bench/side-by-side.sh
@@ -49,6 +50,7 @@ PROXY_CPUS=${PROXY_CPUS:-1}
 BACKEND_PORTS=(19201 19202 19203)
 FIRST_PORT=18301
 OUT=${OUT:-/tmp/stickylb-side-by-side.txt}
+OTHERS_MAX_MS=${OTHERS_MAX_MS:-50}     # a round in which the other proxies used more CPU than this is listed
 BACKEND_KEEPALIVE_REQUESTS=${BACKEND_KEEPALIVE_REQUESTS:-1000000}   # requests per backend connection before it closes
 THINK_MS=${THINK_MS:-0}                # a wait before each measured request, per connection (0: closed loop, saturated)
 
@@ -84,6 +86,16 @@ ticks() { # pid -> "utime+stime utime" of it and its children (nginx's worker)
   echo "$t $u"
 }
 
+others_ticks() { # target -> CPU ticks of every other proxy under test so far: what else ran in its round
+  local sum=0 o x
+  for o in $TARGETS; do
+    [[ $o == "$1" ]] && continue
+    read -r x _ < <(ticks "${PID[$o]}")
+    sum=$((sum + x))
+  done
+  echo "$sum"
+}
+
 for ((w = 0; w < WARMUP; w += 5 * $(wc -w <<<"$CONNS_LIST"))); do
   for c in $CONNS_LIST; do for t in $TARGETS; do load "$t" "$c" 5 >/dev/null; done; done
 done
@@ -92,22 +104,24 @@ tck=$(getconf CLK_TCK)
 for r in $(seq "$ROUNDS"); do
   for c in $CONNS_LIST; do
     for t in $TARGETS; do
+      o0=$(others_ticks "$t")
       read -r t0 u0 < <(ticks "${PID[$t]}")
       out=$(load "$t" "$c" "$DURATION" "$WORK/p.lua")
       read -r t1 u1 < <(ticks "${PID[$t]}")
+      o1=$(others_ticks "$t")
       n=$(awk '/requests in/{print $1}' <<<"$out")
       [[ -n $n && $n -gt 0 ]] || die "$t served nothing: $out"
       read -r _ p50 p90 p99 p999 p95 p98 p995 _ < <(grep '^PCT' <<<"$out")
       echo "$t $c $r $(awk '/Requests\/sec/{print $2}' <<<"$out") $p50 $p90 $p99" \
         "$(awk -v d=$((t1 - t0)) -v n="$n" -v k="$tck" 'BEGIN {printf "%.2f", d / k * 1e6 / n}')" \
         "$(awk -v d=$((u1 - u0)) -v n="$n" -v k="$tck" 'BEGIN {printf "%.2f", d / k * 1e6 / n}')" \
-        "$p95 $p98 $p995 $p999"
+        "$p95 $p98 $p995 $p999 $(((o1 - o0) * 1000 / tck))"
     done
   done
 done >"$WORK/rows"
 title="# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, medians; cpuus/r = the proxy's CPU per request, usrus/r its user-space part; backend keepalive_requests $BACKEND_KEEPALIVE_REQUESTS$heading"
 # Every round, under the table's own heading (bench/pool-runs.py pairs the rounds): target conns round req/s p50 p90
-# p99 (µs) cpuus/r usrus/r p95 p98 p99.5 p99.9 (µs).
+# p99 (µs) cpuus/r usrus/r p95 p98 p99.5 p99.9 (µs), and the CPU the other proxies used meanwhile (ms; since stop 45).
 { echo "$title"; cat "$WORK/rows"; } >"$OUT.rows"
 
 {
@@ -143,6 +157,19 @@ title="# side by side, $(date -u +%FT%RZ), $ROUNDS rounds of ${DURATION}s, media
         row+=" $(awk -v t="$t" -v c="$c" -v k=$k '$1 == t && $2 == c {print $k}' "$WORK/rows" | median)"
       done
       awk '{printf "%-16s %5s", $1, $2; for (k = 3; k <= NF; k++) printf " %7.3f", $k / 1000; print ""}' <<<"$row"
+    done
+  done
+  # The proxies share one CPU, so whatever another one does in a round (stickylb's JIT warm-up drills in its lulls,
+  # nginx's upstream reconnects) is taken from the proxy being measured: say how often, and leave the reader to judge.
+  echo
+  printf '%-16s %5s %9s %9s %s
+' "others' CPU" conns median max "rounds over $OTHERS_MAX_MS ms (ms)"
+  for c in $CONNS_LIST; do
+    for t in $TARGETS; do
+      med=$(awk -v t="$t" -v c="$c" '$1 == t && $2 == c {print $14}' "$WORK/rows" | median)
+      awk -v t="$t" -v c="$c" -v lim="$OTHERS_MAX_MS" -v med="$med" '$1 == t && $2 == c {if ($14 > max) max = $14
+          if ($14 > lim) over = over sprintf(" r%d:%d", $3, $14)}
+        END {printf "%-16s %5s %9.0f %9.0f %s\n", t, c, med, max, over == "" ? "-" : substr(over, 2)}' "$WORK/rows"
     done
   done
 } | tee "$OUT"
