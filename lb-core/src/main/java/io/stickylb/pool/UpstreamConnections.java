@@ -219,13 +219,12 @@ public final class UpstreamConnections {
     void backendRemoved(Backend backend) {
         closeAll(backend);
         ArrayDeque<ConnectionWaiter> q = waiters.remove(backend);
-        if (q == null) {
-            return;
+        while (q != null && !q.isEmpty()) {
+            ConnectionWaiter w = q.pollFirst();
+            waiting--;
+            backend.requestStoppedWaiting();
+            w.backendRemoved();
         }
-        // Out of line first, all of them: choosing again may put a waiter in another backend's line.
-        waiting -= q.size();
-        q.forEach(w -> backend.requestStoppedWaiting());
-        q.forEach(ConnectionWaiter::backendRemoved);
     }
 
     /** Closes every idle connection on this loop, as {@link #closeAll} does for one backend. */

@@ -214,10 +214,8 @@ final class Exchange implements ConnectionWaiter {
         if (done) {
             return;
         }
-        if (waitTimer != null) {
-            waitTimer.cancel(false);
-            waitTimer = null;
-        }
+        // Already out of line; this cancels the line's timer.
+        stopWaiting();
         endBackend();
         rctx.refreshSnapshot();
         rctx.exclude(backend);
