@@ -91,6 +91,17 @@ public final class JitWarmup {
      */
     static final Duration TRICKLE = Duration.ofSeconds(3);
     static final long TRICKLE_EVERY_MILLIS = 20;
+    /**
+     * Every this many events of the trickle, from its {@value #TRICKLE_FIRST_RACE}rd on, a {@link ResetRace} instead:
+     * three in 3 s. Traffic that arrives with the proxy leaves the warm-up proper no time for its own races, and the
+     * first load generator to stop with answers on their way then threw away the response path, compiled again while
+     * the next load began (3 of 5 fresh starts in the shared script's pattern: docs/benchmarks.md, *Stop 46*). A race
+     * holds the loops for well under a millisecond while both of its packets arrive (at most
+     * {@value ResetRace#HOLD_MAX_MILLIS} ms); the first comes before C2 has compiled the response path from the
+     * traffic, so the branch is profiled, the later ones after, so a trap, if one was compiled in, falls due now.
+     */
+    static final int TRICKLE_RACE_EVERY = 25;
+    static final int TRICKLE_FIRST_RACE = 3;
     /** One bucket of the mirror's latency window: {@link #MIRROR_TIMER} in {@link ProxyMetrics#LATENCY_MAX_BUCKETS}. */
     private static final long WINDOW_BUCKET_MILLIS = MIRROR_TIMER.toMillis() / ProxyMetrics.LATENCY_MAX_BUCKETS;
     /** A lull in which the mirror's latency window turns by two buckets: not one, not all of it. */
@@ -164,15 +175,16 @@ public final class JitWarmup {
      * bare GETs that carried the affinity cookies alone (a sticky API client's); requests the responder answered (the
      * proxy answered the rest itself, e.g. for want of a route); whether it ended because the compiler had caught up
      * ({@link CompilerQuiet}) rather than on its budget; whether it stopped because real traffic arrived; the rare
-     * events it then kept sending beside that traffic; the drills it ran in idle moments after that, the connections
-     * they opened, the keep-alive requests that followed and the races among them; and the first failure, if any.
+     * events it then kept sending beside that traffic and the races among them; the drills it ran in idle moments
+     * after that, the connections they opened, the keep-alive requests that followed and the races among them; and
+     * the first failure, if any. {@code races} counts every race, the trickle's and the drills' included.
      * {@code took} is the time to the end of the warm-up proper, the trickle and the drills excluded.
      */
     public record Result(long requests, long resets, long earlyCloses, long clientCloses, long clientResets,
                          long races, long idlePulses,
                          long bursts, long cookieRequests, long affinityCookieRequests, long backendRequests,
-                         boolean compilerQuiet, boolean yieldedToTraffic, long trickled, long drills,
-                         long drillConnections, long drillRequests, long drillRaces, Duration took,
+                         boolean compilerQuiet, boolean yieldedToTraffic, long trickled, long trickleRaces,
+                         long drills, long drillConnections, long drillRequests, long drillRaces, Duration took,
                          String failure) {
     }
 
@@ -194,6 +206,7 @@ public final class JitWarmup {
         }
         LoadBalancerConfig shape = host == null ? null : host.config();
         long trickled = 0;
+        long trickleRaces = 0;
         IdleDrills drilled = null;
         Duration took = null;
         ResetRace race = new ResetRace();
@@ -223,7 +236,9 @@ public final class JitWarmup {
                     traffic = new WarmupTraffic(config, lb.port());
                     // Within the warm-up's own time budget (--warmup is the longest it may take).
                     long end = Math.min(System.nanoTime() + trickle.toNanos(), b.deadlineNanos);
-                    trickled = new Trickle(lb, traffic, end).run();
+                    Trickle t = new Trickle(lb, traffic, race, end);
+                    trickled = t.run();
+                    trickleRaces = t.races;
                     if (!stopped && !drills.isZero()) {
                         drilled = new IdleDrills(lb, traffic, responder, race, System.nanoTime() + drills.toNanos());
                         drilled.run();
@@ -246,10 +261,11 @@ public final class JitWarmup {
             took = Duration.ofNanos(System.nanoTime() - start);
         }
         return new Result(b.served.get(), b.resets.get(), b.earlyCloses.get(), b.closes.get(),
-                b.resetsAfterAnswer.get(), b.races.get() + (drilled == null ? 0 : drilled.races), b.pulses.get(),
-                b.bursts.get(), b.withCookies.get(), b.withAffinityCookies.get(), b.backendRequests, b.quiet,
-                b.yielded, trickled, drilled == null ? 0 : drilled.drills, drilled == null ? 0 : drilled.connections,
-                drilled == null ? 0 : drilled.requests, drilled == null ? 0 : drilled.races, took, b.failure);
+                b.resetsAfterAnswer.get(), b.races.get() + trickleRaces + (drilled == null ? 0 : drilled.races),
+                b.pulses.get(), b.bursts.get(), b.withCookies.get(), b.withAffinityCookies.get(), b.backendRequests,
+                b.quiet, b.yielded, trickled, trickleRaces, drilled == null ? 0 : drilled.drills,
+                drilled == null ? 0 : drilled.connections, drilled == null ? 0 : drilled.requests,
+                drilled == null ? 0 : drilled.races, took, b.failure);
     }
 
     private void logResult(Budget b, Duration took) {
@@ -286,17 +302,20 @@ public final class JitWarmup {
      * The rare events, one every few tens of milliseconds ({@link #trickleGapMillis}) until a deadline, beside real
      * traffic: in turn a client reset and a close while the answer is on its way, a close and a reset after the
      * answer, a keep-alive request (the mirror's short timers fall due among them); and on every loop a burst of
-     * queued tasks and timers due at once. No {@link ResetRace}: it holds the loops, which real traffic now uses.
+     * queued tasks and timers due at once. Now and then a {@link ResetRace} ({@link #TRICKLE_RACE_EVERY}): it holds
+     * the loops real traffic now uses, so only a few.
      */
     private final class Trickle {
         private final WarmupClient client;
         private final List<EventLoop> loops;
         private final Budget budget;
+        /** Races run with the loops held while the reset and the answer arrived. */
+        long races;
 
-        Trickle(LoadBalancer lb, WarmupTraffic traffic, long deadlineNanos) {
+        Trickle(LoadBalancer lb, WarmupTraffic traffic, ResetRace race, long deadlineNanos) {
             this.budget = new Budget(deadlineNanos, Long.MAX_VALUE);
-            this.client = new WarmupClient(lb.port(), traffic, 0, budget);
             this.loops = loopsOf(lb);
+            this.client = new WarmupClient(lb.port(), traffic, 0, budget).racing(race, loops);
         }
 
         /** Returns the rare events sent. */
@@ -314,7 +333,11 @@ public final class JitWarmup {
                         loop.schedule(NOTHING, 0, TimeUnit.MILLISECONDS);
                         loop.schedule(NOTHING, 1, TimeUnit.MILLISECONDS);
                     }
-                    client.rareEvent(++events);
+                    if (++events % TRICKLE_RACE_EVERY == TRICKLE_FIRST_RACE) {
+                        races += client.raceQuietly() ? 1 : 0;
+                    } else {
+                        client.rareEvent(events);
+                    }
                 }
             } finally {
                 client.close();

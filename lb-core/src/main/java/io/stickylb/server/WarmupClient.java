@@ -111,6 +111,16 @@ final class WarmupClient implements Runnable {
         }
     }
 
+    /** As {@link #race}, a failure dropped with the connection (as {@link #rareEvent} drops it). */
+    boolean raceQuietly() {
+        try {
+            return race();
+        } catch (IOException e) {
+            disconnect(false);
+            return false;
+        }
+    }
+
     /** Closes the kept-alive connection, if any. */
     void close() {
         disconnect(false);

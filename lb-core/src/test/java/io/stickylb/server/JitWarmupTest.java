@@ -267,6 +267,10 @@ class JitWarmupTest {
             assertThat(r.yieldedToTraffic()).isTrue();
             // One event every 20 to 66 ms (JitWarmup.trickleGapMillis), each taking a millisecond or two of its own.
             assertThat(r.trickled()).isBetween(20L, trickle.toMillis() / JitWarmup.TRICKLE_EVERY_MILLIS + 1);
+            // Among them resets raced against their answers, with the loops held (traffic that arrives with the
+            // proxy leaves the warm-up proper no time for its own): one per TRICKLE_RACE_EVERY events, from the third.
+            assertThat(r.trickleRaces()).isBetween(1L, r.trickled() / JitWarmup.TRICKLE_RACE_EVERY + 1);
+            assertThat(r.races()).isGreaterThanOrEqualTo(r.trickleRaces());
             // The heap is settled (whenWarm) as soon as the warm-up proper is over, not after the trickle.
             assertThat(warmAt.get()).isPositive();
             assertThat(Duration.ofNanos(doneAt - warmAt.get())).isGreaterThanOrEqualTo(trickle);
