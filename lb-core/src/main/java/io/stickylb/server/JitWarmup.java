@@ -98,7 +98,8 @@ public final class JitWarmup {
      * the next load began (3 of 5 fresh starts in the shared script's pattern: docs/benchmarks.md, *Stop 46*). A race
      * holds the loops for well under a millisecond while both of its packets arrive (at most
      * {@value ResetRace#HOLD_MAX_MILLIS} ms); the first comes before C2 has compiled the response path from the
-     * traffic, so the branch is profiled, the later ones after, so a trap, if one was compiled in, falls due now.
+     * traffic, so the branch is profiled, the later ones after, so a trap, if one was compiled in, falls due now. The
+     * second puts the answer first, so the write to the client fails on a socket the reset broke.
      */
     static final int TRICKLE_RACE_EVERY = 25;
     static final int TRICKLE_FIRST_RACE = 3;

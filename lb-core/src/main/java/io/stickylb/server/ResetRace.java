@@ -14,17 +14,18 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Puts a {@link JitWarmup} client's reset and the answer to its request before the proxy in one batch of ready events,
- * reset first, as a load generator that stops with answers on their way does: the proxy closes the client's channel
- * and then, in the same pass over its events, reads the answer meant for it and writes it to the closed channel. The
- * responder hands its answer over instead of sending it; the client holds every event loop of the proxy for a moment
- * (at most {@value #HOLD_MAX_MILLIS} ms), resets its connection, sends the answer on the responder's socket and lets
- * the loops go, so both arrive while no loop is looking. Events that come one batch at a time never show the compiler
- * that order, and the first benchmark to stop then threw away the response path's compiled code
- * (docs/benchmarks.md, *Stop 44*).
+ * as a load generator that stops with answers on their way does, in either order. Reset first: the proxy closes the
+ * client's channel and then, in the same pass over its events, reads the answer meant for it and writes it to the
+ * closed channel. Answer first: the proxy reads the answer and writes it to a socket the reset has already broken, and
+ * the write fails. The responder hands its answer over instead of sending it; the client holds every event loop of the
+ * proxy for a moment (at most {@value #HOLD_MAX_MILLIS} ms), resets its connection and sends the answer on the
+ * responder's socket in the order asked for, and lets the loops go, so both arrive while no loop is looking. Events
+ * that come one batch at a time never show the compiler either order, and the first benchmark to stop then threw away
+ * the response path's compiled code (docs/benchmarks.md, *Stop 44*, *Stop 46*).
  */
 final class ResetRace {
 
-    /** The longest a race holds the event loops: a warm-up, before real traffic, may pause them this long. */
+    /** The longest a warm-up's race holds the event loops, which a trickle's race shares with real traffic. */
     static final long HOLD_MAX_MILLIS = 5;
     /** How long either side waits for the other before giving up the race (the answer then goes out as usual). */
     static final long HANDOFF_WAIT_MILLIS = 1_000;
@@ -32,6 +33,19 @@ final class ResetRace {
     private static final long SETTLE_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private final ConcurrentMap<String, Handoff> handoffs = new ConcurrentHashMap<>();
+    private final long holdMaxMillis;
+
+    ResetRace() {
+        this(HOLD_MAX_MILLIS);
+    }
+
+    /**
+     * With loops held for up to {@code holdMaxMillis}: a test that must see the order it asked for holds them longer,
+     * since a client thread delayed past the hold lets the loops read the first packet alone.
+     */
+    ResetRace(long holdMaxMillis) {
+        this.holdMaxMillis = holdMaxMillis;
+    }
 
     /**
      * The responder's side: {@code answer} to the request {@code token} names goes out on {@code out} when the racing
@@ -53,10 +67,12 @@ final class ResetRace {
 
     /**
      * The client's side, once its request {@code token} names is sent on {@code client}: waits for the responder to
-     * hold the answer, holds {@code loops}, resets {@code client}, sends the answer and lets the loops go. Returns
-     * true when every loop was held while both arrived; the client is reset whatever happens.
+     * hold the answer, holds {@code loops}, resets {@code client} and sends the answer ({@code answerFirst}: the other
+     * way round) and lets the loops go. Returns true when every loop was held while both arrived; the client is reset
+     * whatever happens.
      */
-    synchronized boolean resetAsAnswerArrives(String token, Socket client, List<EventLoop> loops) throws IOException {
+    synchronized boolean resetAsAnswerArrives(String token, Socket client, List<EventLoop> loops, boolean answerFirst)
+            throws IOException {
         Handoff h = handoffs.computeIfAbsent(token, t -> new Handoff());
         if (!await(h.offered, HANDOFF_WAIT_MILLIS) || !h.claim()) {
             JitWarmup.resetQuietly(client);
@@ -65,16 +81,25 @@ final class ResetRace {
         }
         CountDownLatch held = new CountDownLatch(loops.size());
         CountDownLatch release = new CountDownLatch(1);
+        Runnable hold = () -> {
+            held.countDown();
+            await(release, holdMaxMillis);
+        };
         for (EventLoop loop : loops) {
-            loop.execute(() -> {
-                held.countDown();
-                await(release, HOLD_MAX_MILLIS);
-            });
+            // Scheduled from the loop itself, the hold runs after the loop's next look at its sockets, not in the turn
+            // that read the request: the kernel keeps a socket just read on its ready list until that next look, and
+            // the client's would then be read first whatever order the reset and the answer came in.
+            loop.execute(() -> loop.schedule(hold, 0, TimeUnit.NANOSECONDS));
         }
-        boolean allHeld = await(held, HOLD_MAX_MILLIS);
+        boolean allHeld = await(held, holdMaxMillis);
         try {
-            JitWarmup.resetQuietly(client);
-            h.out.write(h.answer);
+            if (answerFirst) {
+                h.out.write(h.answer);
+                JitWarmup.resetQuietly(client);
+            } else {
+                JitWarmup.resetQuietly(client);
+                h.out.write(h.answer);
+            }
             LockSupport.parkNanos(SETTLE_NANOS);
         } finally {
             release.countDown();

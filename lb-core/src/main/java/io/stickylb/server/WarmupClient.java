@@ -158,15 +158,16 @@ final class WarmupClient implements Runnable {
     }
 
     /**
-     * A client whose reset reaches the proxy in the same batch of events as the answer to its request, just before it
-     * ({@link ResetRace}). Only for a client set {@link #racing}; true when the race was run with the loops held.
+     * A client whose reset reaches the proxy in the same batch of events as the answer to its request ({@link
+     * ResetRace}): just before it in this client's odd-numbered races, just after it in the even ones. Only for a
+     * client set {@link #racing}; true when the race was run with the loops held.
      */
     boolean race() throws IOException {
         Socket s = connected();
         socket = null;
         String token = Integer.toHexString(System.identityHashCode(this)) + "-" + ++races;
         s.getOutputStream().write(traffic.raceRequest(token));
-        return race.resetAsAnswerArrives(token, s, loops);
+        return race.resetAsAnswerArrives(token, s, loops, races % 2 == 0);
     }
 
     /**

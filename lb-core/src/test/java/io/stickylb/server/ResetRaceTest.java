@@ -63,7 +63,24 @@ class ResetRaceTest {
 
     @Test
     void withTheLoopsHeldTheResetAndTheAnswerArriveTogetherSoTheBackendConnectionIsKept() throws Exception {
-        ResetRace race = new ResetRace();
+        // Each client's error came from a read, none from writing its answer: the reset came first.
+        raceFourClients(false, "recvAddress");
+    }
+
+    @Test
+    void answerFirstTheWriteToTheResetClientFailsAndTheBackendConnectionIsKept() throws Exception {
+        // Each client's error came from writing its answer to a socket the reset had broken: the answer came first.
+        raceFourClients(true, "sendAddress");
+    }
+
+    /**
+     * Four races in turn, {@code answerFirst} or not, through a proxy with two loops; each client connection error
+     * the proxy logged names {@code failedCall}.
+     */
+    private void raceFourClients(boolean answerFirst, String failedCall) throws Exception {
+        // Loops held for up to a second: with the warm-up's 5 ms a test thread descheduled on a busy machine let the
+        // loop read the first packet alone now and then, and the other order's error followed.
+        ResetRace race = new ResetRace(1_000);
         try (FakeBackend backend = new FakeBackend((request, out, socket) -> {
             String token = WarmupTraffic.raceToken(request.requestLine());
             if (token == null) {
@@ -77,17 +94,27 @@ class ResetRaceTest {
             try {
                 WarmupTraffic traffic = new WarmupTraffic(lb.config(), lb.port());
                 List<EventLoop> loops = JitWarmup.loopsOf(lb);
+                // One plain exchange per loop first (connections go to the loops in turn), so that every race meets
+                // an idle pooled backend connection, as the warm-up's races do, not one still being connected.
+                for (int i = 0; i < loops.size(); i++) {
+                    try (Socket warm = connect(lb)) {
+                        warm.getOutputStream().write(("GET /warm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        assertThat(new String(warm.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                                .startsWith("HTTP/1.1 200").endsWith("ok");
+                    }
+                }
                 for (int i = 0; i < 4; i++) {
                     Socket client = connect(lb);
                     client.getOutputStream().write(traffic.raceRequest("t" + i));
-                    assertThat(race.resetAsAnswerArrives("t" + i, client, loops)).isTrue();
+                    assertThat(race.resetAsAnswerArrives("t" + i, client, loops, answerFirst)).isTrue();
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> lb.clientConnections() == 0);
-                // Each client's error came from a read, none from writing its answer: the reset came first.
-                assertThat(clientErrors()).hasSize(4).allMatch(e -> e.contains("recvAddress"));
+                await().atMost(Duration.ofSeconds(5)).until(() -> clientErrors().size() == 4);
+                assertThat(clientErrors()).hasSize(4).allMatch(e -> e.contains(failedCall));
 
                 assertThat(get(lb)).isEqualTo("ok");
-                assertThat(backend.requests()).hasSize(5);
+                assertThat(backend.requests()).hasSize(loops.size() + 5);
                 // Every exchange ended with a whole answer: each loop's one backend connection served all of its
                 // exchanges (a reset met alone would have closed one, and the next exchange there opened another).
                 assertThat(backend.connections()).isEqualTo(loops.size());
@@ -134,7 +161,7 @@ class ResetRaceTest {
              Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
              Socket peer = server.accept()) {
             // The client's side: no answer was offered, so no race; the client is reset all the same.
-            assertThat(race.resetAsAnswerArrives("nobody", client, List.of())).isFalse();
+            assertThat(race.resetAsAnswerArrives("nobody", client, List.of(), false)).isFalse();
             assertThat(client.isClosed()).isTrue();
             InputStream in = peer.getInputStream();
             assertThatThrownBy(in::read).isInstanceOf(SocketException.class).hasMessageContaining("reset");
