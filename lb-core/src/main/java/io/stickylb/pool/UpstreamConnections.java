@@ -218,11 +218,10 @@ public final class UpstreamConnections {
      */
     void backendRemoved(Backend backend) {
         closeAll(backend);
-        ArrayDeque<ConnectionWaiter> q = waiters.remove(backend);
+        ArrayDeque<ConnectionWaiter> q = waiters.get(backend);
         while (q != null && !q.isEmpty()) {
             ConnectionWaiter w = q.pollFirst();
-            waiting--;
-            backend.requestStoppedWaiting();
+            dequeued(backend, q);
             w.backendRemoved();
         }
     }
