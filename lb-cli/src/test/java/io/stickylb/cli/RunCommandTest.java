@@ -242,8 +242,8 @@ class RunCommandTest {
 
     /** Captures the INFO log of the JIT warm-up, of the heap settling after it and of the proxy while open. */
     private static final class WarmupLog implements AutoCloseable {
-        private final List<ch.qos.logback.classic.Logger> loggers = Stream.of(io.stickylb.server.JitWarmup.class,
-                        io.stickylb.server.HeapSettler.class, io.stickylb.server.LoadBalancer.class)
+        private final List<ch.qos.logback.classic.Logger> loggers = Stream.of(io.stickylb.warmup.JitWarmup.class,
+                        io.stickylb.warmup.HeapSettler.class, io.stickylb.server.LoadBalancer.class)
                 .map(c -> (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(c)).toList();
         private final List<ch.qos.logback.classic.Level> before = loggers.stream()
                 .map(ch.qos.logback.classic.Logger::getLevel).toList();

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -70,7 +71,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     }
 
     /** With metrics made to measure (the JIT warm-up's private instance). */
-    LoadBalancer(LoadBalancerConfig config, ProxyMetrics metrics) {
+    public LoadBalancer(LoadBalancerConfig config, ProxyMetrics metrics) {
         this.metrics = metrics;
         this.runtime = new ProxyRuntime(config, Upstreams.create(config));
         metrics.bind(runtime.upstreams().pools().values());
@@ -190,8 +191,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         return runtime;
     }
 
-    /** Keeps start and stop out of the log: for the private instance of {@link JitWarmup}. */
-    LoadBalancer quietly() {
+    /** Keeps start and stop out of the log: for the JIT warm-up's private instance. Call before {@link #start()}. */
+    public LoadBalancer quietly() {
         quiet = true;
         return this;
     }
@@ -201,9 +202,13 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         return timerSentinel;
     }
 
-    /** The worker event loops (null before {@link #start()}). */
-    EventLoopGroup workers() {
-        return workers;
+    /** The worker event loops, in the order connections are handed to them (empty before {@link #start()}). */
+    public List<EventLoop> eventLoops() {
+        List<EventLoop> loops = new ArrayList<>();
+        if (workers != null) {
+            workers.forEach(e -> loops.add((EventLoop) e));
+        }
+        return loops;
     }
 
     /**
@@ -211,7 +216,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
      * them running at close: the JIT warm-up's private instance, so the code it warms runs on the threads, thread
      * locals and buffer caches that real traffic will use. Call before {@link #start()}.
      */
-    LoadBalancer onLoopsOf(LoadBalancer owner) {
+    public LoadBalancer onLoopsOf(LoadBalancer owner) {
         if (owner.workers == null) {
             throw new IllegalStateException("the owner of the event loops has not started");
         }

@@ -1,4 +1,4 @@
-package io.stickylb.server;
+package io.stickylb.warmup;
 
 import io.stickylb.config.AffinityConfig;
 import io.stickylb.config.LoadBalancerConfig;

@@ -1,4 +1,4 @@
-package io.stickylb.server;
+package io.stickylb.warmup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +10,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.netty.channel.EventLoop;
 import io.stickylb.proxy.FrontendHandler;
+import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.TestConfigs;
 import java.io.ByteArrayOutputStream;
@@ -93,7 +94,7 @@ class ResetRaceTest {
             LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port()).withWorkers(2)).start();
             try {
                 WarmupTraffic traffic = new WarmupTraffic(lb.config(), lb.port());
-                List<EventLoop> loops = JitWarmup.loopsOf(lb);
+                List<EventLoop> loops = lb.eventLoops();
                 // One plain exchange per loop first (connections go to the loops in turn), so that every race meets
                 // an idle pooled backend connection, as the warm-up's races do, not one still being connected.
                 for (int i = 0; i < loops.size(); i++) {

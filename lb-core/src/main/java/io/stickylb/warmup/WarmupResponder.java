@@ -1,4 +1,4 @@
-package io.stickylb.server;
+package io.stickylb.warmup;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,7 +61,7 @@ final class WarmupResponder implements AutoCloseable {
         this.race = race;
         server = new ServerSocket();
         server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        JitWarmup.daemon("stickylb-warmup-responder", this::acceptLoop).start();
+        Quietly.daemon("stickylb-warmup-responder", this::acceptLoop).start();
     }
 
     int port() {
@@ -85,7 +85,7 @@ final class WarmupResponder implements AutoCloseable {
                     }
                     open.add(s);
                 }
-                JitWarmup.daemon("stickylb-warmup-backend", () -> serve(s)).start();
+                Quietly.daemon("stickylb-warmup-backend", () -> serve(s)).start();
             }
         } catch (IOException e) {
             // closed: the warm-up is over
@@ -129,7 +129,7 @@ final class WarmupResponder implements AutoCloseable {
                 len -= consumed;
                 String line = head.substring(0, head.indexOf('\r'));
                 if (line.contains(WarmupTraffic.SLOW_MARK)) {
-                    JitWarmup.sleepMillis(3);
+                    Quietly.sleepMillis(3);
                 }
                 answered.incrementAndGet();
                 String raceToken = WarmupTraffic.raceToken(line);
@@ -218,7 +218,7 @@ final class WarmupResponder implements AutoCloseable {
         synchronized (open) {
             server.close();
             for (Socket s : open) {
-                JitWarmup.closeQuietly(s);
+                Quietly.close(s);
             }
         }
     }

@@ -1,4 +1,4 @@
-package io.stickylb.server;
+package io.stickylb.warmup;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.RuntimeMXBean;

@@ -1,4 +1,4 @@
-package io.stickylb.server;
+package io.stickylb.warmup;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
@@ -21,6 +21,7 @@ import io.stickylb.config.RouteConfig;
 import io.stickylb.config.TimeoutConfig;
 import io.stickylb.metrics.ProxyMetrics;
 import io.stickylb.metrics.ProxyMetricsTest;
+import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
 import java.net.URI;
@@ -62,7 +63,7 @@ class JitWarmupTest {
 
     @Test
     void itsIdleMomentsTurnTheMirrorsLatencyWindowByOneBucketByTwoAndByAllOfIt() {
-        long window = JitWarmup.MIRROR_TIMER.toMillis();
+        long window = MirrorConfig.TIMER.toMillis();
         int buckets = ProxyMetrics.LATENCY_MAX_BUCKETS;
         // A lull of g ms turns floor(g / (window / buckets)) buckets, all of them once g >= window.
         LongPredicate oneBucket = g -> g * buckets >= window && g * buckets < 2 * window;
@@ -75,7 +76,7 @@ class JitWarmupTest {
         assertThat(pulses.stream().filter(g -> g * buckets >= window)).hasSize(4);
 
         // The trickle, beside real traffic, waits one bucket, two and the whole window in turn.
-        List<Long> gaps = LongStream.range(0, 3).map(JitWarmup::trickleGapMillis).boxed().toList();
+        List<Long> gaps = LongStream.range(0, 3).map(Trickle::gapMillis).boxed().toList();
         assertThat(gaps).anyMatch(oneBucket::test).anyMatch(twoBuckets::test).anyMatch(whole::test);
     }
 
@@ -123,10 +124,10 @@ class JitWarmupTest {
         LoadBalancer lb = new LoadBalancer(config).start();
         AtomicInteger mostWorkerThreads = new AtomicInteger();
         AtomicBoolean warming = new AtomicBoolean(true);
-        Thread sampler = JitWarmup.daemon("test-thread-sampler", () -> {
+        Thread sampler = Quietly.daemon("test-thread-sampler", () -> {
             while (warming.get()) {
                 mostWorkerThreads.accumulateAndGet(workerThreads(), Math::max);
-                JitWarmup.sleepMillis(20);
+                Quietly.sleepMillis(20);
             }
         });
         try {
@@ -206,7 +207,7 @@ class JitWarmupTest {
                 // A probe a few times a second is not traffic.
                 for (int i = 0; i < 5; i++) {
                     assertThat(client.send(get, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-                    JitWarmup.sleepMillis(200);
+                    Quietly.sleepMillis(200);
                 }
                 assertThat(running).isNotDone();
 
@@ -244,7 +245,7 @@ class JitWarmupTest {
         List<Thread> load = new ArrayList<>();
         try {
             for (int i = 0; i < 2; i++) {
-                load.add(JitWarmup.daemon("test-load-" + i, () -> {
+                load.add(Quietly.daemon("test-load-" + i, () -> {
                     while (!running.isDone()) {
                         try {
                             if (client.send(get, HttpResponse.BodyHandlers.ofString()).body().equals("real")) {
@@ -265,11 +266,11 @@ class JitWarmupTest {
 
             assertThat(r.failure()).isNull();
             assertThat(r.yieldedToTraffic()).isTrue();
-            // One event every 20 to 66 ms (JitWarmup.trickleGapMillis), each taking a millisecond or two of its own.
-            assertThat(r.trickled()).isBetween(20L, trickle.toMillis() / JitWarmup.TRICKLE_EVERY_MILLIS + 1);
+            // One event every 20 to 66 ms (Trickle.gapMillis), each taking a millisecond or two of its own.
+            assertThat(r.trickled()).isBetween(20L, trickle.toMillis() / Trickle.EVERY_MILLIS + 1);
             // Among them resets raced against their answers, with the loops held (traffic that arrives with the
-            // proxy leaves the warm-up proper no time for its own): one per TRICKLE_RACE_EVERY events, from the third.
-            assertThat(r.trickleRaces()).isBetween(1L, r.trickled() / JitWarmup.TRICKLE_RACE_EVERY + 1);
+            // proxy leaves the warm-up proper no time for its own): one per Trickle.RACE_EVERY events, from the third.
+            assertThat(r.trickleRaces()).isBetween(1L, r.trickled() / Trickle.RACE_EVERY + 1);
             assertThat(r.races()).isGreaterThanOrEqualTo(r.trickleRaces());
             // The heap is settled (whenWarm) as soon as the warm-up proper is over, not after the trickle.
             assertThat(warmAt.get()).isPositive();
@@ -311,10 +312,10 @@ class JitWarmupTest {
             assertThat(r.drillRaces()).isPositive();
             assertThat(r.races()).isGreaterThanOrEqualTo(r.drillRaces());
             // and then keep-alive requests until the compiler was quiet.
-            assertThat(r.drillRequests()).isBetween(1L, JitWarmup.IdleDrills.SETTLE_REQUESTS + 100);
+            assertThat(r.drillRequests()).isBetween(1L, IdleDrills.SETTLE_REQUESTS + 100);
             // Whole bursts up to the count; on a starved machine a burst may count fewer answers than sockets.
-            assertThat(r.drillConnections()).isBetween((long) JitWarmup.DRILL_CONNECTIONS,
-                    (long) JitWarmup.DRILL_CONNECTIONS + JitWarmup.BURST_CONNECTIONS);
+            assertThat(r.drillConnections()).isBetween((long) IdleDrills.CONNECTIONS,
+                    (long) IdleDrills.CONNECTIONS + JitWarmup.BURST_CONNECTIONS);
             // Every drill connection went to the private responder: the backend saw the real requests only.
             backend.verify((int) answered, anyRequestedFor(anyUrl()));
             assertThat(noWarmupThreads()).isTrue();
@@ -350,7 +351,7 @@ class JitWarmupTest {
 
                 assertThat(r.failure()).isNull();
                 assertThat(r.drills()).isEqualTo(1);
-                assertThat(r.drillConnections()).isPositive().isLessThan(JitWarmup.DRILL_CONNECTIONS);
+                assertThat(r.drillConnections()).isPositive().isLessThan(IdleDrills.CONNECTIONS);
                 // Cut short before its races: nothing thrown away, so nothing to settle either.
                 assertThat(r.drillRaces()).isZero();
                 assertThat(r.drillRequests()).isZero();
@@ -404,11 +405,11 @@ class JitWarmupTest {
             try {
                 long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (!warm.get() && System.nanoTime() < giveUp) {
-                    JitWarmup.sleepMillis(10);
+                    Quietly.sleepMillis(10);
                 }
                 assertThat(warm).as("warm-up over, given way to traffic").isTrue();
                 // Past the trickle, with no lull: the drills wait.
-                JitWarmup.sleepMillis(1_500);
+                Quietly.sleepMillis(1_500);
                 assertThat(running.result()).isNotDone();
 
                 warmup.stop();
@@ -440,7 +441,7 @@ class JitWarmupTest {
             try {
                 sendUntil(client, get, () -> warm.get() || running.isDone());
                 assertThat(warm).as("warm-up over, given way to traffic").isTrue();
-                JitWarmup.sleepMillis(500);
+                Quietly.sleepMillis(500);
                 assertThat(running).isNotDone();
 
                 warmup.stop();
@@ -487,11 +488,11 @@ class JitWarmupTest {
         PoolConfig app = real.pools().get("app").withTimeouts(own);
         real = real.withPools(Map.of("app", app));
 
-        LoadBalancerConfig mirror = JitWarmup.mirror(real, 3333);
+        LoadBalancerConfig mirror = MirrorConfig.of(real, 3333);
 
         PoolConfig mirrored = mirror.pools().get("app");
-        assertThat(mirrored.timeouts()).isEqualTo(new TimeoutConfig(Duration.ofSeconds(3), JitWarmup.MIRROR_TIMER,
-                JitWarmup.MIRROR_TIMER, Duration.ofHours(2)));
+        assertThat(mirrored.timeouts()).isEqualTo(new TimeoutConfig(Duration.ofSeconds(3), MirrorConfig.TIMER,
+                MirrorConfig.TIMER, Duration.ofHours(2)));
         assertThat(mirrored.backends()).extracting(b -> b.address().port()).containsOnly(3333);
         assertThat(mirrored.strategy()).isEqualTo(app.strategy());
         assertThat(mirror.limits()).isEqualTo(real.limits());
@@ -499,7 +500,7 @@ class JitWarmupTest {
         // Passive checks run as configured, but the private instance never ejects (nor warns) under real names.
         PassiveHealthConfig passive = app.health().passive();
         assertThat(mirrored.health().passive()).isEqualTo(new PassiveHealthConfig(passive.enabled(),
-                JitWarmup.MIRROR_CONSECUTIVE_FAILURES, passive.ejectionTime(), passive.maxEjectionTime(),
+                MirrorConfig.CONSECUTIVE_FAILURES, passive.ejectionTime(), passive.maxEjectionTime(),
                 passive.maxEjectionPercent(), passive.failOn5xx()));
         assertThat(mirrored.health().active()).isNull();
     }
@@ -606,7 +607,7 @@ class JitWarmupTest {
                                           AtomicLong answered) {
         List<Thread> load = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
-            load.add(JitWarmup.daemon("test-load-" + i, () -> {
+            load.add(Quietly.daemon("test-load-" + i, () -> {
                 while (!done.getAsBoolean()) {
                     try {
                         client.send(get, HttpResponse.BodyHandlers.discarding());

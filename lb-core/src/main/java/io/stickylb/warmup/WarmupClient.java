@@ -1,4 +1,4 @@
-package io.stickylb.server;
+package io.stickylb.warmup;
 
 import io.netty.channel.EventLoop;
 import java.io.IOException;
@@ -32,7 +32,7 @@ final class WarmupClient implements Runnable {
     private final int port;
     private final WarmupTraffic traffic;
     private final long first;
-    private final JitWarmup.Budget budget;
+    private final WarmupBudget budget;
     /** The cookies answers set, by the Host they were for (a browser keeps a host's cookies for that host). */
     private final Map<String, Map<String, String>> jars = new HashMap<>();
     private byte[] buf = new byte[8192];
@@ -42,7 +42,7 @@ final class WarmupClient implements Runnable {
     private List<EventLoop> loops = List.of();
 
     /** {@code index} staggers the clients over the request shapes. */
-    WarmupClient(int port, WarmupTraffic traffic, int index, JitWarmup.Budget budget) {
+    WarmupClient(int port, WarmupTraffic traffic, int index, WarmupBudget budget) {
         this.port = port;
         this.traffic = traffic;
         this.first = index;
@@ -176,7 +176,7 @@ final class WarmupClient implements Runnable {
      */
     private void leaveEarly(boolean reset) throws IOException {
         connected().getOutputStream().write(traffic.slowRequest());
-        JitWarmup.sleepMillis(1);
+        Quietly.sleepMillis(1);
         disconnect(reset);
         budget.leftEarly(reset);
     }
@@ -194,9 +194,9 @@ final class WarmupClient implements Runnable {
             return;
         }
         if (reset) {
-            JitWarmup.resetQuietly(socket);
+            Quietly.reset(socket);
         } else {
-            JitWarmup.closeQuietly(socket);
+            Quietly.close(socket);
         }
         socket = null;
     }
@@ -235,7 +235,7 @@ final class WarmupClient implements Runnable {
                 }
             }
         } finally {
-            sockets.forEach(JitWarmup::closeQuietly);
+            sockets.forEach(Quietly::close);
         }
         return answered;
     }

@@ -1,4 +1,4 @@
-package io.stickylb.server;
+package io.stickylb.warmup;
 
 import io.netty.channel.EventLoop;
 import java.io.IOException;
@@ -75,7 +75,7 @@ final class ResetRace {
             throws IOException {
         Handoff h = handoffs.computeIfAbsent(token, t -> new Handoff());
         if (!await(h.offered, HANDOFF_WAIT_MILLIS) || !h.claim()) {
-            JitWarmup.resetQuietly(client);
+            Quietly.reset(client);
             handoffs.remove(token, h);
             return false;
         }
@@ -95,9 +95,9 @@ final class ResetRace {
         try {
             if (answerFirst) {
                 h.out.write(h.answer);
-                JitWarmup.resetQuietly(client);
+                Quietly.reset(client);
             } else {
-                JitWarmup.resetQuietly(client);
+                Quietly.reset(client);
                 h.out.write(h.answer);
             }
             LockSupport.parkNanos(SETTLE_NANOS);

@@ -1,4 +1,4 @@
-package io.stickylb.server;
+package io.stickylb.warmup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
