@@ -145,6 +145,7 @@ stickylb_conf() {
     printf 'listen: 127.0.0.1:%s\nworkers: %s\naccess-log: { enabled: false }\nlimits: { max-connections: 20000 }\n' \
       "$port" "$workers"
     if [[ -n ${LB_TRANSPORT:-} ]]; then echo "transport: $LB_TRANSPORT"; fi
+    if [[ ${LB_FORWARDED_HEADERS:-true} == false ]]; then echo "forwarded-headers: false"; fi
     printf 'pools:\n  app:\n    strategy: %s\n' "$strategy"
     if [[ -n $extra ]]; then echo "$extra"; fi
     echo "    backends:"

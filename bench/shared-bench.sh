@@ -9,6 +9,9 @@
 #   SHARED_BENCH            path of proxy-bench.sh (default ../shared/bench/proxy-bench.sh next to this project)
 #   STICKYLB_PORT           stickylb's port (default 18082)
 #   PROXY_WARMUP            stickylb's warm-up run (default 30s, as the shared script advises for a JVM)
+#   STICKYLB_FORWARDED      0 (default): stickylb adds no X-Forwarded-* headers (forwarded-headers: false), since the
+#                           shared script's HAProxy and nginx add none: the same work. 1: stickylb's default, the three
+#                           headers on every request, more work than the others do (before stop 47 it always ran so).
 # Every other variable goes to proxy-bench.sh unchanged: ROUNDS, CONNS, TASKSET, TARGETS, DURATION, OUT, ...
 # Example: ROUNDS=3 CONNS=256 bench/shared-bench.sh
 set -euo pipefail
@@ -26,12 +29,17 @@ work=$(mktemp -d /tmp/stickylb-shared.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 source "$root/bench/lib.sh"
 # The shared script's three nginx backends listen on 19001-19003; one worker matches its nbthread 1 / 1 worker.
-stickylb_conf "$work/lb.yaml" "$STICKYLB_PORT" 1 "$MODE" 19001 19002 19003 || exit 2
+STICKYLB_FORWARDED=${STICKYLB_FORWARDED:-0}
+[[ $STICKYLB_FORWARDED == [01] ]] || die "STICKYLB_FORWARDED must be 0 or 1, not '$STICKYLB_FORWARDED'"
+if [[ $STICKYLB_FORWARDED == 1 ]]; then forwarded=true; else forwarded=false; fi
+LB_FORWARDED_HEADERS=$forwarded stickylb_conf "$work/lb.yaml" "$STICKYLB_PORT" 1 "$MODE" 19001 19002 19003 || exit 2
 "$root/bin/lb" validate --config "$work/lb.yaml" >/dev/null || die "stickylb rejected the generated config $work/lb.yaml"
 
 export PROXY_CMD="exec '$root/bin/lb' run --config '$work/lb.yaml'"
 export PROXY_URL=http://127.0.0.1:$STICKYLB_PORT/
-export PROXY_NAME=${PROXY_NAME:-stickylb-$MODE}
+suffix=""
+if [[ $STICKYLB_FORWARDED == 1 ]]; then suffix=-fwd; fi
+export PROXY_NAME=${PROXY_NAME:-stickylb-$MODE$suffix}
 export PROXY_WARMUP=${PROXY_WARMUP:-30s}
 # From the scratch directory: the script's quiet-host check writes its reading to a file named "0" in the current
 # directory (awk takes the ">" of `printf "%.0f", t>0 ? ... : 0` as a redirection), which also leaves that check

@@ -10,8 +10,9 @@ import java.util.Objects;
 
 /**
  * The whole configuration of one stickylb instance: the client listener, worker threads ({@code 0} = one per core),
- * pools, routes, trusted proxies, admin listener, access log, limits, the graceful-shutdown drain time and the I/O
- * transport. {@code source} is the file it came from (null when built in code).
+ * pools, routes, trusted proxies, admin listener, access log, limits, the graceful-shutdown drain time, the I/O
+ * transport and whether requests get {@code X-Forwarded-*} headers. {@code source} is the file it came from (null
+ * when built in code).
  */
 public record LoadBalancerConfig(
         Path source,
@@ -24,7 +25,8 @@ public record LoadBalancerConfig(
         AccessLogConfig accessLog,
         LimitsConfig limits,
         Duration shutdownTimeout,
-        TransportChoice transport) {
+        TransportChoice transport,
+        boolean forwardedHeaders) {
 
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -53,6 +55,14 @@ public record LoadBalancerConfig(
         }
     }
 
+    /** A config that sends the forwarding headers (the default). */
+    public LoadBalancerConfig(Path source, Endpoint listen, int workers, Map<String, PoolConfig> pools,
+            List<RouteConfig> routes, List<CidrRange> trustedProxies, AdminConfig admin, AccessLogConfig accessLog,
+            LimitsConfig limits, Duration shutdownTimeout, TransportChoice transport) {
+        this(source, listen, workers, pools, routes, trustedProxies, admin, accessLog, limits, shutdownTimeout,
+                transport, true);
+    }
+
     /** A config with the transport chosen automatically. */
     public LoadBalancerConfig(Path source, Endpoint listen, int workers, Map<String, PoolConfig> pools,
             List<RouteConfig> routes, List<CidrRange> trustedProxies, AdminConfig admin, AccessLogConfig accessLog,
@@ -73,41 +83,46 @@ public record LoadBalancerConfig(
 
     public LoadBalancerConfig withListen(Endpoint newListen) {
         return new LoadBalancerConfig(source, newListen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport);
+                limits, shutdownTimeout, transport, forwardedHeaders);
     }
 
     public LoadBalancerConfig withWorkers(int newWorkers) {
         return new LoadBalancerConfig(source, listen, newWorkers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport);
+                limits, shutdownTimeout, transport, forwardedHeaders);
     }
 
     public LoadBalancerConfig withAdmin(AdminConfig newAdmin) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, newAdmin, accessLog,
-                limits, shutdownTimeout, transport);
+                limits, shutdownTimeout, transport, forwardedHeaders);
     }
 
     public LoadBalancerConfig withAccessLog(AccessLogConfig newAccessLog) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, newAccessLog,
-                limits, shutdownTimeout, transport);
+                limits, shutdownTimeout, transport, forwardedHeaders);
     }
 
     public LoadBalancerConfig withPools(Map<String, PoolConfig> newPools) {
         return new LoadBalancerConfig(source, listen, workers, newPools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport);
+                limits, shutdownTimeout, transport, forwardedHeaders);
     }
 
     public LoadBalancerConfig withLimits(LimitsConfig newLimits) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                newLimits, shutdownTimeout, transport);
+                newLimits, shutdownTimeout, transport, forwardedHeaders);
     }
 
     public LoadBalancerConfig withShutdownTimeout(Duration newTimeout) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, newTimeout, transport);
+                limits, newTimeout, transport, forwardedHeaders);
     }
 
     public LoadBalancerConfig withTransport(TransportChoice newTransport) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, newTransport);
+                limits, shutdownTimeout, newTransport, forwardedHeaders);
+    }
+
+    public LoadBalancerConfig withForwardedHeaders(boolean send) {
+        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
+                limits, shutdownTimeout, transport, send);
     }
 }

@@ -13,7 +13,7 @@ final class LoadBalancerConfigReader {
     static final Endpoint DEFAULT_LISTEN = new Endpoint("127.0.0.1", 8080);
 
     private static final Set<String> KEYS = YamlMap.allowed("listen", "workers", "shutdown-timeout", "trusted-proxies",
-            "admin", "access-log", "limits", "pools", "routes", "transport");
+            "forwarded-headers", "admin", "access-log", "limits", "pools", "routes", "transport");
 
     private LoadBalancerConfigReader() {
     }
@@ -32,8 +32,9 @@ final class LoadBalancerConfigReader {
         Duration shutdownTimeout = map.duration("shutdown-timeout", null);
         TransportChoice transport = map.enumValue("transport", "transport", TransportChoice.class,
                 TransportChoice.AUTO);
+        boolean forwardedHeaders = map.bool("forwarded-headers", true);
         return map.build(() -> new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin,
-                accessLog, limits, shutdownTimeout, transport));
+                accessLog, limits, shutdownTimeout, transport, forwardedHeaders));
     }
 
     /** {@code auto} (one per core) is stored as 0, the record's "auto". */

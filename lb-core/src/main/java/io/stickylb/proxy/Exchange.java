@@ -110,7 +110,11 @@ final class Exchange implements ConnectionWaiter {
         // No new long-lived tunnel while shutting down: the backend answers in HTTP and the connection closes.
         this.upgrade = !runtime.draining() && WebSocketUpgrade.requested(request);
         toOriginForm();
-        ForwardedHeaders.rewriteRequest(request, clientIp, upstreams.clientAddresses().isTrusted(peer));
+        if (upstreams.forwardedHeaders()) {
+            ForwardedHeaders.rewriteRequest(request, clientIp, upstreams.clientAddresses().isTrusted(peer));
+        } else {
+            ForwardedHeaders.rewriteHopByHop(request);
+        }
         if (upgrade) {
             WebSocketUpgrade.forward(request.headers());
         }

@@ -20,7 +20,9 @@ import java.util.Set;
  * Rewrites message heads as a proxy must (RFC 9110 §7.6): hop-by-hop headers are removed in both directions and
  * requests get {@code X-Forwarded-For/-Proto/-Host}. Incoming {@code X-Forwarded-*} are kept and appended to only
  * when the peer is a trusted proxy; from anyone else they are replaced, and {@code Forwarded} is removed, so clients
- * cannot forge their origin.
+ * cannot forge their origin. With {@code forwarded-headers: false} a request only loses its hop-by-hop headers
+ * ({@link #rewriteHopByHop}), and whatever forwarding headers it came with pass as they are, as through HAProxy without
+ * {@code option forwardfor} or nginx without {@code proxy_set_header}.
  */
 public final class ForwardedHeaders {
 
@@ -43,15 +45,8 @@ public final class ForwardedHeaders {
      * headers set. Transfer-Encoding stays: Netty's encoder uses it to re-frame the body as chunks.
      */
     public static void rewriteRequest(HttpRequest request, String clientIp, boolean peerTrusted) {
+        rewriteHopByHop(request);
         HttpHeaders h = request.headers();
-        if (request instanceof ClientRequest raw) {
-            if (raw.hasHopByHop() && !raw.fields().removeMarkedHopByHop()) {
-                raw.fields().removeAll(hopByHopNames(raw.fields()));
-            }
-        } else {
-            removeHopByHop(h);
-        }
-        request.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (peerTrusted) {
             List<String> prior = h.getAll(X_FORWARDED_FOR);
             h.set(X_FORWARDED_FOR, prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
@@ -69,6 +64,21 @@ public final class ForwardedHeaders {
                 h.remove(FORWARDED); // stickylb does not write it, so one from an untrusted peer can only be forged
             }
         }
+    }
+
+    /**
+     * Prepares a client request for the backend without forwarding headers: HTTP/1.1 with keep-alive and no
+     * hop-by-hop headers; any {@code X-Forwarded-*} or {@code Forwarded} it came with passes unchanged.
+     */
+    public static void rewriteHopByHop(HttpRequest request) {
+        if (request instanceof ClientRequest raw) {
+            if (raw.hasHopByHop() && !raw.fields().removeMarkedHopByHop()) {
+                raw.fields().removeAll(hopByHopNames(raw.fields()));
+            }
+        } else {
+            removeHopByHop(request.headers());
+        }
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
 
     private static void setForwardedHost(HttpHeaders h) {

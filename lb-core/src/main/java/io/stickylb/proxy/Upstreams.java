@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The routing state of one config generation: pools by name, the router and the client-address resolver. Immutable
+ * The routing state of one config generation: pools by name, the router, the client-address resolver and whether
+ * requests get the forwarding headers. Immutable
  * once built; a reload builds a new one (reusing pools by name) and publishes it in one volatile write.
  */
 public final class Upstreams {
@@ -21,11 +22,13 @@ public final class Upstreams {
     private final Map<String, BackendPool> pools;
     private final Router<BackendPool> router;
     private final ClientAddressResolver clientAddresses;
+    private final boolean forwardedHeaders;
 
     private Upstreams(Map<String, BackendPool> pools, LoadBalancerConfig config) {
         this.pools = Collections.unmodifiableMap(pools);
         this.router = Router.of(config.routes(), pools);
         this.clientAddresses = new ClientAddressResolver(config.trustedProxies());
+        this.forwardedHeaders = config.forwardedHeaders();
     }
 
     /** Builds fresh pools for a first start. */
@@ -74,6 +77,11 @@ public final class Upstreams {
 
     public ClientAddressResolver clientAddresses() {
         return clientAddresses;
+    }
+
+    /** True when requests get {@code X-Forwarded-For/-Proto/-Host} (config {@code forwarded-headers}). */
+    public boolean forwardedHeaders() {
+        return forwardedHeaders;
     }
 
     /** Every backend of every pool. */

@@ -44,7 +44,7 @@ final class MirrorConfig {
     /**
      * {@code real}'s routes, pools and limits on a loopback port of its own, every backend (same id, weight and route)
      * at the responder, response and backend idle timeouts of {@link #TIMER}; no active checks (the warm-up is over
-     * before the first would matter), no admin API, no access log.
+     * before the first would matter), no admin API, no access log; forwarding headers as {@code real} sends them.
      */
     static LoadBalancerConfig of(LoadBalancerConfig real, int responderPort) {
         Endpoint responder = new Endpoint("127.0.0.1", responderPort);
@@ -60,7 +60,7 @@ final class MirrorConfig {
         }
         return new LoadBalancerConfig(null, new Endpoint("127.0.0.1", 0), real.workers(), pools, real.routes(),
                 real.trustedProxies(), AdminConfig.DISABLED, AccessLogConfig.OFF, real.limits(),
-                real.shutdownTimeout(), real.transport());
+                real.shutdownTimeout(), real.transport(), real.forwardedHeaders());
     }
 
     /**

@@ -44,7 +44,8 @@ class ConfigLoaderErrorTest {
                         "bad.yaml:2: lisen: unknown key (did you mean 'listen'?)"),
                 arguments("unknown key with nothing close lists the keys", "colour: red\n" + POOLS,
                         "bad.yaml:1: colour: unknown key (expected one of: listen, workers, shutdown-timeout,"
-                                + " trusted-proxies, admin, access-log, limits, pools, routes, transport)"),
+                                + " trusted-proxies, forwarded-headers, admin, access-log, limits, pools, routes,"
+                                + " transport)"),
                 arguments("unknown pool key", """
                         pools:
                           app:
@@ -353,6 +354,8 @@ class ConfigLoaderErrorTest {
                         "bad.yaml:1: limits.max-header-count: 'many' is not an integer"),
                 arguments("word where a boolean is expected", "access-log: { enabled: maybe }\n" + POOLS,
                         "bad.yaml:1: access-log.enabled: 'maybe' is not a boolean (expected: true or false)"),
+                arguments("word where a top-level boolean is expected", "forwarded-headers: sometimes\n" + POOLS,
+                        "bad.yaml:1: forwarded-headers: 'sometimes' is not a boolean (expected: true or false)"),
                 arguments("unquoted IPv6 address", "admin:\n  listen: [ \"::1\" ]\n" + POOLS,
                         "bad.yaml:2: admin.listen: expected host:port, got a list"
                                 + " (quote IPv6 addresses: \"[::1]:8080\")"),

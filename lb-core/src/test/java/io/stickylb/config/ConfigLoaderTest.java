@@ -65,6 +65,7 @@ class ConfigLoaderTest {
         assertThat(config.listen()).isEqualTo(new Endpoint("127.0.0.1", 8080));
         assertThat(config.workers()).isZero();
         assertThat(config.transport()).isEqualTo(TransportChoice.AUTO);
+        assertThat(config.forwardedHeaders()).isTrue();
         assertThat(config.shutdownTimeout()).isEqualTo(LoadBalancerConfig.DEFAULT_SHUTDOWN_TIMEOUT);
         assertThat(config.trustedProxies()).isEmpty();
         assertThat(config.admin()).isEqualTo(AdminConfig.DISABLED);
@@ -88,6 +89,7 @@ class ConfigLoaderTest {
         assertThat(config.listen()).isEqualTo(new Endpoint("0.0.0.0", 8443));
         assertThat(config.workers()).isEqualTo(4);
         assertThat(config.transport()).isEqualTo(TransportChoice.IO_URING);
+        assertThat(config.forwardedHeaders()).isFalse();
         assertThat(config.shutdownTimeout()).isEqualTo(Duration.ofSeconds(45));
         assertThat(config.trustedProxies()).extracting(CidrRange::toString)
                 .containsExactly("10.0.0.0/8", "127.0.0.1", "::1/128");

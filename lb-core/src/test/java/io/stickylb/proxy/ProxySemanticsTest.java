@@ -109,6 +109,44 @@ class ProxySemanticsTest {
     }
 
     @Test
+    void withForwardedHeadersOffRequestsPassAsTheyCameButForTheirHopByHopHeaders() throws Exception {
+        FakeBackend b = FakeBackend.ok("ok");
+        LoadBalancerConfig on = TestConfigs.roundRobin(b.port());
+        start(b, on.withForwardedHeaders(false));
+        String request = "GET /p HTTP/1.1\r\nHost: example.com\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
+                + "X-Forwarded-For: 6.6.6.6\r\nforwarded: for=6.6.6.6\r\nX-End-To-End: kept\r\n\r\n";
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send(request);
+            assertThat(c.read().status()).isEqualTo(200);
+            c.send("GET /bare HTTP/1.1\r\nHost: example.com\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        FakeBackend.Request sent = backend.requests().get(0);
+        assertThat(sent.header("Connection")).isNull();
+        assertThat(sent.header("X-Hop")).isNull();
+        assertThat(sent.header("X-Forwarded-For")).as("the client's own, unchanged").isEqualTo("6.6.6.6");
+        assertThat(sent.header("Forwarded")).isEqualTo("for=6.6.6.6");
+        assertThat(sent.header("X-Forwarded-Proto")).isNull();
+        assertThat(sent.header("X-Forwarded-Host")).isNull();
+        assertThat(sent.header("X-End-To-End")).isEqualTo("kept");
+        FakeBackend.Request bare = backend.lastRequest();
+        assertThat(bare.requestLine()).isEqualTo("GET /bare HTTP/1.1");
+        for (String added : List.of("X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host")) {
+            assertThat(bare.header(added)).as(added).isNull();
+        }
+
+        // A reload turns them back on for the next request.
+        lb.reload(on);
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send(request);
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        assertThat(backend.lastRequest().header("X-Forwarded-For")).isEqualTo("127.0.0.1");
+        assertThat(backend.lastRequest().header("X-Forwarded-Proto")).isEqualTo("http");
+        assertThat(backend.lastRequest().header("Forwarded")).isNull();
+    }
+
+    @Test
     void hopByHopResponseHeadersAreRemoved() throws Exception {
         start(answering("HTTP/1.1 200 OK\r\nConnection: X-Internal\r\nX-Internal: secret\r\nKeep-Alive: timeout=9\r\n"
                 + "X-Public: yes\r\nContent-Length: 2\r\n\r\nok"));

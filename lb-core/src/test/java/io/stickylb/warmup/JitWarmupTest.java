@@ -503,6 +503,9 @@ class JitWarmupTest {
                 MirrorConfig.CONSECUTIVE_FAILURES, passive.ejectionTime(), passive.maxEjectionTime(),
                 passive.maxEjectionPercent(), passive.failOn5xx()));
         assertThat(mirrored.health().active()).isNull();
+        // The request path it compiles is the real one: with or without the forwarding headers, as configured.
+        assertThat(mirror.forwardedHeaders()).isTrue();
+        assertThat(MirrorConfig.of(real.withForwardedHeaders(false), 3333).forwardedHeaders()).isFalse();
     }
 
     @Test
