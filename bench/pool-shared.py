@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Pools runs of the independent script (bench/shared-bench.sh, i.e. ../shared/bench/proxy-bench.sh with stickylb as
-its extra target): per run the medians of req/s and p99 of stickylb's row and of HAProxy's and nginx's round-robin
-rows, then every round's paired ratios (stickylb's p99 over HAProxy's and nginx's, measured seconds apart in the same
-round), pooled by connection count. The script starts a fresh JVM for each of stickylb's rounds and the machine
-drifts between minutes, so one run's medians decide little; many rounds paired in time say more.
+"""Pools runs of the independent script (bench/shared-bench.sh, i.e. ../shared/bench/proxy-bench.sh with stickylb as its
+extra target): per run the medians of req/s and p99 of stickylb's row and of HAProxy's and nginx's round-robin rows,
+then every round's paired ratios (stickylb's p99 over HAProxy's and nginx's, measured in the same round, within a
+minute), pooled by connection count. The script starts a fresh JVM for each of stickylb's rounds and the machine
+drifts between minutes, so one run's medians decide little; many rounds paired in time say more. Rows are pooled by
+target name: give the files of one setting at a time (before stop 47 stickylb's row sent the forwarding headers under
+the same name, stickylb-rr, that bench/shared-bench.sh now gives it without them).
 
 Usage: bench/pool-shared.py FILE.csv...   (the CSV each run writes, OUT=...; a run's id is its identity, so a file
 given twice counts once). The file name (without .csv) labels the run, e.g. docs/rounds/shared/<run>-<build>.csv.
