@@ -82,9 +82,7 @@ class JitWarmupTest {
 
     @Test
     void aRunningProxyAndItsBackendsSeeNoneOfIt() throws Exception {
-        WireMockServer backend = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        backend.start();
-        backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("real")));
+        WireMockServer backend = realBackend();
         LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
         try {
             JitWarmup.Result r = new JitWarmup(Duration.ofSeconds(30), 2_000).run();
@@ -230,9 +228,7 @@ class JitWarmupTest {
 
     @Test
     void afterGivingWayItKeepsItsRareEventsGoingBesideTheTrafficForTheTrickleOnly() throws Exception {
-        WireMockServer backend = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        backend.start();
-        backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("real")));
+        WireMockServer backend = realBackend();
         LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest get = rootOf(lb);
@@ -287,9 +283,7 @@ class JitWarmupTest {
 
     @Test
     void inALullAfterRealTrafficItDrillsNewConnectionsThroughTheMirrorOnly() throws Exception {
-        WireMockServer backend = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-        backend.start();
-        backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("real")));
+        WireMockServer backend = realBackend();
         LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest get = rootOf(lb);
@@ -599,6 +593,14 @@ class JitWarmupTest {
             AtomicBoolean warm = new AtomicBoolean();
             return new Started(CompletableFuture.supplyAsync(() -> warmup.run(() -> warm.set(true))), warm);
         }
+    }
+
+    /** A started backend answering every request with the body {@code real}, which the warm-up's never carry. */
+    private static WireMockServer realBackend() {
+        WireMockServer backend = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+        backend.start();
+        backend.stubFor(any(anyUrl()).willReturn(aResponse().withStatus(200).withBody("real")));
+        return backend;
     }
 
     private static HttpRequest rootOf(LoadBalancer lb) {
