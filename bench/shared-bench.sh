@@ -31,14 +31,12 @@ source "$root/bench/lib.sh"
 # The shared script's three nginx backends listen on 19001-19003; one worker matches its nbthread 1 / 1 worker.
 STICKYLB_FORWARDED=${STICKYLB_FORWARDED:-0}
 [[ $STICKYLB_FORWARDED == [01] ]] || die "STICKYLB_FORWARDED must be 0 or 1, not '$STICKYLB_FORWARDED'"
-if [[ $STICKYLB_FORWARDED == 1 ]]; then forwarded=true; else forwarded=false; fi
+if [[ $STICKYLB_FORWARDED == 1 ]]; then forwarded=true suffix=-fwd; else forwarded=false suffix=""; fi
 LB_FORWARDED_HEADERS=$forwarded stickylb_conf "$work/lb.yaml" "$STICKYLB_PORT" 1 "$MODE" 19001 19002 19003 || exit 2
 "$root/bin/lb" validate --config "$work/lb.yaml" >/dev/null || die "stickylb rejected the generated config $work/lb.yaml"
 
 export PROXY_CMD="exec '$root/bin/lb' run --config '$work/lb.yaml'"
 export PROXY_URL=http://127.0.0.1:$STICKYLB_PORT/
-suffix=""
-if [[ $STICKYLB_FORWARDED == 1 ]]; then suffix=-fwd; fi
 export PROXY_NAME=${PROXY_NAME:-stickylb-$MODE$suffix}
 export PROXY_WARMUP=${PROXY_WARMUP:-30s}
 # From the scratch directory: the script's quiet-host check writes its reading to a file named "0" in the current
