@@ -9,9 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Routes a key hash for the hashing strategies: to the key's home backend while it may serve, else on in the table of
- * available backends, so a dead backend's clients spread over the survivors and everybody else stays put. Records the
- * affinity outcome; tables are built once per snapshot version and read without locks or allocation.
+ * Routes a key hash for the hashing strategies: to the key's home backend while it may serve, else to its
+ * deterministic successor (weighted rendezvous over the backends that may serve), so a dead backend's clients spread
+ * over the survivors and everybody else stays put. Records the affinity outcome; tables are built once per snapshot
+ * version and read without locks or allocation.
  */
 final class KeyRouter {
 
@@ -52,6 +53,13 @@ final class KeyRouter {
             ctx.affinity(excluded ? AffinityOutcome.BROKEN_CONNECT_FAILED : broken(home.state()), home);
             if (failWhenUnavailable) {
                 return null; // on-unavailable: fail -> 503
+            }
+            // The successor depends on the key and on who may serve, not on why the home cannot: the retry after a
+            // failed connect and every request once the home is marked down land on the same backend, so the
+            // client's session moves once, not twice (a walk on from the home's slot would differ between the two).
+            Backend next = Rendezvous.successor(ctx, keyHash);
+            if (next != null && load.hasRoom(next, total, t.availableWeight)) {
+                return next;
             }
         } else {
             // No outcome says "home overloaded"; NEW is the closest: the client gets a fresh, load-driven assignment.

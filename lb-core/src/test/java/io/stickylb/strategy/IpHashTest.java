@@ -122,6 +122,39 @@ class IpHashTest {
         assertThat(served + failed).isEqualTo(CLIENTS);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"maglev", "ring", "modulo"})
+    void theRetryAfterAFailedConnectGoesWhereTheClientGoesOnceItsHomeIsMarkedDown(String hash) {
+        // Otherwise an orphan loses its session twice: once on the retry, again when the home is marked down.
+        BackendPool pool = pool(hash, 4);
+        String[] homes = homes(pool);
+        String[] retries = new String[CLIENTS];
+        for (int i = 0; i < CLIENTS; i++) {
+            if (homes[i].equals("b1")) {
+                RequestContext ctx = request(pool, client(i));
+                ctx.exclude(pool.strategy().choose(ctx));
+                retries[i] = pool.strategy().choose(ctx).id();
+            }
+        }
+        pool.setState("b1", BackendState.DOWN, "test");
+        int orphans = 0;
+        for (int i = 0; i < CLIENTS; i++) {
+            if (homes[i].equals("b1")) {
+                orphans++;
+                assertThat(pool.strategy().choose(request(pool, client(i))).id()).as("client %d", i)
+                        .isEqualTo(retries[i]);
+            }
+        }
+        assertThat(orphans).isGreaterThan(CLIENTS / 8);
+        Set<String> successors = new HashSet<>();
+        for (String r : retries) {
+            if (r != null) {
+                successors.add(r);
+            }
+        }
+        assertThat(successors).containsExactlyInAnyOrder("b2", "b3", "b4");
+    }
+
     @Test
     void aDrainingBackendsClientsMoveAsBrokenDraining() {
         BackendPool pool = pool("maglev", 4);
