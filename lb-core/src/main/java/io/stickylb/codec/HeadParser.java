@@ -79,7 +79,8 @@ final class HeadParser {
         boolean close = false;
         boolean keepAliveToken = false;
         boolean hopByHop = false;
-        boolean crlfLines = true;
+        // Bare LF line ends are read (RFC 9112 section 2.2 lets a recipient), not passed on: such heads are rewritten.
+        boolean crlfLines = lineEnd != lf;
         pos = lf + 1;
         int fieldsStart = pos;
         while (true) {
@@ -100,10 +101,10 @@ final class HeadParser {
             if (next < 0) {
                 lf = indexOf(head, pos, end, (byte) '\n');
                 int le = lineEnd(head, pos, lf);
+                crlfLines &= le != lf;
                 if (le == pos) {
                     break;
                 }
-                crlfLines &= le != lf;
                 byte first = head[pos];
                 if (first == ' ' || first == '\t') {
                     if (fields.isEmptyReceived()) {
@@ -170,6 +171,8 @@ final class HeadParser {
         fields.seal();
         if (crlfLines) {
             fields.receivedSpan(fieldsStart, pos);
+        } else {
+            fields.markRewritten();
         }
         if (transferEncoding && contentLength >= 0) {
             throw bad("both Content-Length and Transfer-Encoding");

@@ -148,7 +148,7 @@ public final class RawHeaders extends HttpHeaders {
         return connectionNamesFields;
     }
 
-    /** The head's fields as received must be written anew (a fold or whitespace before a colon was cleaned up). */
+    /** The head's fields must be written anew: a fold, white space before a colon or a bare LF was cleaned up. */
     void markRewritten() {
         rewritten = true;
     }

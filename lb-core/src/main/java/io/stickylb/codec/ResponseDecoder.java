@@ -94,8 +94,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
             case LENGTH -> {
                 remaining = HeadBytes.passBody(in, out, remaining);
                 if (remaining == 0) {
-                    state = State.HEAD;
-                    awaiting = false;
+                    responseEnded(in);
                 }
             }
             case UNTIL_CLOSE -> out.add(new DefaultHttpContent(in.readRetainedSlice(in.readableBytes())));
@@ -165,7 +164,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                 out.add(LastHttpContent.EMPTY_LAST_CONTENT);
                 if (code >= 200) {
                     headRequest = false;
-                    awaiting = false;
+                    responseEnded(in);
                 } else if (code == 101 && upgradeRequested) {
                     state = State.SWITCHED;
                     awaiting = false;
@@ -174,7 +173,7 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
             case LENGTH -> {
                 if (length == inline) {
                     out.add(LastHttpContent.EMPTY_LAST_CONTENT);
-                    awaiting = false;
+                    responseEnded(in);
                 } else {
                     remaining = length;
                     state = State.LENGTH;
@@ -270,9 +269,31 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
         }
         in.readerIndex(pos);
         if (finished) {
-            state = State.HEAD;
-            awaiting = false;
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
+            responseEnded(in);
+        }
+    }
+
+    /**
+     * Whether the connection may carry another request: nothing went wrong, and no byte beyond the last response had
+     * arrived with it. Asked when a response ends, before its owner pools the connection.
+     */
+    public boolean inStep() {
+        return state != State.BAD;
+    }
+
+    /**
+     * The response asked for has ended. Bytes already behind it (a body after HEAD or 204, a second response) were
+     * sent before any next request: the connection is out of step. They must go now, while the end of this response
+     * is being delivered; decoded later, they would be taken for the answer to a request a pipelining client sent next
+     * on this connection once it was pooled and handed out again within this very read.
+     */
+    private void responseEnded(ByteBuf in) {
+        awaiting = false;
+        state = State.HEAD;
+        if (HeadBytes.skipLineBreaks(in, in.readerIndex(), in.writerIndex()) < in.writerIndex()) {
+            state = State.BAD;
+            in.skipBytes(in.readableBytes());
         }
     }
 

@@ -561,7 +561,7 @@ final class Exchange implements ConnectionWaiter {
         done = true;
         cancelResponseTimer();
         boolean reusable = requestComplete && backendKeepAlive && backendChannel != null
-                && backendChannel.isActive();
+                && backendChannel.isActive() && responseDecoder.inStep();
         releaseBackendChannel(reusable);
         endBackend();
         client.flush();

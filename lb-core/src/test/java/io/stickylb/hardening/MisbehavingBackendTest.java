@@ -10,10 +10,13 @@ import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Backends that break the protocol: the client gets a clean 502/504 or a closed connection, never a fake success. */
 class MisbehavingBackendTest {
@@ -70,28 +73,41 @@ class MisbehavingBackendTest {
         }
     }
 
+    /** Answers to {@code /first} that say more than was asked for: case, method, status of the answer relayed. */
+    static Stream<Arguments> overlongAnswers() {
+        return Stream.of(
+                Arguments.of("body after HEAD", "HEAD", 200, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"),
+                Arguments.of("response smuggled after HEAD", "HEAD", 200, "HTTP/1.1 200 OK\r\nContent-Length: 41"
+                        + "\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nPWNED!"),
+                Arguments.of("body after 204", "GET", 204, "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nhello"),
+                Arguments.of("second response", "GET", 200,
+                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 204 \r\n\r\n"),
+                Arguments.of("half a response", "GET", 200, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 2"),
+                Arguments.of("chunked, then bytes", "GET", 200,
+                        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\nEXTRA"));
+    }
+
+    private void startOverlong(String overlong) throws IOException {
+        byte[] first = overlong.getBytes(StandardCharsets.ISO_8859_1);
+        byte[] good = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood".getBytes(StandardCharsets.ISO_8859_1);
+        backend = new FakeBackend((req, out, s) -> {
+            out.write(req.requestLine().contains(" /first ") ? first : good);
+            out.flush();
+            return true;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+    }
+
     /**
      * A backend that sends more than it was asked for (a body after its answer to HEAD or 204, an unasked second
      * response, or part of one) is out of step: the answer asked for is relayed, and the connection is dropped instead
      * of pooled, so the next request is answered by the backend, not by those leftover bytes or a 502.
      */
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', textBlock = """
-            body after HEAD | HEAD | 200 | HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nhello
-            body after 204  | GET  | 204 | HTTP/1.1 204 No Content\\r\\nContent-Length: 5\\r\\n\\r\\nhello
-            second response | GET  | 200 | HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nokHTTP/1.1 204 \\r\\n\\r\\n
-            half a response | GET  | 200 | HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nokHTTP/1.1 2
-            """)
+    @MethodSource("overlongAnswers")
     void aBackendThatSendsMoreThanAskedLosesItsConnection(String name, String method, int status, String raw)
             throws Exception {
-        byte[] overlong = raw.replace("\\r", "\r").replace("\\n", "\n").getBytes(StandardCharsets.ISO_8859_1);
-        byte[] good = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood".getBytes(StandardCharsets.ISO_8859_1);
-        backend = new FakeBackend((req, out, s) -> {
-            out.write(req.requestLine().contains(" /first ") ? overlong : good);
-            out.flush();
-            return true;
-        });
-        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        startOverlong(raw);
         try (RawHttp c = new RawHttp(lb.port())) {
             RawHttp.Response first = c.send(method + " /first HTTP/1.1\r\nHost: h\r\n\r\n").read(method.equals("HEAD"));
             assertThat(first.status()).as(name).isEqualTo(status);
@@ -102,6 +118,27 @@ class MisbehavingBackendTest {
             }
         }
         assertThat(backend.connections()).as(name + ": the out-of-step connection is not reused").isEqualTo(2);
+    }
+
+    /**
+     * The same with the next requests pipelined behind the first: the first's end starts the next exchange within the
+     * same read of the backend, so the leftover bytes must be gone before that exchange can take the connection.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("overlongAnswers")
+    void aPipelinedRequestIsNeverAnsweredByWhatTheBackendSentBeyondThePreviousAnswer(String name, String method,
+            int status, String raw) throws Exception {
+        startOverlong(raw);
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send(method + " /first HTTP/1.1\r\nHost: h\r\n\r\n" + "GET /next HTTP/1.1\r\nHost: h\r\n\r\n".repeat(3));
+            assertThat(c.read(method.equals("HEAD")).status()).as(name).isEqualTo(status);
+            for (int i = 0; i < 3; i++) {
+                RawHttp.Response next = c.read();
+                assertThat(next).as(name + ", request " + (i + 2)).isNotNull();
+                assertThat(next.status()).as(name + ", request " + (i + 2)).isEqualTo(200);
+                assertThat(next.body()).as(name + ", request " + (i + 2)).isEqualTo("good");
+            }
+        }
     }
 
     @Test
