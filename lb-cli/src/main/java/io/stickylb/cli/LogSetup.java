@@ -43,7 +43,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.INFO);
         NonBlockingAppender console = new NonBlockingAppender(context, "CONSOLE", "log", 1024, true);
-        console.addAppender(console(context, "CONSOLE_OUT", true));
+        console.addAppender(console(context, "CONSOLE_OUT", new LineLayout(true)));
         console.start();
         root.addAppender(console);
         context.getLogger("io.netty").setLevel(Level.WARN);
@@ -51,7 +51,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         // One line per request, already formatted by stickylb; a queue of its own, so a burst of requests cannot
         // crowd out a warning.
         NonBlockingAppender access = new NonBlockingAppender(context, "ACCESS", "access log", 8192, false);
-        access.addAppender(console(context, "ACCESS_CONSOLE", false));
+        access.addAppender(console(context, "ACCESS_CONSOLE", LineLayout.access()));
         access.start();
         Logger accessLogger = context.getLogger(ACCESS_LOGGER);
         accessLogger.setLevel(Level.INFO);
@@ -59,8 +59,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         accessLogger.addAppender(access);
     }
 
-    private static ConsoleAppender<ILoggingEvent> console(LoggerContext context, String name, boolean stamped) {
-        LineLayout layout = new LineLayout(stamped);
+    private static ConsoleAppender<ILoggingEvent> console(LoggerContext context, String name, LineLayout layout) {
         layout.setContext(context);
         layout.start();
         LayoutWrappingEncoder<ILoggingEvent> encoder = new LayoutWrappingEncoder<>();

@@ -62,6 +62,34 @@ class LineLayoutTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"UTC", "Asia/Kolkata", "America/St_Johns"})
+    void anAccessLineStartsWithItsDateAndTimeInUtcInEveryZone(String zone) {
+        TimeZone before = TimeZone.getDefault();
+        try {
+            TimeZone.setDefault(TimeZone.getTimeZone(zone));
+            PatternLayout pattern = pattern("%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z',UTC} %msg%n");
+            LineLayout lines = LineLayout.access();
+            lines.setContext(context);
+            lines.start();
+            for (String utc : List.of("2026-12-31T23:59:59.999", "2027-01-01T00:00:00.001", "2026-03-29T01:00:00",
+                    "1969-12-31T23:59:59.950")) {
+                long millis = LocalDateTime.parse(utc).atZone(ZoneId.of("UTC")).toInstant().toEpochMilli();
+                LoggingEvent text = event(Level.INFO, "127.0.0.1 \"GET /\" 200 5 pool=app");
+                text.setTimeStamp(millis);
+                assertThat(lines.doLayout(text)).as(zone + " " + utc).isEqualTo(pattern.doLayout(text));
+
+                LoggingEvent json = event(Level.INFO, "{\"client\":\"127.0.0.1\",\"status\":200}");
+                json.setTimeStamp(millis);
+                String stamp = pattern.doLayout(text).substring(0, 24);
+                assertThat(lines.doLayout(json)).isEqualTo("{\"time\":\"" + stamp + "\",\"client\":\"127.0.0.1\","
+                        + "\"status\":200}" + System.lineSeparator());
+            }
+        } finally {
+            TimeZone.setDefault(before);
+        }
+    }
+
     private List<ILoggingEvent> events() {
         LoggingEvent withCause = event(Level.ERROR, "reload failed: {}", "boom");
         withCause.setThrowableProxy(new ch.qos.logback.classic.spi.ThrowableProxy(
