@@ -49,6 +49,11 @@ final class Lifecycle {
         }
     }
 
+    /** True when SIGHUP cannot request a reload: the process started with it ignored (under {@code nohup}). */
+    synchronized boolean reloadSignalIgnored() {
+        return signals != null && signals.ignoredAtStart("HUP");
+    }
+
     /** Waits for the next request. */
     Request next() throws InterruptedException {
         return requests.take();

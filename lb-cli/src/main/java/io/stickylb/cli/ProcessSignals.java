@@ -1,7 +1,9 @@
 package io.stickylb.cli;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +23,7 @@ final class ProcessSignals {
 
     private final List<Signal> signals = new ArrayList<>();
     private final List<SignalHandler> previous = new ArrayList<>();
+    private final Set<String> ignored = new HashSet<>();
     private final AtomicInteger stops = new AtomicInteger();
     private final Thread hook;
     private final boolean announce;
@@ -63,12 +66,23 @@ final class ProcessSignals {
     private void handle(String name, SignalHandler handler) {
         try {
             Signal signal = new Signal(name);
-            previous.add(Signal.handle(signal, handler));
+            SignalHandler old = Signal.handle(signal, handler);
+            previous.add(old);
             signals.add(signal);
+            if (old == SignalHandler.SIG_IGN) {
+                // HotSpot leaves HUP, INT and TERM alone when the process started with them ignored (nohup, or a
+                // background job of a script), and says so only through the handler it returns.
+                ignored.add(name);
+            }
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             // No such signal here, or the JVM reserves it (-Xrs): the feature is simply unavailable.
             log.debug("cannot handle SIG{}: {}", name, e.getMessage());
         }
+    }
+
+    /** Whether signal {@code name} was ignored when the process started, so this handler never gets it. */
+    boolean ignoredAtStart(String name) {
+        return ignored.contains(name);
     }
 
     /** Restores the previous handlers and removes the shutdown hook. */

@@ -118,7 +118,13 @@ final class RunCommand implements Callable<Integer> {
         }
         JitWarmup warmup = null;
         try {
-            log.info("ready: SIGHUP reloads {}, SIGTERM or Ctrl-C stops", config);
+            if (lifecycle.reloadSignalIgnored()) {
+                log.warn("SIGHUP is ignored by this process (started under nohup?): reload {} with 'lb reload' or"
+                        + " POST /api/reload on the admin listener instead", config);
+                log.info("ready: SIGTERM or Ctrl-C stops");
+            } else {
+                log.info("ready: SIGHUP reloads {}, SIGTERM or Ctrl-C stops", config);
+            }
             warmup = startWarmup(lifecycle, lb);
             // After "ready": reading the JVM's arguments costs start-up time, and the event loops serve meanwhile.
             JvmAdvice.forThisJvm().ifPresent(a -> {

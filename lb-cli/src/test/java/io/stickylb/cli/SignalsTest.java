@@ -77,6 +77,25 @@ class SignalsTest {
         assertThat(process.exitValue()).isZero();
     }
 
+    @Test
+    void underNohupTheStartSaysSighupIsIgnoredAndAHangupChangesNothing() throws Exception {
+        int port = Cli.freePort();
+        Path file = write(port, "b1", b1);
+        List<String> cmd = new java.util.ArrayList<>(List.of("nohup"));
+        cmd.addAll(Cli.command(List.of(), "run", "--config", file.toString()));
+        process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("lb.log").toFile())
+                .start();
+        awaitServedBy(port, "b1", 30);
+        assertThat(log()).contains("SIGHUP is ignored by this process (started under nohup?)", "'lb reload'")
+                .doesNotContain("SIGHUP reloads");
+
+        write(port, "b2", b2);
+        signal("HUP");
+        Thread.sleep(1000); // a reload, had the signal arrived, takes milliseconds
+        assertThat(process.isAlive()).isTrue();
+        assertThat(Http.backendId(port)).isEqualTo("b1");
+    }
+
     private void awaitServedBy(int port, String id, int seconds) throws IOException {
         try {
             await().atMost(Duration.ofSeconds(seconds)).until(() -> id.equals(Http.backendId(port)));
