@@ -199,4 +199,29 @@ class ProxyErrorsTest {
         busy.close();
         lb = null;
     }
+
+    /** As nginx by default: TCP cannot tell a half-close from a client that gave up, which must not hold a backend. */
+    @Test
+    void aClientWhoseConnectionEndsBeforeItsAnswerIsGoneAndItsBackendConnectionIsClosed() throws Exception {
+        CompletableFuture<Boolean> proxyHungUp = new CompletableFuture<>();
+        backend = new FakeBackend((req, out, socket) -> {
+            socket.setSoTimeout(10_000);
+            try {
+                proxyHungUp.complete(socket.getInputStream().read() < 0);
+            } catch (java.net.SocketTimeoutException e) {
+                proxyHungUp.complete(false);
+            }
+            return false;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.requests().size() == 1);
+            c.socket().shutdownOutput();
+
+            assertThat(proxyHungUp.get(10, TimeUnit.SECONDS)).as("the proxy closed its backend connection").isTrue();
+            c.socket().setSoTimeout(10_000);
+            assertThat(c.socket().getInputStream().read()).as("no answer, the connection closed").isEqualTo(-1);
+        }
+    }
 }
