@@ -113,7 +113,9 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             int firstLf = in.indexOf(start, end, (byte) '\n');
             if ((firstLf < 0 ? end - start : firstLf - start - 1) > maxLine) {
                 fail(in, out, new TooLongHttpLineException("request line longer than " + maxLine + " bytes"));
-            } else if (end - start > maxLine + maxFields + 4) {
+            } else if (firstLf >= 0 && end - firstLf - 2 > maxFields) {
+                // Even if the next byte ended the head, its fields would be over the limit the full parse applies:
+                // answer now rather than at the header timeout.
                 fail(in, out, new TooLongHttpHeaderException("header fields larger than " + maxFields + " bytes"));
             } else {
                 byte[] line = new byte[(firstLf < 0 ? end : firstLf + 1) - start]; // at most maxLine + 2 bytes

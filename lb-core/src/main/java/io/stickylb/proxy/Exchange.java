@@ -809,17 +809,13 @@ final class Exchange implements ConnectionWaiter {
         return now;
     }
 
-    /** Absolute-form targets become origin-form with the authority as Host (RFC 9112 §3.2.2). */
+    /** Absolute-form targets become origin-form with the authority as Host (RFC 9112 §3.2.2, §3.2.4). */
     private void toOriginForm() {
         String u = request.uri();
         if (u.startsWith("/") || u.equals("*")) {
             return;
         }
-        RequestTarget t = RequestTarget.of(request);
-        if (t.host() != null) {
-            request.headers().set(HttpHeaderNames.HOST, t.host());
-        }
-        int pathStart = t.path().isEmpty() ? -1 : 0;
-        request.setUri(pathStart < 0 ? "/" : t.path());
+        request.headers().set(HttpHeaderNames.HOST, RequestTarget.of(request).host());
+        request.setUri(RequestTarget.originForm(request.method(), u));
     }
 }

@@ -5,7 +5,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -261,7 +263,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     void sendAndClose(HttpResponseStatus status) {
         closing = true;
         releasePending();
-        ctx.writeAndFlush(ErrorResponses.of(status, true)).addListener(ChannelFutureListener.CLOSE);
+        FullHttpResponse response = ErrorResponses.of(status, true);
+        if (status.code() == HttpResponseStatus.METHOD_NOT_ALLOWED.code()) {
+            // RFC 9110 §15.5.6: a 405 must say which methods would be served.
+            response.headers().set(HttpHeaderNames.ALLOW, RequestValidator.FORWARDED_METHODS);
+        }
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 
     /** Called by the exchange when its response is fully written (or it failed and answered). */

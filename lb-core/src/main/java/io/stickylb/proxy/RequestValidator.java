@@ -11,11 +11,18 @@ import io.stickylb.codec.RawHeaders;
 /**
  * Checks a decoded request head for what Netty's decoder lets through but a proxy must not forward (RFC 9112): only
  * HTTP/1.0 and 1.1 (505 otherwise); exactly one valid Host on HTTP/1.1, at most one on 1.0 (§3.2); origin-form,
- * absolute-form, or {@code *} for OPTIONS as the target (§3.2); no CONNECT (stickylb does not tunnel); at most
- * {@code maxHeaderCount} header lines (431). Framing (Content-Length with Transfer-Encoding, differing lengths,
- * unknown codings, any Transfer-Encoding on HTTP/1.0) is already checked by the request parser.
+ * absolute-form with an authority valid as a Host, or {@code *} for OPTIONS as the target, without a fragment
+ * (§3.2); no CONNECT (405: stickylb does not tunnel); at most {@code maxHeaderCount} header lines (431). Framing
+ * (Content-Length with Transfer-Encoding, differing lengths, unknown codings, any Transfer-Encoding on HTTP/1.0) is
+ * already checked by the request parser.
  */
 final class RequestValidator {
+
+    /**
+     * The {@code Allow} of the 405 that answers CONNECT: every other method is forwarded (an extension method too,
+     * though it cannot be listed), so these are RFC 9110's own and PATCH (RFC 5789).
+     */
+    static final String FORWARDED_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, PATCH";
 
     private RequestValidator() {
     }
@@ -55,61 +62,73 @@ final class RequestValidator {
         if (uri.equals("*")) {
             return method.equals(HttpMethod.OPTIONS);
         }
-        if (!uri.startsWith("/") && !uri.regionMatches(true, 0, "http://", 0, 7)
-                && !uri.regionMatches(true, 0, "https://", 0, 8)) {
-            return false;
+        if (!uri.startsWith("/")) {
+            // RFC 9110 §4.2.4: userinfo is an error in an http(s) URI, and §4.2.1 an empty host; the authority
+            // becomes the forwarded Host, so it must pass as one.
+            int start = RequestTarget.authorityStart(uri);
+            if (start < 0 || !validHost(uri, start, RequestTarget.authorityEnd(uri, start))) {
+                return false;
+            }
         }
         for (int i = 0; i < uri.length(); i++) {
             char c = uri.charAt(i);
-            // RFC 3986 characters only; no controls, spaces, quotes, angle brackets or non-ASCII.
+            // RFC 3986 characters only; no controls, spaces, quotes, angle brackets or non-ASCII. No fragment
+            // either (RFC 9112 §3.2): a backend might take what follows '#' as part of the path, or drop it.
             if (c <= 0x20 || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '^' || c == '`'
-                    || c == '{' || c == '|' || c == '}') {
+                    || c == '{' || c == '|' || c == '}' || c == '#') {
                 return false;
             }
         }
         return true;
     }
 
-    /** uri-host [ ":" port ] with a reg-name, IPv4 or bracketed IPv6 host (RFC 3986 §3.2.2). */
+    /** uri-host [ ":" port ] with a non-empty reg-name, IPv4 or bracketed IPv6 host (RFC 3986 §3.2.2). */
     static boolean validHost(String host) {
-        if (host.isEmpty()) {
-            return false;
-        }
-        int i = 0;
-        int n = host.length();
-        if (host.charAt(0) == '[') {
-            int close = host.indexOf(']');
-            if (close < 0) {
+        return validHost(host, 0, host.length());
+    }
+
+    /** As {@link #validHost(String)}, for the authority at {@code s[from, to)}. */
+    static boolean validHost(String s, int from, int to) {
+        int i = from;
+        if (i < to && s.charAt(i) == '[') {
+            int close = s.indexOf(']', i);
+            if (close < 0 || close >= to) {
                 return false;
             }
-            for (int j = 1; j < close; j++) {
-                char c = host.charAt(j);
+            for (int j = i + 1; j < close; j++) {
+                char c = s.charAt(j);
                 if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
                     return false;
                 }
             }
             i = close + 1;
         } else {
-            while (i < n && host.charAt(i) != ':') {
-                char c = host.charAt(i);
+            while (i < to && s.charAt(i) != ':') {
+                char c = s.charAt(i);
                 if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-'
                         || c == '_' || c == '~' || c == '%')) {
                     return false;
                 }
                 i++;
             }
-        }
-        if (i == n) {
-            return true;
-        }
-        if (host.charAt(i) != ':' || n - i - 1 > 5) {
-            return false;
-        }
-        for (int j = i + 1; j < n; j++) {
-            if (!Character.isDigit(host.charAt(j))) {
-                return false;
+            if (i == from) {
+                return false; // no host, with or without a port
             }
         }
-        return true;
+        if (i == to) {
+            return true;
+        }
+        if (s.charAt(i) != ':' || to - i - 1 > 5) {
+            return false;
+        }
+        int port = 0;
+        for (int j = i + 1; j < to; j++) {
+            char c = s.charAt(j);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            port = port * 10 + (c - '0');
+        }
+        return port <= 65_535;
     }
 }

@@ -398,6 +398,21 @@ class RequestDecoderTest {
                 .isInstanceOf(TooLongHttpHeaderException.class);
         assertThat(decode(fields, 100_000, w, 100, 1000).get(0).failure())
                 .isInstanceOf(TooLongHttpHeaderException.class);
+        // Unfinished and over the limit, though under request line + limit: nothing that follows can save it.
+        assertThat(decode("GET / HTTP/1.1\r\nX: " + "b".repeat(1000), 100_000, w, 100, 1000).get(0).failure())
+                .isInstanceOf(TooLongHttpHeaderException.class);
+    }
+
+    @Test
+    void fieldsOfExactlyTheLimitPassEvenWhenTheHeadArrivesByteByByte() {
+        String fields = "Host: h\r\nX: " + "b".repeat(1000 - 14) + "\r\n"; // 1000 bytes
+        String wire = "GET / HTTP/1.1\r\n" + fields + "\r\n";
+        for (int split : new int[] {1, 100_000}) {
+            List<Decoded> d = decode(wire, split, new Watch(), 100, 1000);
+            assertThat(d).as("split every %d", split).singleElement().extracting(Decoded::failure).isNull();
+        }
+        assertThat(decode("GET / HTTP/1.1\r\nX" + fields + "\r\n", 1, new Watch(), 100, 1000).get(0).failure())
+                .isInstanceOf(TooLongHttpHeaderException.class);
     }
 
     @Test

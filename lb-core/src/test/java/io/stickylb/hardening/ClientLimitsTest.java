@@ -16,6 +16,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 /** Client-side limits: slow heads, too many connections, bodies too large, idle keep-alive connections. */
@@ -75,6 +77,18 @@ class ClientLimitsTest {
             assertThat(r).isNotNull();
             assertThat(r.status()).isEqualTo(408);
         }
+    }
+
+    @ParameterizedTest(name = "{0} bytes of one unfinished field")
+    @ValueSource(ints = {17_000, 24_000})
+    void anUnfinishedHeadAlreadyOverMaxHeaderSizeGets431AtOnceNot408AtTheHeadTimeout(int size) throws Exception {
+        try (RawHttp c = new RawHttp(lb.port())) {
+            // No blank line ever comes: only the size can decide, and 16384 bytes of fields are already too many.
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\nX: " + "x".repeat(size)).read();
+            assertThat(r.status()).isEqualTo(431);
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        assertThat(backend.requests()).isEmpty();
     }
 
     @Test

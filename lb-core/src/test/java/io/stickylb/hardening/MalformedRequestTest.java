@@ -10,6 +10,7 @@ import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -105,6 +106,17 @@ class MalformedRequestTest {
             Host with userinfo                        | 400 | GET / HTTP/1.1\\r\\nHost: user@h\\r\\n\\r\\n
             Host with a slash                         | 400 | GET / HTTP/1.1\\r\\nHost: h/x\\r\\n\\r\\n
             Host port not a number                    | 400 | GET / HTTP/1.1\\r\\nHost: h:8x\\r\\n\\r\\n
+            Host with a port but no host              | 400 | GET / HTTP/1.1\\r\\nHost: :80\\r\\n\\r\\n
+            Host port beyond 65535                    | 400 | GET / HTTP/1.1\\r\\nHost: h:65536\\r\\n\\r\\n
+            absolute-form with userinfo               | 400 | GET http://u:p@real.example/ HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            absolute-form with userinfo, no path      | 400 | GET http://u@h HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            absolute-form with an empty host          | 400 | GET http:///m/echo HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            absolute-form with only a query           | 400 | GET http://?q=1 HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            absolute-form with a port but no host     | 400 | GET https://:443/ HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            absolute-form port not a number           | 400 | GET http://x:abc/ HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            fragment in request target                | 400 | GET /m/echo#frag HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            fragment in absolute-form target          | 400 | GET http://h/p#frag HTTP/1.1\\r\\nHost: h\\r\\n\\r\\n
+            CONNECT                                   | 405 | CONNECT h:443 HTTP/1.1\\r\\nHost: h:443\\r\\n\\r\\n
             """)
     void isRejectedClosedAndNeverForwarded(String name, int status, String raw) throws Exception {
         String request = raw.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
@@ -123,6 +135,17 @@ class MalformedRequestTest {
         assertThat(backend.requests()).as(name + ": reached the backend").isEmpty();
         RawHttp.Response served = bystander.send("GET /bystander HTTP/1.1\r\nHost: h\r\n\r\n").read();
         assertThat(served.status()).as(name + ": the well-behaved client on its kept-alive connection").isEqualTo(200);
+    }
+
+    @Test
+    void connectIsAnswered405WithTheMethodsThatAreForwarded() throws Exception {
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(405);
+            // RFC 9110 §15.5.6: a 405 MUST carry Allow.
+            assertThat(r.header("Allow")).isEqualTo("GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, PATCH");
+        }
+        assertThat(backend.requests()).isEmpty();
     }
 
     /**

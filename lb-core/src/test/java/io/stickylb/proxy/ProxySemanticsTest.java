@@ -341,6 +341,35 @@ class ProxySemanticsTest {
     }
 
     @Test
+    void anAbsoluteFormTargetWithoutAPathKeepsItsQuery() throws Exception {
+        start(FakeBackend.ok("ok"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET http://x?q=1 HTTP/1.1\r\nHost: other\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(backend.lastRequest().requestLine()).isEqualTo("GET /?q=1 HTTP/1.1");
+            assertThat(backend.lastRequest().header("Host")).isEqualTo("x");
+            // A slash in the query does not end the authority.
+            assertThat(c.send("GET http://x?r=/a HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(backend.lastRequest().requestLine()).isEqualTo("GET /?r=/a HTTP/1.1");
+            assertThat(backend.lastRequest().header("Host")).isEqualTo("x");
+        }
+    }
+
+    @Test
+    void optionsInAbsoluteFormWithAnEmptyPathIsForwardedAsAsterisk() throws Exception {
+        start(FakeBackend.ok("ok"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("OPTIONS http://a HTTP/1.1\r\nHost: a\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(backend.lastRequest().requestLine()).isEqualTo("OPTIONS * HTTP/1.1");
+            assertThat(backend.lastRequest().header("Host")).isEqualTo("a");
+            // RFC 9112 §3.2.4: only an empty path with no query stands for the server itself.
+            assertThat(c.send("OPTIONS http://a?q HTTP/1.1\r\nHost: a\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(backend.lastRequest().requestLine()).isEqualTo("OPTIONS /?q HTTP/1.1");
+            assertThat(c.send("OPTIONS http://a/ HTTP/1.1\r\nHost: a\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(backend.lastRequest().requestLine()).isEqualTo("OPTIONS / HTTP/1.1");
+        }
+    }
+
+    @Test
     void optionsAsteriskIsRoutedAsTheRootPathAndForwardedAsItCame() throws Exception {
         start(FakeBackend.ok("ok"));
         try (RawHttp c = new RawHttp(lb.port())) {
