@@ -6,8 +6,8 @@ import java.util.SplittableRandom;
 /**
  * The state of every virtual client, kept in arrays of primitives so a hundred thousand clients cost a few
  * megabytes: whether it keeps cookies, its cookies (one compact {@code Cookie:} header string, or null), the backend
- * holding its current session, the backend it last reached, how many requests it has out, how many more wait
- * behind those, and when it may send again (think time). Confined to the load driver's event loop.
+ * holding its current session, the backend it last reached, how many requests it has out, the scheduled times of
+ * those waiting behind them, and when it may send again (think time). Confined to the load driver's event loop.
  */
 final class ClientPopulation {
 
@@ -20,9 +20,19 @@ final class ClientPopulation {
     private final byte[] lastBackend;
     /** Requests of the client sent or about to be (queued, thinking), at most {@code maxInFlight}. */
     private final byte[] active;
+    /** How many requests wait behind the active ones. */
     private final short[] waiting;
+    /**
+     * The scheduled times (nanoseconds from the start of the run) of the waiting requests, a ring from
+     * {@code waitingHead}; allocated when the client first has to wait, so light clients cost one null reference.
+     */
+    private final long[][] waitingAt;
+    private final short[] waitingHead;
     /** Earliest next send, in milliseconds from the start of the run (think time). */
     private final int[] readyAtMillis;
+    /** The previous request's latency origin plus the think time (0 before the first); null without think time. */
+    private final long[] nextOrigin;
+    private final long thinkNanos;
 
     ClientPopulation(ClientSpec spec, long seed) {
         this.spec = spec;
@@ -40,7 +50,11 @@ final class ClientPopulation {
         lastBackend = new byte[n];
         active = new byte[n];
         waiting = new short[n];
-        readyAtMillis = spec.thinkTime().isZero() ? null : new int[n];
+        waitingAt = new long[n][];
+        waitingHead = new short[n];
+        thinkNanos = spec.thinkTime().toNanos();
+        readyAtMillis = thinkNanos == 0 ? null : new int[n];
+        nextOrigin = thinkNanos == 0 ? null : new long[n];
     }
 
     int size() {
@@ -111,22 +125,61 @@ final class ClientPopulation {
         active[c]--;
     }
 
-    /** Queues one more request behind the one in flight; false when the client already has too many waiting. */
-    boolean addWaiting(int c) {
-        if (waiting[c] == Short.MAX_VALUE) {
+    /**
+     * Queues one more request, scheduled at {@code scheduledNanos}, behind the ones in flight; false when the client
+     * already has too many waiting.
+     */
+    boolean addWaiting(int c, long scheduledNanos) {
+        int n = waiting[c];
+        if (n == Short.MAX_VALUE) {
             return false;
         }
+        long[] ring = waitingAt[c];
+        if (ring == null || n == ring.length) {
+            ring = growWaiting(c, ring, n);
+        }
+        ring[(waitingHead[c] + n) & (ring.length - 1)] = scheduledNanos;
         waiting[c]++;
         return true;
     }
 
-    /** Takes one waiting request of the client, if any. */
-    boolean takeWaiting(int c) {
-        if (waiting[c] == 0) {
-            return false;
-        }
+    boolean hasWaiting(int c) {
+        return waiting[c] > 0;
+    }
+
+    /** Takes the client's oldest waiting request and returns its scheduled time; call only if it has one. */
+    long takeWaiting(int c) {
+        long[] ring = waitingAt[c];
+        int head = waitingHead[c];
+        waitingHead[c] = (short) ((head + 1) & (ring.length - 1));
         waiting[c]--;
-        return true;
+        return ring[head];
+    }
+
+    private long[] growWaiting(int c, long[] ring, int n) {
+        // Powers of two up to 32,768 slots, so the head index (below the capacity) fits a short.
+        long[] grown = new long[ring == null ? 4 : ring.length * 2];
+        for (int i = 0; i < n; i++) {
+            grown[i] = ring[(waitingHead[c] + i) & (ring.length - 1)];
+        }
+        waitingAt[c] = grown;
+        waitingHead[c] = 0;
+        return grown;
+    }
+
+    /**
+     * The latency origin of the client's next request, scheduled at {@code scheduledNanos} and free to go at
+     * {@code readyNanos}: its scheduled time or, with think time, the think time after the previous request's origin
+     * if later, which is when a system answering at once would have let it go, so slow earlier answers count. Never
+     * after {@code readyNanos}: with several requests out, think time follows answers only and may let one go sooner.
+     */
+    long nextOrigin(int c, long scheduledNanos, long readyNanos) {
+        if (nextOrigin == null) {
+            return scheduledNanos;
+        }
+        long origin = Math.min(readyNanos, Math.max(scheduledNanos, nextOrigin[c]));
+        nextOrigin[c] = origin + thinkNanos;
+        return origin;
     }
 
     int readyAtMillis(int c) {

@@ -104,7 +104,7 @@ final class HtmlReport {
         StringBuilder d = new StringBuilder("<h3>").append(esc(r.name())).append(" — ").append(esc(r.strategy()))
                 .append(", sessions in ").append(r.sessionStore()).append("</h3>\n");
         d.append("<p>").append(String.format(Locale.ROOT, "%,d requests in %.1f s (%.0f/s); %,d sessions created; "
-                + "%,d waiting requests not sent at the end; imbalance window %s.", r.requests(), r.seconds(),
+                + "%,d requests due but not sent by the end; imbalance window %s.", r.requests(), r.seconds(),
                 r.achievedRps(), r.sessionsCreated(), r.unsent(), r.imbalanceWindow())).append("</p>\n");
         d.append("<table><tr><th>backend</th><th>requests</th><th>share</th><th>steady share</th>"
                 + "<th>in-flight peak</th><th>sessions created</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th>"

@@ -16,6 +16,7 @@ final class LabConnection extends SimpleChannelInboundHandler<FullHttpResponse> 
     final int addressKey;
     Channel channel;
     int client = -1;
+    /** The request's latency origin: its scheduled time, or later when think time held it back. */
     long dueNanos;
     long sentNanos;
     boolean carriedSession;

@@ -21,8 +21,9 @@ import java.util.function.Consumer;
  * connections, each carrying one request at a time. Open loop issues each request at its scheduled time whatever the
  * latency (and measures latency from that time, so queueing in the lab counts); closed loop keeps
  * {@code connections} requests in flight. A client has at most {@code max-in-flight} requests out (one by default,
- * and only one until it holds its session cookie); a request drawn beyond that waits behind them, and think time
- * separates a client's requests. Everything runs on one event loop.
+ * and only one until it holds its session cookie); a request drawn beyond that waits behind them, keeping its
+ * scheduled time as its latency origin, and think time separates a client's requests. Everything runs on one event
+ * loop.
  */
 final class LoadDriver {
 
@@ -127,14 +128,12 @@ final class LoadDriver {
         long now = System.nanoTime() - start;
         if (finishBy < 0 && (now >= durationNanos || stopRequested)) {
             finishBy = now + FINISH_GRACE_NANOS;
-            unsent = ready.size() + thinking.size();
-            ready.clear();
-            thinking.clear();
+            unsent = unsentAtEnd(Math.min(now, durationNanos));
         }
         if (finishBy < 0) {
             arrivals(now);
             while (!thinking.isEmpty() && thinking.peekDue() <= now) {
-                ready.add(thinking.peekClient(), thinking.peekDue());
+                ready.add(thinking.peekClient(), thinking.peekDue(), thinking.peekOrigin());
                 thinking.remove();
             }
             pump(now);
@@ -148,13 +147,41 @@ final class LoadDriver {
             ticker.cancel(false);
             connections.all().forEach(c -> {
                 if (c.busy()) {
-                    recorder.failed(c.sentNanos, "unanswered-at-end");
+                    recorder.failed(c.dueNanos, c.sentNanos, "unanswered-at-end");
                     c.end();
                 }
                 c.channel.close();
             });
             finished.complete(null);
         }
+    }
+
+    /**
+     * Drops the requests not sent by the end and counts those of the measured window (origin after the warm-up):
+     * queued for a connection or a think time, waiting behind their client's requests, or due before {@code end} but
+     * not drawn yet (a late tick). So answers, errors and unsent add up to the schedule's requests in the window.
+     */
+    private long unsentAtEnd(long end) {
+        long from = recorder.warmupNanos;
+        long n = ready.countOriginsFrom(from) + thinking.countOriginsFrom(from);
+        ready.clear();
+        thinking.clear();
+        // Each client's waiting requests, then the undrawn ones, in order: their origins follow the think-time chain.
+        for (int c = 0; c < clients.size(); c++) {
+            while (clients.hasWaiting(c)) {
+                if (clients.nextOrigin(c, clients.takeWaiting(c), Long.MAX_VALUE) >= from) {
+                    n++;
+                }
+            }
+        }
+        if (spec.loop() == ClientSpec.LoadModel.OPEN) {
+            for (; schedule.atNanos() < end; schedule.advance()) {
+                if (clients.nextOrigin(schedule.client(), schedule.atNanos(), Long.MAX_VALUE) >= from) {
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     private void arrivals(long now) {
@@ -174,21 +201,21 @@ final class LoadDriver {
 
     private void arrive(int c, long due, long now) {
         if (!clients.mayStart(c, SESSION_COOKIE)) {
-            if (!clients.addWaiting(c)) {
-                recorder.failed(now, "client-backlog");
+            if (!clients.addWaiting(c, due)) {
+                recorder.failed(due, now, "client-backlog");
             }
             return;
         }
         if (ready.size() >= MAX_READY) {
-            recorder.failed(now, "lab-overload");
+            recorder.failed(due, now, "lab-overload");
             return;
         }
         clients.started(c);
         long readyAt = clients.readyAtMillis(c) * 1_000_000L;
         if (readyAt > now) {
-            thinking.add(c, readyAt);
+            thinking.add(c, readyAt, clients.nextOrigin(c, due, readyAt));
         } else {
-            ready.add(c, due);
+            ready.add(c, now, clients.nextOrigin(c, due, now));
         }
     }
 
@@ -201,14 +228,14 @@ final class LoadDriver {
                 // A connection is on its way; its completion pumps again.
                 return;
             }
-            long due = ready.peekDue();
+            long origin = ready.peekOrigin();
             ready.remove();
-            send(conn, c, due, now);
+            send(conn, c, origin, now);
         }
     }
 
-    private void send(LabConnection conn, int c, long due, long now) {
-        conn.begin(c, due, now, clients.hasCookie(c, SESSION_COOKIE), clients.sessionBackend(c));
+    private void send(LabConnection conn, int c, long origin, long now) {
+        conn.begin(c, origin, now, clients.hasCookie(c, SESSION_COOKIE), clients.sessionBackend(c));
         inFlight++;
         DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/",
                 Unpooled.EMPTY_BUFFER);
@@ -257,7 +284,7 @@ final class LoadDriver {
         connections.closed(conn);
         if (conn.busy()) {
             long now = System.nanoTime() - start;
-            recorder.failed(conn.sentNanos, "connection-closed");
+            recorder.failed(conn.dueNanos, conn.sentNanos, "connection-closed");
             int c = conn.client;
             conn.end();
             inFlight--;
@@ -268,12 +295,17 @@ final class LoadDriver {
     private void clientDone(int c, long now) {
         clients.finished(c);
         clients.readyAtMillis(c, (int) Math.min(Integer.MAX_VALUE, (now + thinkNanos) / 1_000_000L));
-        while (clients.mayStart(c, SESSION_COOKIE) && clients.takeWaiting(c)) {
+        if (finishBy >= 0) {
+            // The run is over and its waiting requests were counted as unsent; none may go now.
+            return;
+        }
+        while (clients.mayStart(c, SESSION_COOKIE) && clients.hasWaiting(c)) {
+            long scheduled = clients.takeWaiting(c);
             clients.started(c);
             if (thinkNanos > 0) {
-                thinking.add(c, now + thinkNanos);
+                thinking.add(c, now + thinkNanos, clients.nextOrigin(c, scheduled, now + thinkNanos));
             } else {
-                ready.add(c, now);
+                ready.add(c, now, clients.nextOrigin(c, scheduled, now));
             }
         }
     }
@@ -292,8 +324,9 @@ final class LoadDriver {
         }
         long now = System.nanoTime() - start;
         int c = ready.peekClient();
+        long origin = ready.peekOrigin();
         ready.remove();
-        recorder.failed(now, "connect");
+        recorder.failed(origin, now, "connect");
         clientDone(c, now);
     }
 
@@ -301,7 +334,7 @@ final class LoadDriver {
         for (LabConnection conn : connections.all()) {
             if (conn.busy() && now - conn.sentNanos > REQUEST_TIMEOUT_NANOS) {
                 int c = conn.client;
-                recorder.failed(conn.sentNanos, "timeout");
+                recorder.failed(conn.dueNanos, conn.sentNanos, "timeout");
                 conn.end();
                 inFlight--;
                 clientDone(c, now);

@@ -9,8 +9,9 @@ import org.HdrHistogram.Histogram;
 /**
  * Everything measured in one strategy run, fed by the load driver's event loop (single writer, no locks): requests
  * per backend per one-second bucket, latency histograms per backend and overall, affinity and session counts, errors
- * by kind, per-backend in-flight peaks sampled from the proxy, and one {@link FaultTracker} per fault. Requests sent
- * during the warm-up appear in the timeline but not in the totals. The progress display reads the volatile counters.
+ * by kind, per-backend in-flight peaks sampled from the proxy, and one {@link FaultTracker} per fault. Requests due
+ * during the warm-up (by their latency origin, so the measured requests are the schedule's, however late they were
+ * sent) appear in the timeline but not in the totals. The progress display reads the volatile counters.
  */
 final class RunRecorder {
 
@@ -65,14 +66,14 @@ final class RunRecorder {
 
     /**
      * One answered (or failed) request of client {@code c}: sent at {@code sentNanos} (from run start), due at
-     * {@code dueNanos}, finished at {@code endNanos}; {@code carriedSession} and {@code sessionHome} describe the
-     * client's session cookie when it was sent.
+     * {@code dueNanos} (its latency origin), finished at {@code endNanos}; {@code carriedSession} and
+     * {@code sessionHome} describe the client's session cookie when it was sent.
      */
     void record(int c, long dueNanos, long sentNanos, long endNanos, Reply reply, boolean carriedSession,
             int sessionHome) {
         requests++;
         int second = bucket(sentNanos);
-        boolean counted = sentNanos >= warmupNanos;
+        boolean counted = dueNanos >= warmupNanos;
         if (!reply.ok()) {
             errors++;
             errorsPerSecond[second]++;
@@ -117,12 +118,15 @@ final class RunRecorder {
         latency[b].recordValue(micros);
     }
 
-    /** A request that could not even be sent or answered (connection refused, reset, timeout, lab overload). */
-    void failed(long sentNanos, String kind) {
+    /**
+     * A request due at {@code dueNanos} that could not even be sent or answered (connection refused, reset, timeout,
+     * lab overload), counted in the timeline at {@code sentNanos} (or when it failed, if never sent).
+     */
+    void failed(long dueNanos, long sentNanos, String kind) {
         requests++;
         errors++;
         errorsPerSecond[bucket(sentNanos)]++;
-        if (sentNanos >= warmupNanos) {
+        if (dueNanos >= warmupNanos) {
             errorsByKind.merge(kind, 1L, Long::sum);
         }
     }

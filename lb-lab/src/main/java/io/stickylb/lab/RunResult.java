@@ -5,7 +5,9 @@ import java.util.Map;
 
 /**
  * The measurements of one strategy run, as written to {@code results.json} (one element of {@code runs}).
- * Totals count requests sent after the warm-up; the timeline covers the whole run in one-second buckets.
+ * Totals count requests due after the warm-up, and {@code unsent} those of them never sent, so in open loop
+ * {@code requests + unsent} is the number of scheduled requests in the window; the timeline covers the whole run in
+ * one-second buckets.
  * {@code imbalanceMaxMean} and {@code cov} describe per-backend request counts in the steady window (after the
  * warm-up, before the first fault); {@code sessionsLostExpected} is the number of sessions that were pinned to a
  * failed backend when it failed and whose clients came back afterwards (0 with a Redis store).
