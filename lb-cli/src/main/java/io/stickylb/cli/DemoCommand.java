@@ -64,8 +64,8 @@ final class DemoCommand implements Callable<Integer> {
         DemoBackends samples = DemoBackends.start(backends);
         LoadBalancer lb;
         try {
-            lb = new LoadBalancer(DescriptorAdvice.fit(DemoConfig.build(defaults, port, strategy, samples.configs()),
-                    DescriptorAdvice.PER_CLIENT_WITH_LOCAL_BACKENDS, log));
+            lb = new LoadBalancer(DescriptorAdvice.atStart(DescriptorAdvice.PER_CLIENT_WITH_LOCAL_BACKENDS, log)
+                    .apply(DemoConfig.build(defaults, port, strategy, samples.configs())));
         } catch (IllegalArgumentException e) {
             // e.g. a strategy that needs settings the default config does not have
             samples.close();

@@ -5,6 +5,7 @@ import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 
 /**
@@ -23,43 +24,46 @@ final class DescriptorAdvice {
     private DescriptorAdvice() {
     }
 
-    /** {@code config} as it should run in {@code lb run}; logs what it changed or what does not fit. */
-    static LoadBalancerConfig fit(LoadBalancerConfig config, Logger log) {
-        return fit(config, PER_CLIENT, log);
-    }
-
-    /** As {@link #fit(LoadBalancerConfig, Logger)}, counting {@code perClient} descriptors per client connection. */
-    static LoadBalancerConfig fit(LoadBalancerConfig config, int perClient, Logger log) {
+    /**
+     * The fit for one run, to apply to its config at start and to every reloaded one: the descriptors open now, before
+     * the listener opens, are counted as the process's own for the whole run.
+     */
+    static UnaryOperator<LoadBalancerConfig> atStart(int perClient, Logger log) {
         OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (!(os instanceof UnixOperatingSystemMXBean unix)) {
-            return config;
+            return UnaryOperator.identity();
         }
-        return fit(config, perClient, unix.getOpenFileDescriptorCount(), unix.getMaxFileDescriptorCount(), log);
+        // Counted once: at a reload the descriptors open include the clients' and their backend connections, for
+        // which perClient already provides, so a recount lowered the default by one client per two open descriptors
+        // and kept refusing newcomers after those clients had left. The limit itself is read again (prlimit may
+        // raise it).
+        long openAtStart = unix.getOpenFileDescriptorCount();
+        return config -> fit(config, perClient, openAtStart, unix.getMaxFileDescriptorCount(), log);
     }
 
     /**
      * The worst case counted: every client mid-request with a backend connection of its own ({@code perClient}
-     * descriptors each), one health-check connection per backend, and the {@code openNow} descriptors already open
-     * (class path, listeners, event loops).
+     * descriptors each), one health-check connection per backend, and the {@code openAtStart} descriptors the
+     * process holds for itself (class path, logs, sample backends).
      */
-    static LoadBalancerConfig fit(LoadBalancerConfig config, int perClient, long openNow, long limit, Logger log) {
+    static LoadBalancerConfig fit(LoadBalancerConfig config, int perClient, long openAtStart, long limit, Logger log) {
         int max = config.limits().maxConnections();
         int backends = config.pools().values().stream().mapToInt(p -> p.backends().size()).sum();
-        long need = openNow + backends + (long) perClient * max;
+        long need = openAtStart + backends + (long) perClient * max;
         if (limit <= 0 || need <= limit) {
             return config;
         }
-        int fits = (int) Math.max(1, (limit - openNow - backends) / perClient);
+        int fits = (int) Math.max(1, (limit - openAtStart - backends) / perClient);
         if (max == LimitsConfig.DEFAULTS.maxConnections()) {
             log.info("limits.max-connections: {} instead of the default {}, to fit this process's limit of {} open "
-                    + "files (ulimit -n; {} per client at most, {} open now); raise the limit or set "
-                    + "limits.max-connections to choose", fits, max, limit, perClient, openNow + backends);
+                    + "files (ulimit -n; {} per client at most, {} open at start); raise the limit or set "
+                    + "limits.max-connections to choose", fits, max, limit, perClient, openAtStart + backends);
             return config.withLimits(config.limits().withMaxConnections(fits));
         }
         log.warn("limits.max-connections {} may need {} file descriptors ({} per client: a client and a backend "
-                + "connection each; one per backend for health checks; {} open now), but this process may open {} "
+                + "connection each; one per backend for health checks; {} open at start), but this process may open {} "
                 + "(ulimit -n); past that, new connections fail. Raise the limit (ulimit -n, or LimitNOFILE= in a "
-                + "systemd unit) or set limits.max-connections to at most {}", max, need, perClient, openNow, limit,
+                + "systemd unit) or set limits.max-connections to at most {}", max, need, perClient, openAtStart, limit,
                 fits);
         return config;
     }

@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -95,10 +96,11 @@ final class RunCommand implements Callable<Integer> {
             return fail(e.getMessage(), LbCommand.BAD_CONFIG);
         }
         log.info("loaded {} ({})", config, ConfigFiles.summary(cfg));
-        cfg = DescriptorAdvice.fit(cfg, log);
+        UnaryOperator<LoadBalancerConfig> fit = DescriptorAdvice.atStart(DescriptorAdvice.PER_CLIENT, log);
+        cfg = fit.apply(cfg);
         LoadBalancer lb;
         try {
-            lb = new LoadBalancer(cfg).fitReloadsWith(c -> DescriptorAdvice.fit(c, log));
+            lb = new LoadBalancer(cfg).fitReloadsWith(fit);
         } catch (IllegalArgumentException e) {
             // Something the loader let through but the engine refuses (e.g. a strategy it does not implement).
             return fail(config + ": " + e.getMessage(), LbCommand.BAD_CONFIG);
@@ -219,11 +221,8 @@ final class RunCommand implements Callable<Integer> {
             log.error("reload failed, still running the previous config: {}", e.getMessage());
             return;
         }
-        if (!next.listen().equals(lb.config().listen())) {
-            log.warn("listen changed to {}: a reload keeps listening on {}; restart to move it", next.listen(),
-                    lb.config().listen());
-        }
         try {
+            // Settings that need a restart (listen, admin.listen, workers, transport) are warned of by reload itself.
             lb.reload(next);
         } catch (RuntimeException e) {
             log.error("reload failed, still running the previous config: {}", ErrorHandler.describe(e));

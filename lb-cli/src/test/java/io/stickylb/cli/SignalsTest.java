@@ -66,6 +66,46 @@ class SignalsTest {
     }
 
     @Test
+    void sighupAppliesANewAdminTokenAndWarnsThatMovingTheAdminListenerNeedsARestart() throws Exception {
+        int port = Cli.freePort();
+        int adminPort = Cli.freePort();
+        int elsewhere = Cli.freePort();
+        Path file = write(port, "b1", b1);
+        String pools = Files.readString(file);
+        Files.writeString(file, "admin: { listen: 127.0.0.1:" + adminPort + ", token: first }\n" + pools);
+        process = lb("run", "--config", file.toString(), "--warmup", "0");
+        awaitServedBy(port, "b1", 30);
+        String admin = "http://127.0.0.1:" + adminPort + "/";
+        assertThat(Cli.run("status", "--admin", admin, "--token", "first").exitCode()).isZero();
+
+        Files.writeString(file, "admin: { listen: 127.0.0.1:" + elsewhere + ", token: second }\n" + pools);
+        signal("HUP");
+        await().atMost(Duration.ofSeconds(10)).until(() -> log().contains("configuration reloaded"));
+
+        assertThat(log()).contains("WARN").contains("admin.listen changed to 127.0.0.1:" + elsewhere
+                + "; the admin API still listens on 127.0.0.1:" + adminPort + " until restarted");
+        assertThat(Cli.run("status", "--admin", admin, "--token", "first").exitCode()).isEqualTo(2);
+        assertThat(Cli.run("status", "--admin", admin, "--token", "second").exitCode()).isZero();
+    }
+
+    @Test
+    void sighupWarnsThatTurningTheAdminApiOnNeedsARestart() throws Exception {
+        int port = Cli.freePort();
+        int adminPort = Cli.freePort();
+        Path file = write(port, "b1", b1);
+        process = lb("run", "--config", file.toString(), "--warmup", "0");
+        awaitServedBy(port, "b1", 30);
+
+        Files.writeString(file, "admin: { listen: 127.0.0.1:" + adminPort + " }\n" + Files.readString(file));
+        signal("HUP");
+        await().atMost(Duration.ofSeconds(10)).until(() -> log().contains("configuration reloaded"));
+
+        assertThat(log()).contains("admin added (admin.listen 127.0.0.1:" + adminPort + "); the admin API starts"
+                + " at the next restart");
+        assertThat(Http.listening(adminPort)).isFalse();
+    }
+
+    @Test
     void sigintExitsWithZero() throws Exception {
         int port = Cli.freePort();
         process = lb("run", "--config", write(port, "b1", b1).toString());

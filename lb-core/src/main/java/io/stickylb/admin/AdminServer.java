@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin listener: a small HTTP/1.1 JSON API and the live dashboard ({@code GET /}) on its own event loop (one
- * thread, apart from the proxy's workers), with the {@link DrainTracker} that finishes drains. Its address and token
- * are fixed at start; a reload does not move or reopen it. Pipeline: {@value #CODEC} → {@value #AGGREGATOR} (admin
- * bodies are tiny) → {@value #HANDLER}.
+ * thread, apart from the proxy's workers), with the {@link DrainTracker} that finishes drains. Its address is fixed
+ * at start (a reload does not move or reopen it); its token can change ({@link #token}). Pipeline: {@value #CODEC} →
+ * {@value #AGGREGATOR} (admin bodies are tiny) → {@value #HANDLER}.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -39,12 +39,15 @@ public final class AdminServer implements AutoCloseable {
     private final ExecutorService reloads;
     private final DrainTracker drains;
     private final Channel listener;
+    private final BearerAuth auth;
 
-    private AdminServer(EventLoopGroup group, ExecutorService reloads, DrainTracker drains, Channel listener) {
+    private AdminServer(EventLoopGroup group, ExecutorService reloads, DrainTracker drains, Channel listener,
+            BearerAuth auth) {
         this.group = group;
         this.reloads = reloads;
         this.drains = drains;
         this.listener = listener;
+        this.auth = auth;
     }
 
     /** Binds {@code config.listen()} and starts the drain tracker; throws {@link PortInUseException} when taken. */
@@ -62,7 +65,7 @@ public final class AdminServer implements AutoCloseable {
         });
         DrainTracker drains = new DrainTracker(target::upstreams, clock);
         BearerAuth auth = new BearerAuth(config.token());
-        Routes routes = routes(target, drains, new ReloadApi(target, loader, reloads), new Dashboard(auth.required()));
+        Routes routes = routes(target, drains, new ReloadApi(target, loader, reloads), new Dashboard(auth::required));
         ServerBootstrap b = transport.listener(group)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -86,7 +89,7 @@ public final class AdminServer implements AutoCloseable {
             throw e;
         }
         drains.start();
-        AdminServer server = new AdminServer(group, reloads, drains, listener);
+        AdminServer server = new AdminServer(group, reloads, drains, listener, auth);
         InetSocketAddress bound = server.address();
         log.info("admin API on http://{}:{}/api/pools, dashboard on http://{}:{}/ ({})", bound.getHostString(),
                 bound.getPort(), bound.getHostString(), bound.getPort(),
@@ -110,6 +113,11 @@ public final class AdminServer implements AutoCloseable {
     /** The bound address (with the real port when the config asked for port 0). */
     public InetSocketAddress address() {
         return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** Requires {@code token} (none when null) of every request from now on, on open connections too. */
+    public void token(String token) {
+        auth.token(token);
     }
 
     public DrainTracker drains() {

@@ -2,6 +2,7 @@ package io.stickylb.admin;
 
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.proxy.Upstreams;
+import java.util.List;
 
 /**
  * The running instance as the admin API sees it: its current config and pools, and how to swap in a new config.
@@ -25,6 +26,9 @@ public interface AdminTarget {
     /** The Prometheus text exposition of this instance's metrics. */
     String scrapeMetrics();
 
-    /** Applies an already validated config; called from the admin's reload thread, never from an event loop. */
-    void reload(LoadBalancerConfig next);
+    /**
+     * Applies an already validated config; called from the admin's reload thread, never from an event loop. Returns
+     * the settings it left for the next restart, one warning each.
+     */
+    List<String> reload(LoadBalancerConfig next);
 }

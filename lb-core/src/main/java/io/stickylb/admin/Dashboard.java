@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
 
 /**
  * The live dashboard: {@code GET /} serves one static page, {@code GET /dashboard/{asset}} its stylesheet and script,
@@ -36,22 +37,31 @@ final class Dashboard {
     private record Asset(String contentType, byte[] bytes) {
     }
 
-    private final Asset index;
+    /** Read per request: a reload may add or remove the token. */
+    private final BooleanSupplier tokenRequired;
+    private final Asset indexWithToken;
+    private final Asset indexWithoutToken;
     private final Map<String, Asset> assets = new LinkedHashMap<>();
 
-    Dashboard(boolean tokenRequired) {
+    Dashboard(BooleanSupplier tokenRequired) {
+        this.tokenRequired = tokenRequired;
         String html = new String(read("index.html"), StandardCharsets.UTF_8);
         if (!html.contains(TOKEN_PLACEHOLDER)) {
             throw new IllegalStateException("dashboard index.html lacks " + TOKEN_PLACEHOLDER);
         }
-        index = new Asset("text/html; charset=utf-8",
-                html.replace(TOKEN_PLACEHOLDER, String.valueOf(tokenRequired)).getBytes(StandardCharsets.UTF_8));
+        indexWithToken = index(html, true);
+        indexWithoutToken = index(html, false);
         assets.put("dashboard.css", new Asset("text/css; charset=utf-8", read("dashboard.css")));
         assets.put("dashboard.js", new Asset("text/javascript; charset=utf-8", read("dashboard.js")));
     }
 
+    private static Asset index(String html, boolean tokenRequired) {
+        return new Asset("text/html; charset=utf-8",
+                html.replace(TOKEN_PLACEHOLDER, String.valueOf(tokenRequired)).getBytes(StandardCharsets.UTF_8));
+    }
+
     void register(Routes routes) {
-        routes.openGet("/", r -> serve(index))
+        routes.openGet("/", r -> serve(tokenRequired.getAsBoolean() ? indexWithToken : indexWithoutToken))
                 .openGet("/dashboard/{asset}", r -> {
                     Asset a = assets.get(r.param("asset"));
                     if (a == null) {

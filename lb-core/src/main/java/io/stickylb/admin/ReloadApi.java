@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -63,7 +62,6 @@ final class ReloadApi {
     }
 
     private ApiResponse apply(ApiRequest r, Path source) throws ApiException {
-        LoadBalancerConfig before = target.config();
         LoadBalancerConfig next;
         try {
             next = loader.load(source);
@@ -73,8 +71,9 @@ final class ReloadApi {
             throw ApiException.badRequest(e.getMessage());
         }
         Set<String> old = backendNames();
+        List<String> warnings;
         try {
-            target.reload(next);
+            warnings = target.reload(next);
         } catch (IllegalArgumentException e) {
             log.warn("admin: reload of {} requested by {} failed: {}", source, r.remote(), e.getMessage());
             throw ApiException.badRequest(source + ": " + e.getMessage());
@@ -84,9 +83,7 @@ final class ReloadApi {
         added.removeAll(old);
         List<String> removed = new ArrayList<>(old);
         removed.removeAll(now);
-        List<String> warnings = restartOnly(before, next);
         PoolsApi.audit(r, "reload of " + source + " (added: " + added + ", removed: " + removed + ")");
-        warnings.forEach(w -> log.warn("admin: reload of {}: {}", source, w));
 
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("reloaded", true);
@@ -97,26 +94,6 @@ final class ReloadApi {
         removed.forEach(body.putArray("removed")::add);
         warnings.forEach(body.putArray("warnings")::add);
         return ApiResponse.ok(body);
-    }
-
-    /** Settings a reload keeps as they were; changing them needs a restart, which the caller is told about. */
-    private static List<String> restartOnly(LoadBalancerConfig before, LoadBalancerConfig next) {
-        List<String> warnings = new ArrayList<>();
-        if (!before.listen().equals(next.listen())) {
-            warnings.add("listen changed to " + next.listen() + "; still listening on " + before.listen()
-                    + " until restarted");
-        }
-        if (!Objects.equals(before.admin(), next.admin())) {
-            warnings.add("admin settings changed; they take effect at the next restart");
-        }
-        if (before.workers() != next.workers()) {
-            warnings.add("workers changed; the number of event loops changes at the next restart");
-        }
-        if (before.transport() != next.transport()) {
-            warnings.add("transport changed to " + next.transport().configName() + "; it takes effect at the next"
-                    + " restart");
-        }
-        return warnings;
     }
 
     private Set<String> backendNames() {

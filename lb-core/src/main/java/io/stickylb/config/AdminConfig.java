@@ -2,14 +2,15 @@ package io.stickylb.config;
 
 /**
  * The admin listener (JSON API, metrics, dashboard). Loopback-only by default; a non-loopback {@code listen}
- * requires a {@code token}. {@code listen == null} turns the admin listener off.
+ * requires a {@code token} (a blank one counts as none). {@code listen == null} turns the admin listener off.
  */
 public record AdminConfig(Endpoint listen, String token) {
 
     public static final AdminConfig DISABLED = new AdminConfig(null, null);
 
     public AdminConfig {
-        if (token != null && token.isEmpty()) {
+        // Blank as well as empty: a client's header loses surrounding spaces, so no request could present it.
+        if (token != null && token.isBlank()) {
             token = null;
         }
         if (listen != null && !listen.isLoopback() && token == null) {

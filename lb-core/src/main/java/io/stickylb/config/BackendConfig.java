@@ -15,6 +15,10 @@ public record BackendConfig(String id, Endpoint address, int weight, String rout
     public BackendConfig {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(address, "address");
+        if (address.port() == 0) {
+            // Port 0 means "any free port" to bind, and nothing can be connected to: the backend could only be DOWN.
+            throw new IllegalArgumentException("address: '" + address + "' has port 0 (expected: 1..65535)");
+        }
         if (weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
             throw new IllegalArgumentException(
                     "weight: " + weight + " (expected: " + MIN_WEIGHT + ".." + MAX_WEIGHT + ")");

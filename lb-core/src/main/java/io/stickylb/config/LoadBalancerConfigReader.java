@@ -11,6 +11,7 @@ import java.util.Set;
 final class LoadBalancerConfigReader {
 
     static final Endpoint DEFAULT_LISTEN = new Endpoint("127.0.0.1", 8080);
+    private static final int MAX_WORKERS = 256;
 
     private static final Set<String> KEYS = YamlMap.allowed("listen", "workers", "shutdown-timeout", "trusted-proxies",
             "forwarded-headers", "admin", "access-log", "limits", "pools", "routes", "transport");
@@ -23,7 +24,9 @@ final class LoadBalancerConfigReader {
         Endpoint listen = map.endpoint("listen", DEFAULT_LISTEN);
         int workers = workers(map.get("workers"));
         List<CidrRange> trustedProxies = trustedProxies(map.get("trusted-proxies"));
-        AdminConfig admin = AdminConfigReader.read(map.get("admin"));
+        YamlNode listenNode = map.get("listen");
+        AdminConfig admin = AdminConfigReader.read(map.get("admin"), listen,
+                listenNode == null ? "listen's default" : "listen, line " + listenNode.line());
         AccessLogConfig accessLog = AccessLogConfigReader.read(map.get("access-log"));
         LimitsConfig limits = LimitsConfigReader.read(map.get("limits"));
         Map<String, PoolConfig> pools = PoolConfigReader.readAll(map.required("pools"));
@@ -37,7 +40,10 @@ final class LoadBalancerConfigReader {
                 accessLog, limits, shutdownTimeout, transport, forwardedHeaders));
     }
 
-    /** {@code auto} (one per core) is stored as 0, the record's "auto". */
+    /**
+     * {@code auto} (one per core) is stored as 0, the record's "auto". A written 0 is refused, as {@code --workers 0}
+     * is: the README documents {@code auto}, and the file and the command line should accept the same values.
+     */
     private static int workers(YamlNode node) throws ConfigException {
         if (node == null) {
             return 0;
@@ -45,7 +51,14 @@ final class LoadBalancerConfigReader {
         if (!node.isScalar()) {
             throw node.wrongType("auto or a number");
         }
-        return node.asString().trim().equalsIgnoreCase("auto") ? 0 : node.asInt();
+        if (node.asString().trim().equalsIgnoreCase("auto")) {
+            return 0;
+        }
+        int workers = node.asInt();
+        if (workers < 1 || workers > MAX_WORKERS) {
+            throw node.error(workers + " (expected: auto or 1.." + MAX_WORKERS + ")");
+        }
+        return workers;
     }
 
     private static List<CidrRange> trustedProxies(YamlNode node) throws ConfigException {

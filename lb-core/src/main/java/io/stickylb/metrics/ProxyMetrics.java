@@ -22,6 +22,7 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
+import java.util.function.IntToLongFunction;
 import java.util.function.LongSupplier;
 
 /**
@@ -86,6 +87,20 @@ public final class ProxyMetrics {
         FunctionCounter.builder("stickylb_client_connections_refused", refused, LongSupplier::getAsLong)
                 .description("Client connections refused with 503 because max-connections were open")
                 .register(registry);
+    }
+
+    /**
+     * Registers the requests answered without a backend: {@code count.applyAsLong(i)} of {@code statuses[i]}, and at
+     * {@code i == statuses.length} of any other status; read at scrape time.
+     */
+    public void bindLocalResponses(int[] statuses, IntToLongFunction count) {
+        for (int i = 0; i <= statuses.length; i++) {
+            int index = i;
+            FunctionCounter.builder("stickylb_local_responses", count, c -> c.applyAsLong(index))
+                    .description("Requests answered by stickylb itself, never sent to a backend (malformed, no route,"
+                            + " too large, too slow)")
+                    .tags("status", i < statuses.length ? Integer.toString(statuses[i]) : "other").register(registry);
+        }
     }
 
     /** Registers meters for every backend of these pools not seen before (call at start and after each reload). */

@@ -206,17 +206,20 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private void start(HttpRequest head) {
         if (head.decoderResult().isFailure() || !(head instanceof ClientRequest request)) {
-            rejectMalformed(head.decoderResult().cause());
+            rejectMalformed(head);
             return;
         }
         HttpResponseStatus invalid = RequestValidator.check(request, runtime.config().limits().maxHeaderCount());
         if (invalid != null) {
             log.debug("rejected request from {}: {}", ctx.channel().remoteAddress(), invalid);
+            runtime.localAnswers().answered(runtime, ctx.channel(), request, invalid);
             sendAndClose(invalid);
             return;
         }
         long maxBody = runtime.config().limits().maxBodySize();
         if (maxBody > 0 && request.contentLength() > maxBody) {
+            runtime.localAnswers().answered(runtime, ctx.channel(), request,
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             sendAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
             return;
         }
@@ -236,7 +239,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         exchange.dispatch();
     }
 
-    private void rejectMalformed(Throwable cause) {
+    private void rejectMalformed(HttpRequest head) {
+        Throwable cause = head.decoderResult().cause();
         HttpResponseStatus status = HttpResponseStatus.BAD_REQUEST;
         if (cause instanceof TooLongHttpLineException) {
             status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
@@ -246,12 +250,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             status = HttpResponseStatus.BAD_REQUEST;
         }
         log.debug("malformed request from {}: {}", ctx.channel().remoteAddress(), String.valueOf(cause));
+        runtime.localAnswers().answered(runtime, ctx.channel(), head, status);
         // The decoder cannot find the next message boundary after an error, so the connection must end.
         sendAndClose(status);
     }
 
     /** Answers without a backend (404). Keeps the connection only when no request body is left to skip. */
     private void answerLocally(ClientRequest request, HttpResponseStatus status) {
+        runtime.localAnswers().answered(runtime, ctx.channel(), request, status);
         boolean keepAlive = request.keepAlive() && !request.hasBody() && !runtime.draining();
         if (!keepAlive) {
             sendAndClose(status);

@@ -16,6 +16,7 @@ public final class ProxyRuntime {
     private volatile ConnectionPools connections;
     private volatile boolean draining;
     private final AtomicInteger activeExchanges = new AtomicInteger();
+    private final LocalAnswers localAnswers = new LocalAnswers();
 
     public ProxyRuntime(LoadBalancerConfig config, Upstreams upstreams) {
         this.config = config;
@@ -33,6 +34,11 @@ public final class ProxyRuntime {
 
     public AccessLog accessLog() {
         return accessLog;
+    }
+
+    /** The requests answered without a backend (malformed, no route, too large, too slow). */
+    public LocalAnswers localAnswers() {
+        return localAnswers;
     }
 
     public ConnectionPools connections() {

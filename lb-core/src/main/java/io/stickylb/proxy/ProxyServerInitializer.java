@@ -24,7 +24,7 @@ public final class ProxyServerInitializer extends ChannelInitializer<SocketChann
     protected void initChannel(SocketChannel ch) {
         LimitsConfig limits = runtime.config().limits();
         ChannelPipeline p = ch.pipeline();
-        RequestHeadTimer headTimer = new RequestHeadTimer(ch, limits.headerTimeout().toMillis());
+        RequestHeadTimer headTimer = new RequestHeadTimer(ch, runtime, limits.headerTimeout().toMillis());
         RequestDecoder decoder = new RequestDecoder(limits.maxRequestLine(), limits.maxHeaderSize(), headTimer);
         headTimer.watch(decoder);
         p.addLast(DECODER, decoder);

@@ -18,12 +18,14 @@ final class RequestHeadTimer implements RequestDecoder.HeadWatch {
     private static final Logger log = LoggerFactory.getLogger(RequestHeadTimer.class);
 
     private final Channel channel;
+    private final ProxyRuntime runtime;
     private final long timeoutMillis;
     private final LazyDeadline deadline;
     private RequestDecoder decoder;
 
-    RequestHeadTimer(Channel channel, long timeoutMillis) {
+    RequestHeadTimer(Channel channel, ProxyRuntime runtime, long timeoutMillis) {
         this.channel = channel;
+        this.runtime = runtime;
         this.timeoutMillis = timeoutMillis;
         this.deadline = new LazyDeadline(channel.eventLoop(), this::timedOut);
     }
@@ -60,6 +62,7 @@ final class RequestHeadTimer implements RequestDecoder.HeadWatch {
         }
         log.debug("client {}: request head not received in time -> 408", channel.remoteAddress());
         decoder.abandon();
+        runtime.localAnswers().answered(runtime, channel, null, HttpResponseStatus.REQUEST_TIMEOUT);
         channel.writeAndFlush(ErrorResponses.of(HttpResponseStatus.REQUEST_TIMEOUT, true))
                 .addListener(ChannelFutureListener.CLOSE);
     }

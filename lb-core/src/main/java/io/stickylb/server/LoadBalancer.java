@@ -21,6 +21,7 @@ import io.stickylb.metrics.ProxyMetrics;
 import io.stickylb.pool.ConnectionPools;
 import io.stickylb.pool.Transport;
 import io.stickylb.proxy.GracefulShutdown;
+import io.stickylb.proxy.LocalAnswers;
 import io.stickylb.proxy.ProxyRuntime;
 import io.stickylb.proxy.ProxyServerInitializer;
 import io.stickylb.proxy.Upstreams;
@@ -30,6 +31,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -76,6 +78,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         this.runtime = new ProxyRuntime(config, Upstreams.create(config));
         metrics.bind(runtime.upstreams().pools().values());
         metrics.bindClientConnections(connections::open, connections::accepted, connections::refused);
+        metrics.bindLocalResponses(LocalAnswers.STATUSES, runtime.localAnswers()::count);
     }
 
     @Override
@@ -248,14 +251,24 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     /**
      * Swaps in a new, already validated config. Pools and backends with the same names keep their state, counters and
      * pooled connections; removed backends have their idle connections closed, and requests waiting in line for a
-     * connection to one choose again. The listener address does not change here (a restart is needed to move it).
+     * connection to one choose again. The listeners, event loops and transport stay as they are (a restart is needed
+     * to change them); the admin token follows the file. Returns a warning, also logged, per setting left for the
+     * restart.
      */
-    public synchronized void reload(LoadBalancerConfig next) {
-        next = reloadFit.apply(next);
+    @Override
+    public synchronized List<String> reload(LoadBalancerConfig next) {
+        LoadBalancerConfig running = runtime.config();
+        List<String> warnings = new ArrayList<>();
+        next = RestartOnly.keep(running, reloadFit.apply(next), warnings);
         List<Backend> removed = new ArrayList<>();
         List<Backend> before = runtime.upstreams().allBackends();
         Upstreams upstreams = runtime.upstreams().next(next, removed);
-        runtime.update(next.withListen(runtime.config().listen()), upstreams);
+        runtime.update(next, upstreams);
+        if (admin != null && !Objects.equals(running.admin().token(), next.admin().token())) {
+            admin.token(next.admin().token());
+            log.info("admin.token {} by the reload; the admin API checks requests against it from now on",
+                    next.admin().token() == null ? "removed" : running.admin().token() == null ? "set" : "changed");
+        }
         metrics.bind(upstreams.pools().values());
         if (health != null) {
             List<Backend> added = upstreams.allBackends().stream().filter(b -> !before.contains(b)).toList();
@@ -265,8 +278,10 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         if (addresses != null) {
             addresses.refreshSoon();
         }
+        warnings.forEach(log::warn);
         log.info("configuration reloaded{} ({} pool(s), {} backend(s) removed)",
                 next.source() == null ? "" : " from " + next.source(), next.pools().size(), removed.size());
+        return warnings;
     }
 
     /** Graceful shutdown with the configured drain timeout. */

@@ -151,6 +151,52 @@ class AdminReloadTest {
         assertThat(get()).isEqualTo(200);
     }
 
+    /** Rewrites the admin section of the file, which {@link #write} starts as {@code listen: 127.0.0.1:0} alone. */
+    private void editAdmin(String from, String to) throws Exception {
+        String text = Files.readString(file);
+        assertThat(text).contains(from);
+        Files.writeString(file, text.replace(from, to));
+    }
+
+    @Test
+    void aTokenAddedOrRotatedByReloadIsTheOneRequiredFromThenOn() throws Exception {
+        editAdmin("  listen: 127.0.0.1:0\n", "  listen: 127.0.0.1:0\n  token: first\n");
+        AdminClient.Reply added = admin.post("/api/reload");
+        assertThat(added.status()).isEqualTo(200);
+        assertThat(added.json().path("warnings")).isEmpty();
+        AdminClient first = new AdminClient(lb.adminAddress(), "first");
+        assertThat(admin.get("/api/pools").status()).isEqualTo(401);
+        assertThat(first.get("/api/pools").status()).isEqualTo(200);
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(admin.base() + "/")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).contains("data-token-required=\"true\"");
+
+        // A rotation after a leak: the reload is asked for with the old token, which stops working with it.
+        editAdmin("  token: first\n", "  token: second\n");
+        assertThat(first.post("/api/reload").status()).isEqualTo(200);
+        assertThat(first.get("/api/pools").status()).isEqualTo(401);
+        assertThat(new AdminClient(lb.adminAddress(), "second").get("/api/pools").status()).isEqualTo(200);
+        assertThat(lb.config().admin().token()).isEqualTo("second");
+    }
+
+    @Test
+    void movingOrRemovingTheAdminListenerNeedsARestartAndTheReplySaysSo() throws Exception {
+        java.net.InetSocketAddress running = lb.adminAddress();
+        editAdmin("  listen: 127.0.0.1:0\n", "  listen: 127.0.0.2:0\n");
+        AdminClient.Reply moved = admin.post("/api/reload");
+        assertThat(moved.status()).isEqualTo(200);
+        assertThat(moved.json().get("warnings")).extracting(JsonNode::asText).containsExactly(
+                "admin.listen changed to 127.0.0.2:0; the admin API still listens on 127.0.0.1:0 until restarted");
+        assertThat(lb.adminAddress()).isEqualTo(running);
+
+        editAdmin("admin:\n  listen: 127.0.0.2:0\n", "");
+        AdminClient.Reply removed = admin.post("/api/reload");
+        assertThat(removed.status()).isEqualTo(200);
+        assertThat(removed.json().get("warnings")).extracting(JsonNode::asText).containsExactly(
+                "admin removed; the admin API still listens on 127.0.0.1:0 until restarted");
+        assertThat(admin.get("/api/pools").status()).isEqualTo(200);
+        assertThat(lb.config().admin().listen()).isEqualTo(new io.stickylb.config.Endpoint("127.0.0.1", 0));
+    }
+
     @Test
     void anOperatorsStateSurvivesAReload() throws Exception {
         admin.post("/api/pools/app/backends/b2/maintenance");

@@ -238,7 +238,9 @@ class ConfigLoaderErrorTest {
                             backends: [ { id: b1, address: "localhost:1" } ]
                         """, "bad.yaml:3: pools.app.retries: -1 (expected: 0..10)"),
                 arguments("workers above the maximum", "workers: 300\n" + POOLS,
-                        "bad.yaml:1: workers: 300 (expected: 0 (auto) or 1..256)"),
+                        "bad.yaml:1: workers: 300 (expected: auto or 1..256)"),
+                // as --workers 0 is: the README documents auto, not 0, for one thread per core
+                arguments("workers zero", "workers: 0\n" + POOLS, "bad.yaml:1: workers: 0 (expected: auto or 1..256)"),
                 arguments("integer beyond int range", "limits: { max-connections: 3000000000 }\n" + POOLS,
                         "bad.yaml:1: limits.max-connections: 3000000000 is out of range (expected at most 2147483647)"),
                 arguments("balance factor below one", """
@@ -411,7 +413,30 @@ class ConfigLoaderErrorTest {
                                 + " or hash-cookie (a cookie name) to hash"),
                 arguments("admin on a public address without a token", "admin: { listen: 0.0.0.0:9090 }\n" + POOLS,
                         "bad.yaml:1: admin.listen: 0.0.0.0:9090 is not a loopback address; set admin.token to expose"
-                                + " the admin API beyond this machine"));
+                                + " the admin API beyond this machine"),
+                arguments("admin on a public address with a blank token",
+                        "admin:\n  listen: 0.0.0.0:9090\n  token: \"  \"\n" + POOLS,
+                        "bad.yaml:2: admin.listen: 0.0.0.0:9090 is not a loopback address; set admin.token to expose"
+                                + " the admin API beyond this machine"),
+                arguments("admin on the client listener's address",
+                        "listen: 127.0.0.1:8080\nadmin:\n  listen: 127.0.0.1:8080\n" + POOLS,
+                        "bad.yaml:3: admin.listen: 127.0.0.1:8080 is the client listener's address (listen, line 1);"
+                                + " give the admin API a port of its own"),
+                arguments("admin on the client listener's port of every address",
+                        "listen: 0.0.0.0:8080\nadmin: { listen: 127.0.0.1:8080 }\n" + POOLS,
+                        "bad.yaml:2: admin.listen: 127.0.0.1:8080 is the client listener's address (listen, line 1);"
+                                + " give the admin API a port of its own"),
+                arguments("admin on by default on the client listener's address",
+                        "listen: 127.0.0.1:9090\nadmin: on\n" + POOLS,
+                        "bad.yaml:2: admin: 127.0.0.1:9090 is the client listener's address (listen, line 1);"
+                                + " give the admin API a port of its own"),
+                arguments("backend port zero", """
+                        pools:
+                          app:
+                            backends:
+                              - { id: b1, address: "localhost:0" }
+                        """, "bad.yaml:4: pools.app.backends[0].address: 'localhost:0' has port 0"
+                                + " (expected: 1..65535)"));
     }
 
     @Test

@@ -250,6 +250,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void adminMaySharePortZeroOrThePortOfAnotherFamilyWithTheClientListener() throws Exception {
+        // Port 0 binds an ephemeral port each time; 0.0.0.0 and [::1] are separate sockets on a dual-stack host.
+        LoadBalancerConfig ephemeral = parse("listen: 127.0.0.1:0\nadmin: { listen: 127.0.0.1:0 }\n"
+                + "pools: { app: { backends: [ { id: b1, address: \"localhost:1\" } ] } }\n");
+        LoadBalancerConfig families = parse("listen: 0.0.0.0:8080\nadmin: { listen: \"[::1]:8080\" }\n"
+                + "pools: { app: { backends: [ { id: b1, address: \"localhost:1\" } ] } }\n");
+
+        assertThat(ephemeral.admin().listen()).isEqualTo(new Endpoint("127.0.0.1", 0));
+        assertThat(families.admin().listen()).isEqualTo(new Endpoint("::1", 8080));
+    }
+
+    @Test
+    void aBlankAdminTokenOnLoopbackMeansNoTokenAsAnEmptyOneDoes() throws Exception {
+        LoadBalancerConfig config = parse("admin: { listen: 127.0.0.1:9090, token: \" \\t \" }\n"
+                + "pools: { app: { backends: [ { id: b1, address: \"localhost:1\" } ] } }\n");
+
+        assertThat(config.admin()).isEqualTo(new AdminConfig(new Endpoint("127.0.0.1", 9090), null));
+    }
+
+    @Test
     void emptyValuesCountAsAbsent() throws Exception {
         LoadBalancerConfig config = parse("""
                 listen:

@@ -1,0 +1,52 @@
+package io.stickylb.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Requests the proxy answers itself before any backend sees them (400, 404, 405, 408, 413, 414, 431, 505): counted
+ * by status for {@code /metrics} and written to the access log like any other request, so refused traffic shows.
+ */
+public final class LocalAnswers {
+
+    /** The statuses counted on their own; anything else is counted as {@code other}. */
+    public static final int[] STATUSES = {400, 404, 405, 408, 413, 414, 431, 505};
+
+    private final LongAdder[] counts = new LongAdder[STATUSES.length + 1];
+
+    public LocalAnswers() {
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = new LongAdder();
+        }
+    }
+
+    /** How many answers of {@code STATUSES[i]} were given, or of any other status for {@code i == STATUSES.length}. */
+    public long count(int i) {
+        return counts[i].sum();
+    }
+
+    /** Counts and logs one answer; {@code request} is null when the head could not be read at all. */
+    void answered(ProxyRuntime runtime, Channel client, HttpRequest request, HttpResponseStatus status) {
+        int code = status.code();
+        int i = 0;
+        while (i < STATUSES.length && STATUSES[i] != code) {
+            i++;
+        }
+        counts[i].increment();
+        AccessLog log = runtime.accessLog();
+        if (log.enabled()) {
+            boolean known = request != null && request.decoderResult().isSuccess();
+            log.log(new AccessRecord(clientIp(client.remoteAddress()), known ? request.method().name() : "-",
+                    known ? request.uri() : "-", null, null, null, code, 0, -1, -1));
+        }
+    }
+
+    private static String clientIp(SocketAddress address) {
+        return address instanceof InetSocketAddress a && a.getAddress() != null ? a.getAddress().getHostAddress()
+                : String.valueOf(address);
+    }
+}
