@@ -23,6 +23,11 @@ public interface AdminTarget {
     record ClientCounts(int open, int maxConnections, long accepted, long refused) {
     }
 
+    /** True once a graceful shutdown began: the API still answers (to watch the drain), but reloads no more. */
+    default boolean shuttingDown() {
+        return false;
+    }
+
     /** The Prometheus text exposition of this instance's metrics. */
     String scrapeMetrics();
 

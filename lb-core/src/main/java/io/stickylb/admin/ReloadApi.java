@@ -47,6 +47,9 @@ final class ReloadApi {
     }
 
     private CompletionStage<ApiResponse> reload(ApiRequest r) throws ApiException {
+        if (target.shuttingDown()) {
+            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "shutting down: no reload");
+        }
         Path source = target.config().source();
         if (source == null) {
             throw new ApiException(HttpResponseStatus.CONFLICT,

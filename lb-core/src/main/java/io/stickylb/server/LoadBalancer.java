@@ -163,6 +163,11 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         return transport;
     }
 
+    @Override
+    public boolean shuttingDown() {
+        return closed;
+    }
+
     /** The bound admin API address, or null when the admin listener is off. */
     public InetSocketAddress adminAddress() {
         return admin == null ? null : admin.address();
@@ -257,6 +262,10 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
      */
     @Override
     public synchronized List<String> reload(LoadBalancerConfig next) {
+        if (closed) {
+            // A reload asked for just before the shutdown began, and run after it: nothing is left to apply it to.
+            throw new IllegalArgumentException("shutting down: no reload");
+        }
         LoadBalancerConfig running = runtime.config();
         List<String> warnings = new ArrayList<>();
         next = RestartOnly.keep(running, reloadFit.apply(next), warnings);
@@ -296,9 +305,6 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             return;
         }
         closed = true;
-        if (admin != null) {
-            admin.close();
-        }
         if (health != null) {
             health.stop();
         }
@@ -322,6 +328,10 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         int abandoned = runtime.activeExchanges();
         if (abandoned > 0 && !quiet) {
             log.warn("drain timeout ({}) reached with {} request(s) still in flight; closing them", drain, abandoned);
+        }
+        // Last of the listeners: an operator watches the drain through the admin API and lb status until here.
+        if (admin != null) {
+            admin.close();
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         releaseLoops(Duration.ofSeconds(2));

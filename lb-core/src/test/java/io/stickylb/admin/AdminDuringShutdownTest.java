@@ -1,0 +1,90 @@
+package io.stickylb.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stickylb.config.ConfigLoader;
+import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.RawHttp;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** While a graceful shutdown drains, the admin API still answers (lb status can watch it) but refuses a reload. */
+class AdminDuringShutdownTest {
+
+    @TempDir
+    Path dir;
+
+    private FakeBackend backend;
+    private LoadBalancer lb;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (lb != null) {
+            lb.close(Duration.ofSeconds(1));
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    @Test
+    void theApiAnswersUntilTheDrainEndsButRefusesReloads() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        backend = new FakeBackend((req, out, s) -> {
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow".getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        });
+        Path file = Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:0\nworkers: 1\naccess-log: off\n"
+                + "shutdown-timeout: 20s\nadmin: { listen: 127.0.0.1:0 }\n"
+                + "pools: { app: { backends: [ { id: b1, address: 127.0.0.1:" + backend.port() + " } ] } }\n");
+        lb = new LoadBalancer(ConfigLoader.load(file)).start();
+        InetSocketAddress adminAddress = lb.adminAddress();
+        AdminClient admin = new AdminClient(adminAddress);
+
+        try (RawHttp client = new RawHttp(lb.port())) {
+            client.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.requests().size() == 1);
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> lb.close(Duration.ofSeconds(20)));
+            await().atMost(Duration.ofSeconds(5)).until(lb::shuttingDown);
+
+            assertThat(admin.get("/api/pools").status()).as("the API while draining").isEqualTo(200);
+            AdminClient.Reply reload = admin.post("/api/reload");
+            assertThat(reload.status()).isEqualTo(503);
+            assertThat(reload.json().get("error").asText()).contains("shutting down");
+            assertThat(closing).isNotDone();
+
+            release.countDown();
+            assertThat(client.read().status()).isEqualTo(200);
+            closing.get(20, TimeUnit.SECONDS);
+        }
+        try (Socket s = new Socket()) {
+            assertThat(connects(s, adminAddress)).as("the admin listener closes with the rest").isFalse();
+        }
+    }
+
+    private static boolean connects(Socket s, InetSocketAddress address) {
+        try {
+            s.connect(address, 2000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}
