@@ -97,7 +97,8 @@ class LogbackConfigTest {
             assertThat(kept + reported).as("every line written or counted").isEqualTo(lines);
             assertThat(out.indexOf(" log lines dropped")).isLessThan(out.indexOf("after the console came back"));
 
-            long keptAccess = Pattern.compile("(?m)^GET /\\d+ 200$").matcher(out).results().count();
+            long keptAccess = Pattern.compile("(?m)^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z GET /\\d+ 200$")
+                    .matcher(out).results().count();
             assertThat(keptAccess + reported(out, "access log")).isEqualTo(accessLines);
         } finally {
             System.setOut(original);
