@@ -95,12 +95,19 @@ final class RunCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             return fail(e.getMessage(), LbCommand.BAD_CONFIG);
         }
+        if (listen != null && cfg.admin().clashesWith(listen)) {
+            // The file's own listen was checked against admin.listen when it was read; --listen was not.
+            return fail("--listen " + listen + " is the admin API's address (admin.listen in " + config
+                    + "); give the client listener a port of its own", LbCommand.BAD_CONFIG);
+        }
         log.info("loaded {} ({})", config, ConfigFiles.summary(cfg));
         UnaryOperator<LoadBalancerConfig> fit = DescriptorAdvice.atStart(DescriptorAdvice.PER_CLIENT, log);
         cfg = fit.apply(cfg);
         LoadBalancer lb;
         try {
-            lb = new LoadBalancer(cfg).fitReloadsWith(fit);
+            // A reload through the admin API reads the file alone: the command line's overrides must apply to it too,
+            // or --listen and --workers would read as changes needing a restart and --no-access-log would be lost.
+            lb = new LoadBalancer(cfg).fitReloadsWith(c -> fit.apply(withOverrides(c)));
         } catch (IllegalArgumentException e) {
             // Something the loader let through but the engine refuses (e.g. a strategy it does not implement).
             return fail(config + ": " + e.getMessage(), LbCommand.BAD_CONFIG);
@@ -198,7 +205,11 @@ final class RunCommand implements Callable<Integer> {
 
     /** The file with the command-line overrides applied. */
     LoadBalancerConfig load() throws ConfigException {
-        LoadBalancerConfig cfg = ConfigFiles.load(config);
+        return withOverrides(ConfigFiles.load(config));
+    }
+
+    /** {@code --listen}, {@code --workers} and {@code --no-access-log} applied to a config read from the file. */
+    private LoadBalancerConfig withOverrides(LoadBalancerConfig cfg) {
         if (listen != null) {
             cfg = cfg.withListen(listen);
         }

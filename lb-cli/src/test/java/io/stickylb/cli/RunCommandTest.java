@@ -10,6 +10,11 @@ import io.stickylb.config.LoadBalancerConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -115,6 +120,44 @@ class RunCommandTest {
                 await().atMost(Duration.ofSeconds(20)).until(() -> "b1".equals(Http.backendId(port)));
                 assertThat(lb.stop()).isZero();
             }
+        }
+    }
+
+    @Test
+    void listenOnTheCommandLineMayNotTakeTheAdminApisAddress() throws Exception {
+        int adminPort = Cli.freePort();
+        Path file = Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:" + Cli.freePort() + "\n"
+                + "admin: { listen: 127.0.0.1:" + adminPort + " }\n"
+                + "pools: { app: { backends: [ { id: b1, address: 127.0.0.1:" + b1.port() + " } ] } }\n");
+
+        Cli.Result r = Cli.run("run", "--config", file.toString(), "--listen", "127.0.0.1:" + adminPort);
+
+        assertThat(r.exitCode()).isEqualTo(LbCommand.BAD_CONFIG);
+        assertThat(r.err()).contains("--listen 127.0.0.1:" + adminPort + " is the admin API's address (admin.listen in "
+                + file + "); give the client listener a port of its own");
+    }
+
+    @Test
+    void aReloadThroughTheAdminApiKeepsTheCommandLinesOverrides() throws Exception {
+        int filePort = Cli.freePort();
+        int port = Cli.freePort();
+        int adminPort = Cli.freePort();
+        Path file = Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:" + filePort + "\nworkers: 2\n"
+                + "admin: { listen: 127.0.0.1:" + adminPort + " }\n"
+                + "pools: { app: { backends: [ { id: b1, address: 127.0.0.1:" + b1.port() + " } ] } }\n");
+
+        try (Cli.Background lb = new Cli.Background("run", "--config", file.toString(), "--listen",
+                "127.0.0.1:" + port, "--workers", "1", "--no-access-log", "--warmup", "0")) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> "b1".equals(Http.backendId(port)));
+            HttpResponse<String> reply = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + adminPort + "/api/reload")).POST(BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+            com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(reply.body());
+            assertThat(json.get("warnings")).as("no restart needed: the overrides still hold").isNotNull().isEmpty();
+            assertThat(lb.stop()).isZero();
         }
     }
 

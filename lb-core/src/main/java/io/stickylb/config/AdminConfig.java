@@ -13,6 +13,10 @@ public record AdminConfig(Endpoint listen, String token) {
         if (token != null && token.isBlank()) {
             token = null;
         }
+        if (token != null && !token.equals(token.strip())) {
+            throw new IllegalArgumentException("admin.token: starts or ends with white space, which no request can"
+                    + " present (a header value loses it); remove it");
+        }
         if (listen != null && !listen.isLoopback() && token == null) {
             throw new IllegalArgumentException("admin.listen: " + listen
                     + " is not a loopback address; set admin.token to expose the admin API beyond this machine");
@@ -21,6 +25,22 @@ public record AdminConfig(Endpoint listen, String token) {
 
     public boolean enabled() {
         return listen != null;
+    }
+
+    /**
+     * True when this admin listener and a client listener at {@code client} cannot both bind: the same port (0 is a
+     * fresh one per bind) on the same host, or on a wildcard address that takes it on the other's host too
+     * ({@code 0.0.0.0} on IPv4 hosts only, {@code ::} on all).
+     */
+    public boolean clashesWith(Endpoint client) {
+        if (listen == null || listen.port() == 0 || listen.port() != client.port()) {
+            return false;
+        }
+        return listen.host().equalsIgnoreCase(client.host()) || covers(listen, client) || covers(client, listen);
+    }
+
+    private static boolean covers(Endpoint wildcard, Endpoint other) {
+        return wildcard.host().equals("::") || wildcard.host().equals("0.0.0.0") && other.host().indexOf(':') < 0;
     }
 
     /** Never prints the token: config objects end up in logs. */

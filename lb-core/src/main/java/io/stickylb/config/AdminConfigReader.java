@@ -34,25 +34,10 @@ final class AdminConfigReader {
     /** Said here, at the line: at run time the second bind fails as "admin address already in use". */
     private static AdminConfig apart(AdminConfig admin, YamlNode at, Endpoint client, String clientWhere)
             throws ConfigException {
-        if (admin.enabled() && clash(admin.listen(), client)) {
+        if (admin.clashesWith(client)) {
             throw at.error(admin.listen() + " is the client listener's address (" + clientWhere
                     + "); give the admin API a port of its own");
         }
         return admin;
-    }
-
-    /**
-     * True when binding both would fail: the same port (0 is a fresh one per bind) on the same host, or on a wildcard
-     * address that takes it on the other's host too ({@code 0.0.0.0} on IPv4 hosts only, {@code ::} on all).
-     */
-    private static boolean clash(Endpoint a, Endpoint b) {
-        if (a.port() == 0 || a.port() != b.port()) {
-            return false;
-        }
-        return a.host().equalsIgnoreCase(b.host()) || covers(a, b) || covers(b, a);
-    }
-
-    private static boolean covers(Endpoint wildcard, Endpoint other) {
-        return wildcard.host().equals("::") || wildcard.host().equals("0.0.0.0") && other.host().indexOf(':') < 0;
     }
 }

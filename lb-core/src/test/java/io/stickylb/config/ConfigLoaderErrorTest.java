@@ -418,6 +418,10 @@ class ConfigLoaderErrorTest {
                         "admin:\n  listen: 0.0.0.0:9090\n  token: \"  \"\n" + POOLS,
                         "bad.yaml:2: admin.listen: 0.0.0.0:9090 is not a loopback address; set admin.token to expose"
                                 + " the admin API beyond this machine"),
+                arguments("admin token with white space around it",
+                        "admin:\n  listen: 127.0.0.1:9090\n  token: \" s3cret\"\n" + POOLS,
+                        "bad.yaml:3: admin.token: starts or ends with white space, which no request can present"
+                                + " (a header value loses it); remove it"),
                 arguments("admin on the client listener's address",
                         "listen: 127.0.0.1:8080\nadmin:\n  listen: 127.0.0.1:8080\n" + POOLS,
                         "bad.yaml:3: admin.listen: 127.0.0.1:8080 is the client listener's address (listen, line 1);"
