@@ -151,8 +151,8 @@ class ResponseDecoderTest {
     @ParameterizedTest(name = "split every {0} bytes")
     @ValueSource(ints = {1, 4, 100_000})
     void contentLengthBodiesEndAtTheirLengthAndTheNextResponseFollows(int split) {
-        String wire = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" + NEXT_READ + "HTTP/1.0 201 Created\r\nContent-Length: 0\r\n"
-                + "Connection: keep-alive\r\n\r\n";
+        String wire = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" + NEXT_READ
+                + "HTTP/1.0 201 Created\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n";
         List<Decoded> d = decode(wire, split, HttpMethod.GET, false);
         assertThat(d).extracting(Decoded::body).containsExactly("hello", "");
         BackendResponse second = (BackendResponse) d.get(1).head();
