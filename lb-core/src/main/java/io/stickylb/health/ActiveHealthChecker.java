@@ -116,6 +116,11 @@ public final class ActiveHealthChecker {
                 passes++;
                 if (!backend.healthy() && passes >= config.rise()) {
                     pool.setHealthy(backend.id(), true, "active check: " + passes + " passed (" + v.detail() + ")");
+                    if (backend.ejected()) {
+                        // Recovered by its checks (Envoy's successful_active_health_check_uneject_host): a passive
+                        // ejection from its dead spell must not keep it out any longer.
+                        pool.setEjected(backend.id(), false, "active check: recovered, passive ejection lifted");
+                    }
                 }
             } else {
                 backend.stats().healthChecksFailed.increment();

@@ -2,6 +2,7 @@ package io.stickylb.health;
 
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
+import io.stickylb.backend.BackendState;
 import io.stickylb.backend.RequestOutcomeListener;
 import io.stickylb.config.PassiveHealthConfig;
 import io.stickylb.metrics.ErrorKind;
@@ -95,6 +96,12 @@ public final class OutlierDetector implements RequestOutcomeListener {
             if (backend.ejected() || pool.backend(backend.id()).orElse(null) != backend) {
                 return;
             }
+            if (!backend.healthy()) {
+                // Active checks already hold it DOWN (panic mode still sends it traffic): ejecting it too would only
+                // pile doubled ejections on a dead backend and keep it out after its checks pass again.
+                s.consecutive.set(0);
+                return;
+            }
             int total = pool.backends().size();
             long ejectedNow = pool.backends().stream().filter(Backend::ejected).count();
             if ((ejectedNow + 1) * 100 > (long) config.maxEjectionPercent() * total) {
@@ -111,16 +118,31 @@ public final class OutlierDetector implements RequestOutcomeListener {
             durationMillis = Math.min(config.maxEjectionTime().toMillis(), base << Math.min(20, count - 1));
             s.consecutive.set(0);
             backend.stats().ejections.increment();
-            pool.setEjected(backend.id(), true, "passive: " + config.consecutiveFailures()
-                    + " consecutive failures (" + why + "), ejected for " + durationMillis + "ms"
-                    + " (ejection #" + count + ")");
+            String reason = "passive: " + config.consecutiveFailures() + " consecutive failures (" + why
+                    + "), ejected for " + durationMillis + "ms (ejection #" + count + ")";
+            logUnlessStateChanges(backend, () -> pool.setEjected(backend.id(), true, reason), reason);
         }
         scheduler.schedule(() -> {
             synchronized (pool) {
                 state(backend).lastEjectionEndMillis = clockMillis.getAsLong();
             }
-            pool.setEjected(backend.id(), false, "passive: ejection ended after " + durationMillis + "ms");
+            if (backend.ejected()) {
+                String reason = "passive: ejection ended after " + durationMillis + "ms";
+                logUnlessStateChanges(backend, () -> pool.setEjected(backend.id(), false, reason), reason);
+            }
         }, durationMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The pool logs state changes; an ejection that changes none (the backend was already DOWN, or is DRAINING) is
+     * logged here, so every ejection and its end can be read in the log.
+     */
+    private void logUnlessStateChanges(Backend backend, Runnable change, String reason) {
+        BackendState before = backend.state();
+        change.run();
+        if (backend.state() == before) {
+            log.info("backend {}/{} stays {} ({})", pool.name(), backend.id(), before, reason);
+        }
     }
 
     /**

@@ -96,8 +96,9 @@ public final class PoolHealth {
         boolean now = pool.snapshot().panic();
         if (now && !inPanic) {
             panics.increment();
-            log.warn("pool {} entered panic mode: fewer than {}% of its backends are healthy; spreading traffic over"
-                    + " all non-maintenance backends", pool.name(), config.health().panicThreshold());
+            log.warn("pool {} entered panic mode: fewer than {}% of its backends are healthy (UP or draining);"
+                    + " spreading new clients over its UP and DOWN backends", pool.name(),
+                    config.health().panicThreshold());
         } else if (!now && inPanic) {
             log.info("pool {} left panic mode", pool.name());
         }

@@ -2,7 +2,9 @@ package io.stickylb.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -19,8 +21,11 @@ import io.stickylb.backend.BackendState;
 import io.stickylb.routing.AffinityOutcome;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 import java.util.function.IntToLongFunction;
 import java.util.function.LongSupplier;
@@ -47,8 +52,9 @@ public final class ProxyMetrics {
     public static final int LATENCY_MAX_BUCKETS = 3;
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final Set<Backend> bound = ConcurrentHashMap.newKeySet();
-    private final Set<BackendPool> boundPools = ConcurrentHashMap.newKeySet();
+    /** The backends and pools with meters, and the tags that name their series. */
+    private final Map<Backend, Tags> bound = new HashMap<>();
+    private final Map<String, BackendPool> boundPools = new HashMap<>();
     private final Duration latencyMaxWindow;
 
     public ProxyMetrics() {
@@ -103,21 +109,58 @@ public final class ProxyMetrics {
         }
     }
 
-    /** Registers meters for every backend of these pools not seen before (call at start and after each reload). */
-    public void bind(Collection<BackendPool> pools) {
+    /**
+     * Registers meters for every backend of these pools not seen before and removes those of backends and pools no
+     * longer there (call at start and after each reload). A backend a reload removes and a later one brings back is a
+     * new object: Micrometer would ignore its meters as already registered and keep showing the old object's frozen
+     * counts, so the old series go first.
+     */
+    public synchronized void bind(Collection<BackendPool> pools) {
+        Set<Backend> current = new HashSet<>();
+        Map<String, BackendPool> currentPools = new HashMap<>();
+        for (BackendPool pool : pools) {
+            currentPools.put(pool.name(), pool);
+            current.addAll(pool.backends());
+        }
+        bound.entrySet().removeIf(e -> {
+            boolean gone = !current.contains(e.getKey());
+            if (gone) {
+                removeMeters(null, e.getValue());
+            }
+            return gone;
+        });
+        boundPools.entrySet().removeIf(e -> {
+            boolean gone = currentPools.get(e.getKey()) != e.getValue();
+            if (gone) {
+                removeMeters("stickylb_pool_panic", Tags.of("pool", e.getKey()));
+            }
+            return gone;
+        });
         for (BackendPool pool : pools) {
             Tags poolTags = Tags.of("pool", pool.name());
-            if (boundPools.add(pool)) {
+            if (boundPools.putIfAbsent(pool.name(), pool) == null) {
                 Gauge.builder("stickylb_pool_panic", pool, p -> p.snapshot().panic() ? 1 : 0)
                         .description("1 while the pool is in panic mode (too few healthy backends)")
                         .tags(poolTags).register(registry);
             }
             for (Backend b : pool.backends()) {
-                if (bound.add(b)) {
-                    bindBackend(b, poolTags.and("backend", b.id()));
+                if (!bound.containsKey(b)) {
+                    Tags tags = poolTags.and("backend", b.id());
+                    bindBackend(b, tags);
+                    bound.put(b, tags);
                 }
             }
         }
+    }
+
+    /** Removes the meters carrying all of {@code tags} (and named {@code name}, unless null). */
+    private void removeMeters(String name, Tags tags) {
+        List<Tag> wanted = tags.stream().toList();
+        List<Meter> gone = registry.getMeters().stream()
+                .filter(m -> (name == null || m.getId().getName().equals(name))
+                        && m.getId().getTags().containsAll(wanted))
+                .toList();
+        gone.forEach(registry::remove);
     }
 
     private void bindBackend(Backend b, Tags tags) {

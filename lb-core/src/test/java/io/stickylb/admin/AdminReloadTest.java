@@ -137,6 +137,28 @@ class AdminReloadTest {
     }
 
     @Test
+    void aBackendRemovedAndAddedBackByReloadsHasLiveMetricsAndARemovedOneHasNone() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            assertThat(get()).isEqualTo(200);
+        }
+        String b1Requests = "stickylb_backend_requests_total{backend=\"b1\",pool=\"app\"} ";
+        assertThat(lb.scrapeMetrics()).contains(b1Requests + "2.0");
+
+        write(Map.of("b2", 1));
+        assertThat(admin.post("/api/reload").status()).isEqualTo(200);
+        assertThat(lb.scrapeMetrics()).as("a removed backend's series go").doesNotContain("backend=\"b1\"");
+
+        write(Map.of("b1", 1, "b2", 1));
+        assertThat(admin.post("/api/reload").status()).isEqualTo(200);
+        for (int i = 0; i < 8; i++) {
+            assertThat(get()).isEqualTo(200);
+        }
+        assertThat(backend("b1").get("requests").asLong()).isEqualTo(4);
+        assertThat(lb.scrapeMetrics()).as("the new b1's own count, not the old one's frozen 2")
+                .contains(b1Requests + "4.0");
+    }
+
+    @Test
     void settingsThatNeedARestartAreKeptAndNamedInTheReply() throws Exception {
         io.stickylb.pool.Transport running = lb.transport();
         Files.writeString(file, Files.readString(file).replace("workers: 2\n", "workers: 3\ntransport: nio\n"));

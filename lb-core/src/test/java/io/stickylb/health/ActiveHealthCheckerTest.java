@@ -173,6 +173,21 @@ class ActiveHealthCheckerTest {
     }
 
     @Test
+    void aBackendThatRecoversByItsChecksIsNoLongerHeldOutByAPassiveEjection() throws Exception {
+        // As Envoy's successful_active_health_check_uneject_host: ejected while dying, it must not stay out for the
+        // rest of a (possibly doubled) ejection once its checks pass.
+        try (FakeBackend backend = answering(200)) {
+            BackendPool pool = new BackendPool(TestConfigs.pool("round-robin", backend.port()));
+            pool.setEjected("b1", true, "passive: test, ejected for 300000ms");
+            pool.setHealthy("b1", false, "test");
+            start(pool, http(null, 200, 399));
+            await().atMost(INTERVAL.multipliedBy(RISE + 1).plus(MARGIN))
+                    .until(() -> pool.backend("b1").orElseThrow().state() == BackendState.UP);
+            assertThat(pool.backend("b1").orElseThrow().ejected()).isFalse();
+        }
+    }
+
+    @Test
     void backendsAddedByAReloadAreCheckedAndRemovedOnesAreNot() throws Exception {
         try (FakeBackend first = answering(200); FakeBackend second = answering(200)) {
             PoolConfig one = TestConfigs.pool("round-robin", first.port());

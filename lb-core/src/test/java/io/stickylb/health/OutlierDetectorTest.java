@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
+import io.stickylb.backend.BackendState;
 import io.stickylb.config.BackendConfig;
 import io.stickylb.config.PassiveHealthConfig;
 import io.stickylb.config.PoolConfig;
@@ -288,5 +289,20 @@ class OutlierDetectorTest {
         d.failure(b3, ErrorKind.RESET);
         assertThat(b3.ejected()).isFalse();
         assertThat(pool.backends()).noneMatch(Backend::ejected);
+    }
+
+    @Test
+    void aBackendActiveChecksHoldDownIsNotEjectedToo() {
+        // In panic mode a DOWN backend still gets traffic; its failures must not pile ejections on it that would
+        // keep it out after its checks pass again.
+        BackendPool pool = pool(3);
+        OutlierDetector d = new OutlierDetector(pool, PassiveHealthConfig.DEFAULTS, scheduler);
+        Backend b1 = pool.backend("b1").orElseThrow();
+        pool.setHealthy("b1", false, "active check: 3 failed");
+        fail(d, b1, 20, ErrorKind.CONNECT);
+        assertThat(b1.ejected()).isFalse();
+        assertThat(d.ejections(b1)).isZero();
+        pool.setHealthy("b1", true, "active check: 2 passed");
+        assertThat(b1.state()).isEqualTo(BackendState.UP);
     }
 }

@@ -75,4 +75,23 @@ class PoolHealthTest {
                 });
         assertThat(logs.list).filteredOn(e -> e.getFormattedMessage().contains("left panic mode")).hasSize(1);
     }
+
+    @Test
+    void aDrainingBackendIsHealthySoADrainNeverSendsNewClientsToADeadBackend() {
+        BackendPool pool = new BackendPool(TestConfigs.pool("round-robin", 1, 2, 3));
+        PoolHealth health = PoolHealth.start(pool, loops, Transport.best());
+        try {
+            pool.setState("b3", BackendState.DOWN, "test");
+            pool.setState("b2", BackendState.DRAINING, "operator");
+
+            assertThat(pool.snapshot().panic()).as("two of three healthy, one of them draining").isFalse();
+            assertThat(pool.snapshot().available()).extracting(b -> b.id()).containsExactly("b1");
+            pool.setState("b1", BackendState.DOWN, "test");
+            assertThat(pool.snapshot().panic()).as("one of three healthy").isTrue();
+            assertThat(pool.snapshot().available()).as("the UP and DOWN ones, never the drained one")
+                    .extracting(b -> b.id()).containsExactly("b1", "b3");
+        } finally {
+            health.stop();
+        }
+    }
 }
