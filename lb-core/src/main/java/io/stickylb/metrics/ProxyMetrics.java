@@ -20,6 +20,7 @@ import io.stickylb.backend.BackendPool;
 import io.stickylb.backend.BackendState;
 import io.stickylb.routing.AffinityOutcome;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -55,6 +56,11 @@ public final class ProxyMetrics {
     /** The backends and pools with meters, and the tags that name their series. */
     private final Map<Backend, Tags> bound = new HashMap<>();
     private final Map<String, BackendPool> boundPools = new HashMap<>();
+    /**
+     * The suppliers behind the listener's meters. Micrometer holds a function meter's object weakly: a method
+     * reference nobody else keeps is collected, and the meter then reads NaN or 0 for good.
+     */
+    private final List<Object> suppliers = new ArrayList<>();
     private final Duration latencyMaxWindow;
 
     public ProxyMetrics() {
@@ -86,6 +92,7 @@ public final class ProxyMetrics {
      * {@code limits.max-connections}) since start; read at scrape time.
      */
     public void bindClientConnections(IntSupplier open, LongSupplier accepted, LongSupplier refused) {
+        suppliers.addAll(List.of(open, accepted, refused));
         Gauge.builder("stickylb_client_connections", open, IntSupplier::getAsInt)
                 .description("Client connections open now").register(registry);
         FunctionCounter.builder("stickylb_client_connections_accepted", accepted, LongSupplier::getAsLong)
@@ -100,6 +107,7 @@ public final class ProxyMetrics {
      * {@code i == statuses.length} of any other status; read at scrape time.
      */
     public void bindLocalResponses(int[] statuses, IntToLongFunction count) {
+        suppliers.add(count);
         for (int i = 0; i <= statuses.length; i++) {
             int index = i;
             FunctionCounter.builder("stickylb_local_responses", count, c -> c.applyAsLong(index))

@@ -375,7 +375,8 @@ final class Exchange implements ConnectionWaiter {
                     }
                     writeHead(head, 0);
                 }
-            } else if (RetryPolicy.mayRetryStatus(poolConfig.retry(), code, method, bodyHeld(), attempts)) {
+            } else if (RetryPolicy.mayRetryStatus(poolConfig.retry(), code, method, bodyHeld(), attempts)
+                    && anotherCandidate()) {
                 // retry-on: [503] and the like: drop this answer (and its connection) and ask another backend.
                 head.release();
                 cancelResponseTimer();
@@ -675,6 +676,19 @@ final class Exchange implements ConnectionWaiter {
             return;
         }
         abortWith(HttpResponseStatus.REQUEST_TIMEOUT);
+    }
+
+    /**
+     * Whether a retry could go anywhere: with every other backend excluded or unavailable, the answer in hand (its
+     * status, {@code Retry-After} and body) is relayed, as HAProxy and Envoy do, rather than replaced by a 502.
+     */
+    private boolean anotherCandidate() {
+        for (Backend b : rctx.candidates()) {
+            if (b != backend && !rctx.excluded(b)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void retryElsewhere(Backend failed) {

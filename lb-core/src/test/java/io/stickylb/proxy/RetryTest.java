@@ -68,6 +68,28 @@ class RetryTest {
     }
 
     @Test
+    void whenEveryBackendAnswers503TheLastAnswerIsRelayedNotA502() throws Exception {
+        bad = new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 4\r\n\r\nbusy"
+                    .getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        good = new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 9\r\nContent-Length: 5\r\n\r\nfull!"
+                    .getBytes(StandardCharsets.US_ASCII));
+            return true;
+        });
+        start(new RetryConfig(2, Set.of("connect-failure", "reset", "503"), false, 64 * 1024));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.header("Retry-After")).isIn("7", "9");
+            assertThat(r.body()).isIn("busy", "full!");
+        }
+        assertThat(bad.requests().size() + good.requests().size()).as("each backend asked once").isEqualTo(2);
+    }
+
+    @Test
     void aResetAfterSendingIsRetriedForIdempotentRequestsWithTheirBuffredBody() throws Exception {
         bad = resetting();
         good = echoing();
