@@ -1,6 +1,7 @@
 package io.stickylb.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.stickylb.backend.Backend;
@@ -59,6 +60,10 @@ final class Tunnel {
         bp.replace(BackendChannelInitializer.BACKEND, HANDLER, new TunnelHandler(client, t, false));
         bp.remove(BackendChannelInitializer.DECODER);
 
+        // A side that half-closes (WebSocket's Close sent, then FIN) must still hear the other's Close: its FIN is
+        // passed on instead of ending the tunnel (TunnelHandler), as nginx and HAProxy do for upgraded connections.
+        client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        backendChannel.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         client.flush(); // the 101 itself, and whatever followed it
         backendChannel.config().setAutoRead(client.isWritable());
         client.config().setAutoRead(backendChannel.isWritable());

@@ -6,6 +6,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -76,7 +78,30 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
         if (evt == GracefulShutdown.EVENT) {
             return; // open tunnels are closed with every client connection once in-flight requests are done
         }
+        if (evt == ChannelInputShutdownEvent.INSTANCE) {
+            halfClosed();
+            return;
+        }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * This side sent its FIN: pass it on once what it sent has gone out, and keep the other direction open until that
+     * side is done too (then the tunnel closes). A transport without half-closes ends the tunnel as before.
+     */
+    private void halfClosed() {
+        if (!(peer instanceof DuplexChannel duplexPeer) || !peer.isActive() || duplexPeer.isInputShutdown()) {
+            tunnel.close();
+            return;
+        }
+        peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (f.isSuccess()) {
+                duplexPeer.shutdownOutput();
+            } else {
+                tunnel.close();
+            }
+        });
+        log.debug("tunnel {}: the {} half-closed", tunnel, fromClient ? "client" : "backend");
     }
 
     @Override

@@ -167,6 +167,33 @@ class WebSocketTunnelTest {
     }
 
     @Test
+    void aClientThatSendsCloseAndHalfClosesStillHearsTheServersClose() throws Exception {
+        byte[] serverClose = WsWire.serverFrame(8, new byte[] {0x03, (byte) 0xe8});
+        FakeBackend b = fake((req, out, s) -> {
+            out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: x\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            // Everything the client sends, up to its FIN (the proxy passes the half-close on), then our Close.
+            s.getInputStream().transferTo(OutputStream.nullOutputStream());
+            out.write(serverClose);
+            out.flush();
+            return false;
+        });
+        start(TestConfigs.pool("round-robin", b.port()));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send(WsWire.handshake("/ws", ""));
+            assertThat(c.read().status()).isEqualTo(101);
+            c.output().write(WsWire.clientFrame(8, new byte[] {0x03, (byte) 0xe8}));
+            c.output().flush();
+            c.socket().shutdownOutput();
+            c.socket().setSoTimeout(10_000);
+            byte[] got = c.socket().getInputStream().readAllBytes();
+            assertThat(got).as("the server's Close frame, then the end").containsExactly(serverClose);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend("b1").stats().openTunnels.get() == 0);
+    }
+
+    @Test
     void framesThatArriveWithThe101AreRelayedInOrder() throws Exception {
         byte[] hello = WsWire.serverFrame(WsWire.TEXT, WsWire.text("welcome"));
         FakeBackend b = fake((req, out, s) -> {
