@@ -50,6 +50,8 @@ public final class OutlierDetector implements RequestOutcomeListener {
     private static final class State {
         final AtomicInteger consecutive = new AtomicInteger();
         int ejections;
+        /** Counts every ejection, so an ending scheduled for one never ends a later one. */
+        long ejectionSeq;
         long lastEjectionEndMillis;
         boolean capWarned;
         long capWarnedAtMillis;
@@ -91,6 +93,7 @@ public final class OutlierDetector implements RequestOutcomeListener {
     private void eject(Backend backend, String why) {
         long durationMillis;
         int count;
+        long seq;
         synchronized (pool) {
             State s = state(backend);
             if (backend.ejected() || pool.backend(backend.id()).orElse(null) != backend) {
@@ -117,6 +120,7 @@ public final class OutlierDetector implements RequestOutcomeListener {
             count = s.ejections;
             durationMillis = Math.min(config.maxEjectionTime().toMillis(), base << Math.min(20, count - 1));
             s.consecutive.set(0);
+            seq = ++s.ejectionSeq;
             backend.stats().ejections.increment();
             String reason = "passive: " + config.consecutiveFailures() + " consecutive failures (" + why
                     + "), ejected for " + durationMillis + "ms (ejection #" + count + ")";
@@ -124,7 +128,11 @@ public final class OutlierDetector implements RequestOutcomeListener {
         }
         scheduler.schedule(() -> {
             synchronized (pool) {
-                state(backend).lastEjectionEndMillis = clockMillis.getAsLong();
+                State s = state(backend);
+                if (s.ejectionSeq != seq) {
+                    return; // lifted early (its active checks passed) and ejected again since: that one ends itself
+                }
+                s.lastEjectionEndMillis = clockMillis.getAsLong();
             }
             if (backend.ejected()) {
                 String reason = "passive: ejection ended after " + durationMillis + "ms";

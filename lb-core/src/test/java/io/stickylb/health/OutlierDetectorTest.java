@@ -305,4 +305,20 @@ class OutlierDetectorTest {
         pool.setHealthy("b1", true, "active check: 2 passed");
         assertThat(b1.state()).isEqualTo(BackendState.UP);
     }
+
+    @Test
+    void theEndOfAnEjectionLiftedEarlyDoesNotEndTheNextOne() throws Exception {
+        BackendPool pool = pool(3);
+        // A clock that never moves: the second ejection doubles (no healthy period in between).
+        OutlierDetector d = new OutlierDetector(pool, passive(2, Duration.ofMillis(500), Duration.ofSeconds(10),
+                false), scheduler, () -> 0L);
+        Backend b1 = pool.backend("b1").orElseThrow();
+        fail(d, b1, 2, ErrorKind.CONNECT);
+        pool.setEjected("b1", false, "active check: recovered, passive ejection lifted");
+        fail(d, b1, 2, ErrorKind.CONNECT);
+        assertThat(d.ejections(b1)).isEqualTo(2); // 1000 ms this time
+        Thread.sleep(750); // past the first ejection's end (500 ms), well before the second's
+        assertThat(b1.ejected()).as("the first ejection's end must not end the second").isTrue();
+        await().atMost(Duration.ofSeconds(10)).until(() -> !b1.ejected());
+    }
 }
