@@ -29,13 +29,12 @@ public final class PoolSnapshot {
             }
         }
         // Panic mode (as Envoy's): when too few backends are healthy, spread over the UP and DOWN ones rather than
-        // melting the few that are left. Health decides it: a draining backend is healthy (the operator took it out of
-        // rotation, its checks did not), so a routine drain never sends new clients to a dead backend.
+        // melting the few that are left. Health decides it: the healthy are those that may serve their sticky clients,
+        // draining ones included (the operator took them out of rotation, their checks did not), so a routine drain
+        // never sends new clients to a dead backend.
         int eligible = (int) backends.stream().filter(b -> b.state() != BackendState.MAINTENANCE).count();
-        int healthy = up.size()
-                + (int) backends.stream().filter(b -> b.state() == BackendState.DRAINING).count();
         boolean panicNow = eligible > 0 && panicThresholdPercent > 0
-                && healthy * 100 < panicThresholdPercent * eligible;
+                && stickyOk.size() * 100 < panicThresholdPercent * eligible;
         if (panicNow) {
             up = backends.stream().filter(b -> b.state() == BackendState.UP || b.state() == BackendState.DOWN).toList();
             if (up.isEmpty()) {
