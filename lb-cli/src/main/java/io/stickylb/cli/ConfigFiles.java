@@ -4,6 +4,7 @@ import io.stickylb.config.ConfigException;
 import io.stickylb.config.ConfigLoader;
 import io.stickylb.config.LoadBalancerConfig;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /** Loading a config file for a command, and the one-line summary the commands print about it. */
 final class ConfigFiles {
@@ -11,9 +12,12 @@ final class ConfigFiles {
     private ConfigFiles() {
     }
 
-    /** Loads and validates {@code file}; the exception's message names file, line and key path. */
-    static LoadBalancerConfig load(Path file) throws ConfigException {
-        return ConfigLoader.load(file);
+    /**
+     * Loads and validates {@code file}; the exception's message names file, line and key path, and so does each
+     * warning handed to {@code warnings} (a valid file that is probably not what was meant).
+     */
+    static LoadBalancerConfig load(Path file, Consumer<String> warnings) throws ConfigException {
+        return ConfigLoader.load(file, warnings);
     }
 
     /** {@code 2 pools, 5 backends, 3 routes}. */

@@ -64,6 +64,7 @@ public final class LbCommand {
     static CommandLine commandLine(LbCommand command, String... args) {
         return Subcommands.addFor(new CommandLine(command), args)
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler(new UsageErrorHandler())
                 .setExecutionExceptionHandler(new ErrorHandler());
     }
 

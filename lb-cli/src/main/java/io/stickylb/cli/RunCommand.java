@@ -203,9 +203,9 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** The file with the command-line overrides applied. */
+    /** The file with the command-line overrides applied; its warnings are logged (at start and at each reload). */
     LoadBalancerConfig load() throws ConfigException {
-        return withOverrides(ConfigFiles.load(config));
+        return withOverrides(ConfigFiles.load(config, log::warn));
     }
 
     /** {@code --listen}, {@code --workers} and {@code --no-access-log} applied to a config read from the file. */

@@ -6,7 +6,10 @@ import io.stickylb.config.PoolAdvice;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.pool.Transport;
 import io.stickylb.pool.TransportUnavailableException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,7 +22,8 @@ import picocli.CommandLine.Spec;
         description = {
             "Checks a config file without starting anything.",
             "Prints FILE: OK (pools, backends, routes) or the error with file, line and key path;",
-            "warnings (settings that work, but maybe not as meant) go to stderr and do not fail the check."},
+            "warnings (settings that work, but maybe not as meant, and backend host names that do not resolve",
+            "here within 2s) go to stderr and do not fail the check."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the file is valid", "2:the file is invalid or unreadable"})
 final class ValidateCommand implements Callable<Integer> {
@@ -30,11 +34,14 @@ final class ValidateCommand implements Callable<Integer> {
     @Option(names = {"-c", "--config"}, required = true, paramLabel = "FILE", description = "The YAML config file.")
     Path config;
 
+    private final HostNameCheck hostNames = new HostNameCheck();
+
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         LoadBalancerConfig loaded;
+        List<String> fileWarnings = new ArrayList<>();
         try {
-            loaded = ConfigFiles.load(config);
+            loaded = ConfigFiles.load(config, fileWarnings::add);
         } catch (ConfigException e) {
             spec.commandLine().getErr().println(e.getMessage());
             spec.commandLine().getErr().flush();
@@ -42,13 +49,20 @@ final class ValidateCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().println(config + ": OK (" + ConfigFiles.summary(loaded) + ")");
         spec.commandLine().getOut().flush();
+        PrintWriter err = spec.commandLine().getErr();
+        fileWarnings.forEach(w -> err.println("warning: " + w));
         warnIfTransportCannotLoad(loaded);
         for (PoolConfig pool : loaded.pools().values()) {
             for (String advice : PoolAdvice.of(pool)) {
-                spec.commandLine().getErr().println("warning: " + advice);
+                err.println("warning: " + advice);
             }
         }
-        spec.commandLine().getErr().flush();
+        err.flush();
+        // Last: it may take up to its bound, and what is known already should be on the screen meanwhile.
+        for (String unresolved : hostNames.warnings(loaded)) {
+            err.println("warning: " + unresolved);
+        }
+        err.flush();
         return LbCommand.OK;
     }
 

@@ -190,6 +190,22 @@ class AdminCommandsTest {
     }
 
     @Test
+    void reloadPrintsTheFilesWarnings() throws Exception {
+        Path file = dir.resolve("lb.yaml");
+        Files.writeString(file, yaml(one.port()));
+        start(ConfigLoader.load(file), null);
+        Files.writeString(file, yaml(one.port(), one.port()));
+
+        Cli.Result r = Cli.run("reload", "--admin", url);
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).endsWith("warning: " + file + ":14: pools.app.backends[1].address: backends 'b1' (line 11)"
+                + " and 'b2' have the same address 127.0.0.1:" + one.port() + " (a copy-paste slip?); that server gets"
+                + " the requests of both" + System.lineSeparator());
+        assertThat(lb.upstreams().pool("app").backend("b2")).as("a warning, not a refusal").isPresent();
+    }
+
+    @Test
     void anInvalidFileIsRefusedWithItsLineAndChangesNothing() throws Exception {
         Path file = dir.resolve("lb.yaml");
         Files.writeString(file, yaml(one.port()));

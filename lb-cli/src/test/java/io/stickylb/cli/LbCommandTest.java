@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
@@ -85,7 +86,8 @@ class LbCommandTest {
         Cli.Result r = Cli.run();
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("Missing required subcommand");
+        assertThat(r.err()).contains("Missing required subcommand").as("lb alone lists the commands")
+                .contains("Commands:", "validate");
     }
 
     @Test
@@ -94,6 +96,41 @@ class LbCommandTest {
 
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("--frobnicate");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "run --bogus                      | lb run   | Unknown option: '--bogus'",
+        "run --config x.yaml --bogus      | lb run   | Unknown option: '--bogus'",
+        "run --config                     | lb run   | Missing required parameter for option '--config' (FILE)",
+        "validate --config x.yaml --frob  | lb validate | Unknown option: '--frob'",
+        "frobnicate                       | lb       | Unmatched argument at index 0: 'frobnicate'",
+        "--log-level loud                 | lb       | Invalid value for option '--log-level'"})
+    void aUsageErrorPrintsTheErrorAndAHintInsteadOfTheWholeHelp(String args, String command, String error) {
+        Cli.Result r = Cli.run(args.split(" "));
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        String[] lines = r.err().split("\\R");
+        assertThat(lines[0]).startsWith(error);
+        assertThat(lines[lines.length - 1]).isEqualTo("Try '" + command + " --help' for more information.");
+        assertThat(r.err()).doesNotContain("Usage:");
+        assertThat(lines.length).as("the error, at most one more (picocli's), the hint").isLessThanOrEqualTo(3);
+    }
+
+    @Test
+    void aMisspeltCommandGetsASuggestionAndTheHint() {
+        Cli.Result r = Cli.run("stauts");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo(String.join(System.lineSeparator(), "Unmatched argument at index 0: 'stauts'",
+                "Did you mean: lb status?", "Try 'lb --help' for more information.", ""));
+
+        Cli.Result noSuggestion = Cli.run("rnu");
+        assertThat(noSuggestion.err()).as("picocli suggests nothing for a transposition: the names instead")
+                .isEqualTo(String.join(System.lineSeparator(), "Unmatched argument at index 0: 'rnu'",
+                        "Commands: run, validate, demo, status, backend, reload, experiment, help",
+                        "Try 'lb --help' for more information.", ""));
     }
 
     @Test

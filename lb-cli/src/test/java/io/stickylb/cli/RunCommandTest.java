@@ -67,6 +67,48 @@ class RunCommandTest {
     }
 
     @Test
+    void anExperimentScenarioIsRecognisedAndNothingStarts() {
+        Path file = Cli.configDir().resolve("experiments/failover.yaml");
+
+        Cli.Result r = Cli.run("run", "--config", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo(file + ": this is an experiment scenario, not a proxy config; run it with:"
+                + " lb experiment --scenario " + file + System.lineSeparator());
+    }
+
+    @Test
+    void theFilesWarningsAreLoggedAtStart() throws Exception {
+        int port = Cli.freePort();
+        Path file = Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:" + port + "\n"
+                + "access-log: { enabled: false }\n"
+                + "trusted-proxies: [ 10.0.0.1/8 ]\n"
+                + "pools:\n"
+                + "  app:\n"
+                + "    backends:\n"
+                + "      - { id: b1, address: 127.0.0.1:" + b1.port() + " }\n");
+        ch.qos.logback.classic.Logger logger =
+                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(RunCommand.class);
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        events.start();
+        logger.addAppender(events);
+        try (Cli.Background lb = new Cli.Background("run", "--config", file.toString(), "--warmup", "0")) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> Http.backendId(port) != null);
+
+            synchronized (events) {
+                assertThat(events.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                        .extracting(ILoggingEvent::getFormattedMessage)
+                        .contains(file + ":3: trusted-proxies[0]: low address bits of 10.0.0.1/8 are"
+                                + " meaningless; it is read as 10.0.0.0/8 (write that, or the address alone for one"
+                                + " host)");
+            }
+            assertThat(lb.stop()).isZero();
+        } finally {
+            logger.detachAppender(events);
+        }
+    }
+
+    @Test
     void aMissingConfigFileExitsWithTwo() {
         Cli.Result r = Cli.run("run", "--config", dir.resolve("missing.yaml").toString());
 

@@ -36,6 +36,25 @@ class ValidateCommandTest {
         assertThat(r.out()).matches("\\Q" + file + "\\E: OK \\(\\d+ pools?, \\d+ backends?, \\d+ routes?\\)\\R");
     }
 
+    static Stream<Path> shippedScenarios() throws IOException {
+        try (Stream<Path> scenarios = Files.list(Cli.configDir().resolve("experiments"))) {
+            List<Path> files = scenarios.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+            assertThat(files).isNotEmpty();
+            return files.stream();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("shippedScenarios")
+    void anExperimentScenarioIsRecognisedAndPointedAtLbExperiment(Path file) {
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo(file + ": this is an experiment scenario, not a proxy config; run it with:"
+                + " lb experiment --scenario " + file + System.lineSeparator());
+    }
+
     @Test
     void theDefaultConfigIsSummarised() {
         Path file = Cli.configDir().resolve("lb.yaml");
@@ -97,6 +116,66 @@ class ValidateCommandTest {
         assertThat(prefix.exitCode()).isZero();
         assertThat(prefix.err()).startsWith("warning: pool 'shop': affinity max-idle is ignored in prefix mode");
         assertOneLine(prefix.err());
+    }
+
+    @Test
+    void aCidrWithHostBitsPassesWithAWarningNamingFileLineKeyAndTheNetwork() throws IOException {
+        Path file = write("""
+                listen: 127.0.0.1:8080
+                trusted-proxies: [ 192.168.0.0/16, 10.0.0.1/8 ]
+                pools:
+                  app:
+                    backends:
+                      - { id: b1, address: 127.0.0.1:9001 }
+                """);
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains(": OK (1 pool, 1 backend, 1 route)");
+        assertThat(r.err()).isEqualTo("warning: " + file + ":2: trusted-proxies[1]: low address bits of 10.0.0.1/8 are"
+                + " meaningless; it is read as 10.0.0.0/8 (write that, or the address alone for one host)"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void twoBackendsOfOnePoolOnOneAddressPassWithAWarningNamingBoth() throws IOException {
+        Path file = write("""
+                pools:
+                  app:
+                    backends:
+                      - { id: b1, address: 127.0.0.1:9001 }
+                      - { id: b2, address: 127.0.0.1:9002 }
+                      - { id: b3, address: 127.0.0.1:9001 }
+                """);
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.err()).isEqualTo("warning: " + file + ":6: pools.app.backends[2].address: backends 'b1' (line 4)"
+                + " and 'b3' have the same address 127.0.0.1:9001 (a copy-paste slip?); that server gets the requests"
+                + " of both" + System.lineSeparator());
+    }
+
+    @Test
+    void aBackendHostNameThatDoesNotResolveHerePassesWithAWarning() throws IOException {
+        // RFC 6761: .invalid never resolves, and the resolver may say so without asking any DNS server.
+        Path file = write("""
+                pools:
+                  app:
+                    backends:
+                      - { id: b1, address: "localhost:9001" }
+                      - { id: b2, address: "api.stickylb-test.invalid:9002" }
+                      - { id: b3, address: "[::1]:9003" }
+                """);
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).as("the name may resolve on the production host").isZero();
+        assertThat(r.out()).contains(": OK (1 pool, 3 backends, 1 route)");
+        assertThat(r.err()).startsWith("warning: pool 'app': backend b2 host \"api.stickylb-test.invalid\" does not"
+                + " resolve: ").endsWith(" (lb run fails its connections until it does)" + System.lineSeparator());
+        assertOneLine(r.err());
     }
 
     @Test

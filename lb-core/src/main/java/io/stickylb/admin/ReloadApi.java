@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,10 +25,10 @@ import org.slf4j.LoggerFactory;
  */
 final class ReloadApi {
 
-    /** Reads and validates a config file ({@code ConfigLoader::load} in production). */
+    /** Reads and validates a config file, handing on its warnings ({@code ConfigLoader::load} in production). */
     @FunctionalInterface
     interface Loader {
-        LoadBalancerConfig load(Path file) throws ConfigException;
+        LoadBalancerConfig load(Path file, Consumer<String> warnings) throws ConfigException;
     }
 
     private static final Logger log = LoggerFactory.getLogger(ReloadApi.class);
@@ -66,21 +67,24 @@ final class ReloadApi {
 
     private ApiResponse apply(ApiRequest r, Path source) throws ApiException {
         LoadBalancerConfig next;
+        List<String> fileWarnings = new ArrayList<>();
         try {
-            next = loader.load(source);
+            next = loader.load(source, fileWarnings::add);
         } catch (ConfigException e) {
             log.warn("admin: reload of {} requested by {} refused, nothing changed: {}", source, r.remote(),
                     e.getMessage());
             throw ApiException.badRequest(e.getMessage());
         }
         Set<String> old = backendNames();
-        List<String> warnings;
+        // The file's own warnings (file:line: key: ...), which lb run logs at start, then the reload's (it logs those).
+        List<String> warnings = new ArrayList<>(fileWarnings);
         try {
-            warnings = target.reload(next);
+            warnings.addAll(target.reload(next));
         } catch (IllegalArgumentException e) {
             log.warn("admin: reload of {} requested by {} failed: {}", source, r.remote(), e.getMessage());
             throw ApiException.badRequest(source + ": " + e.getMessage());
         }
+        fileWarnings.forEach(log::warn);
         Set<String> now = backendNames();
         List<String> added = new ArrayList<>(now);
         added.removeAll(old);

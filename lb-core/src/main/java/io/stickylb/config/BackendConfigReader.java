@@ -3,6 +3,7 @@ package io.stickylb.config;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,6 +24,7 @@ final class BackendConfigReader {
         // Affinity cookies carry ids and route-suffix carries routes: a duplicate would send clients to the wrong one.
         Map<String, Integer> idLines = new HashMap<>();
         Map<String, Integer> routeLines = new HashMap<>();
+        Map<String, String> addressFirstUsedBy = new HashMap<>();
         for (YamlNode item : items) {
             YamlMap map = item.asMap(KEYS);
             BackendConfig backend = read(map);
@@ -36,9 +38,25 @@ final class BackendConfigReader {
             if (firstRoute != null) {
                 throw routeNode.error("duplicate route '" + backend.route() + "' (first at line " + firstRoute + ")");
             }
+            warnIfAddressTaken(map.get("address"), backend, addressFirstUsedBy);
             backends.add(backend);
         }
         return backends;
+    }
+
+    /**
+     * Two ids on one address are almost always a copy-paste slip (HAProxy allows it too): that server then gets the
+     * share of two. Allowed, since it can be meant (to double a server's share without weights), but said.
+     */
+    private static void warnIfAddressTaken(YamlNode addressNode, BackendConfig backend,
+            Map<String, String> firstUsedBy) {
+        // Host names are case-insensitive; other spellings of one address (a name and its IP) are not caught.
+        String key = backend.address().toString().toLowerCase(Locale.ROOT);
+        String first = firstUsedBy.putIfAbsent(key, "'" + backend.id() + "' (line " + addressNode.line() + ")");
+        if (first != null) {
+            addressNode.warn("backends " + first + " and '" + backend.id() + "' have the same address "
+                    + backend.address() + " (a copy-paste slip?); that server gets the requests of both");
+        }
     }
 
     private static BackendConfig read(YamlMap map) throws ConfigException {

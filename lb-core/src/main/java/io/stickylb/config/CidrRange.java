@@ -57,6 +57,63 @@ public record CidrRange(byte[] network, int prefixLength, String text) {
         return IPV4.matcher(addr).matches();
     }
 
+    /**
+     * True when the address has bits set beyond the prefix ({@code 10.0.0.1/8}): the range still means the network
+     * (10.0.0.0/8), as nginx reads it, but the writer may have meant a single host.
+     */
+    public boolean hasHostBits() {
+        return !Arrays.equals(network, masked());
+    }
+
+    /** The network address and prefix, in the shortest notation ({@code 10.0.0.0/8}, {@code 2001:db8::/32}). */
+    public String networkText() {
+        return format(masked()) + "/" + prefixLength;
+    }
+
+    private byte[] masked() {
+        byte[] bytes = network.clone();
+        for (int bit = prefixLength; bit < bytes.length * 8; bit++) {
+            bytes[bit / 8] &= (byte) ~(0x80 >> bit % 8);
+        }
+        return bytes;
+    }
+
+    /** Dotted quad, or RFC 5952 IPv6 text: lower case, the longest run of two or more zero groups as {@code ::}. */
+    private static String format(byte[] bytes) {
+        if (bytes.length == 4) {
+            return (bytes[0] & 0xFF) + "." + (bytes[1] & 0xFF) + "." + (bytes[2] & 0xFF) + "." + (bytes[3] & 0xFF);
+        }
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = (bytes[2 * i] & 0xFF) << 8 | bytes[2 * i + 1] & 0xFF;
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; i++) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+        }
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                text.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+                text.append(':');
+            }
+            text.append(Integer.toHexString(groups[i]));
+        }
+        return text.toString();
+    }
+
     /** True when {@code address} (4 or 16 bytes) lies in this range. */
     public boolean contains(byte[] address) {
         if (address.length != network.length) {

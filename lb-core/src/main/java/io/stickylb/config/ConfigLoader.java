@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -19,7 +20,8 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
 /**
  * Loads a {@link LoadBalancerConfig} from YAML. Every error is a {@link ConfigException} whose message reads
  * {@code <file>:<line>: <key.path>: <problem>},
- * e.g. {@code lb.yaml:7: pools.app.backends[1].weight: 0 (expected: 1..1000)}.
+ * e.g. {@code lb.yaml:7: pools.app.backends[1].weight: 0 (expected: 1..1000)}. Warnings (a valid file that is
+ * probably not what was meant) read the same and go to the caller's sink, only when the file is valid.
  */
 public final class ConfigLoader {
 
@@ -29,8 +31,16 @@ public final class ConfigLoader {
     private ConfigLoader() {
     }
 
-    /** Reads and validates {@code file}, substituting {@code ${NAME}} from the process environment. */
+    /**
+     * Reads and validates {@code file}, substituting {@code ${NAME}} from the process environment; its warnings are
+     * dropped (see {@link #load(Path, Consumer)}).
+     */
     public static LoadBalancerConfig load(Path file) throws ConfigException {
+        return load(file, warning -> { });
+    }
+
+    /** As {@link #load(Path)}, handing each warning ({@code <file>:<line>: <key.path>: <problem>}) to the sink. */
+    public static LoadBalancerConfig load(Path file, Consumer<String> warnings) throws ConfigException {
         Objects.requireNonNull(file, "file");
         String text;
         try {
@@ -45,22 +55,31 @@ public final class ConfigLoader {
             String reason = Files.isDirectory(file) ? "is a directory" : String.valueOf(e.getMessage());
             throw new ConfigException(file + ": cannot read: " + reason, e);
         }
-        return parse(text, file.toString(), System.getenv(), file);
+        return parse(text, file.toString(), System.getenv(), file, warnings);
     }
 
     /** Parses YAML text; {@code sourceName} names it in error messages and {@code env} feeds {@code ${NAME}}. */
     public static LoadBalancerConfig parse(String yaml, String sourceName, Map<String, String> env)
             throws ConfigException {
-        return parse(yaml, sourceName, env, null);
+        return parse(yaml, sourceName, env, warning -> { });
     }
 
-    private static LoadBalancerConfig parse(String yaml, String sourceName, Map<String, String> env, Path file)
-            throws ConfigException {
+    /** As {@link #parse(String, String, Map)}, handing each warning to {@code warnings}. */
+    public static LoadBalancerConfig parse(String yaml, String sourceName, Map<String, String> env,
+            Consumer<String> warnings) throws ConfigException {
+        return parse(yaml, sourceName, env, null, warnings);
+    }
+
+    private static LoadBalancerConfig parse(String yaml, String sourceName, Map<String, String> env, Path file,
+            Consumer<String> warnings) throws ConfigException {
         Objects.requireNonNull(yaml, "yaml");
+        Objects.requireNonNull(warnings, "warnings");
         YamlSource source = new YamlSource(Objects.requireNonNull(sourceName, "sourceName"), env);
         Node root = compose(yaml, source).orElseThrow(
                 () -> source.error(1, "", "the file is empty (expected at least a 'pools' section)"));
-        return LoadBalancerConfigReader.read(new YamlNode(source, root, ""), file);
+        LoadBalancerConfig config = LoadBalancerConfigReader.read(new YamlNode(source, root, ""), file);
+        source.warnings().forEach(warnings);
+        return config;
     }
 
     /** YAML syntax only: the node tree keeps a line for every key and value, which the readers report. */

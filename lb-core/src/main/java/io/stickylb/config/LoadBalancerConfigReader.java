@@ -20,6 +20,7 @@ final class LoadBalancerConfigReader {
     }
 
     static LoadBalancerConfig read(YamlNode root, Path source) throws ConfigException {
+        ScenarioFiles.refuse(root);
         YamlMap map = root.asMap(KEYS);
         Endpoint listen = map.endpoint("listen", DEFAULT_LISTEN);
         int workers = workers(map.get("workers"));
@@ -66,11 +67,17 @@ final class LoadBalancerConfigReader {
         if (node != null) {
             for (YamlNode item : node.asList()) {
                 String text = item.asString();
+                CidrRange range;
                 try {
-                    ranges.add(CidrRange.parse(text));
+                    range = CidrRange.parse(text);
                 } catch (IllegalArgumentException e) {
                     throw item.error(e.getMessage());
                 }
+                if (range.hasHostBits()) {
+                    item.warn("low address bits of " + range + " are meaningless; it is read as "
+                            + range.networkText() + " (write that, or the address alone for one host)");
+                }
+                ranges.add(range);
             }
         }
         return ranges;

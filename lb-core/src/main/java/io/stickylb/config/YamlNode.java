@@ -54,6 +54,11 @@ final class YamlNode {
         return source.error(line(), path, problem);
     }
 
+    /** Reports something valid but probably not meant, at this node's line and path. */
+    void warn(String problem) {
+        source.warn(line(), path, problem);
+    }
+
     /** True for {@code key:} with nothing after it, {@code ~} or {@code null}; quoted text never is. */
     boolean isNull() {
         return node instanceof ScalarNode && Tag.NULL.equals(node.getTag());

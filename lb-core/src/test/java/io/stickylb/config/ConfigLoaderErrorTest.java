@@ -450,6 +450,28 @@ class ConfigLoaderErrorTest {
     }
 
     @Test
+    void anExperimentScenarioIsNamedAsSuchAndPointsAtLbExperiment() {
+        String scenario = """
+                name: failover
+                duration: 30s
+                backends: { count: 3 }
+                clients: { count: 100 }
+                strategies: [ { name: rr, strategy: round-robin } ]
+                """;
+
+        assertThat(parseError(scenario)).isEqualTo("bad.yaml: this is an experiment scenario, not a proxy config;"
+                + " run it with: lb experiment --scenario bad.yaml");
+        assertThat(parseError("strategies: []\n")).as("a scenario's own section alone is enough")
+                .startsWith("bad.yaml: this is an experiment scenario");
+    }
+
+    @Test
+    void aProxyConfigWithAStraySectionIsStillAnUnknownKey() {
+        assertThat(parseError(POOLS + "clients: { count: 1 }\n"))
+                .startsWith("bad.yaml:2: clients: unknown key (expected one of: listen,");
+    }
+
+    @Test
     void aMissingFileNamesTheFileAndTheReason(@TempDir Path dir) {
         Path file = dir.resolve("nope.yaml");
 
