@@ -73,6 +73,8 @@ final class Exchange implements ConnectionWaiter {
     private boolean requestComplete;
     private boolean responseStarted;
     private boolean interim;
+    /** A {@code 100 Continue} went to the client: a client that held its body back for one is sending it now. */
+    private boolean continued;
     private boolean switching;
     private boolean chunkBody;
     private ByteBuf heldHead;
@@ -370,6 +372,7 @@ final class Exchange implements ConnectionWaiter {
                     // RFC 9110 §15.2: no 1xx to an HTTP/1.0 client; it waits for the final answer.
                     head.release();
                 } else {
+                    continued |= code == 100;
                     if (head.hasHopByHop()) {
                         ForwardedHeaders.rewriteResponse(head);
                     }
@@ -414,7 +417,7 @@ final class Exchange implements ConnectionWaiter {
         }
         pool.strategy().beforeRespond(rctx, response);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        closeClient = !clientKeepAlive || runtime.draining();
+        closeClient = !clientKeepAlive || runtime.draining() || bodyMayNeverCome();
         switch (response.framing()) {
             case UNTIL_CLOSE -> {
                 // Read-until-close from the backend: re-frame as chunks for HTTP/1.1, or close for HTTP/1.0.
@@ -561,14 +564,28 @@ final class Exchange implements ConnectionWaiter {
     private void responseComplete() {
         done = true;
         cancelResponseTimer();
+        // A backend that answered before reading the whole body is out of step with this request: never pooled.
         boolean reusable = requestComplete && backendKeepAlive && backendChannel != null
                 && backendChannel.isActive() && responseDecoder.inStep();
         releaseBackendChannel(reusable);
         endBackend();
         client.flush();
         long now = finish();
-        // An unfinished request body leaves no way to find the next request: close after this response.
-        frontend.exchangeDone(this, !closeClient && requestComplete, now);
+        // The rest of an unfinished body is the frontend's to drop before the next request can be found.
+        frontend.exchangeDone(this, !closeClient, requestComplete, now);
+    }
+
+    /**
+     * A final answer to {@code Expect: 100-continue} that came without a {@code 100}, before the body: the client may
+     * never send the body it held back (RFC 9110 §10.1.1), so where its next request starts is unknown and the
+     * connection closes after the answer, which says so.
+     */
+    private boolean bodyMayNeverCome() {
+        if (requestComplete || continued) {
+            return false;
+        }
+        String expect = request.headers().get(HttpHeaderNames.EXPECT);
+        return expect != null && expect.equalsIgnoreCase("100-continue");
     }
 
     void clientWritabilityChanged(boolean writable) {
@@ -735,7 +752,7 @@ final class Exchange implements ConnectionWaiter {
         boolean keepAlive = clientKeepAlive && complete && !runtime.draining();
         client.writeAndFlush(ErrorResponses.of(answer, !keepAlive, method.equals(HttpMethod.HEAD)));
         long now = finish();
-        frontend.exchangeDone(this, keepAlive, now);
+        frontend.exchangeDone(this, keepAlive, complete, now);
     }
 
     /** After the head went out, the only honest signal of failure is closing the client connection. */

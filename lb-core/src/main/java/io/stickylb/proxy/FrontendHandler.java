@@ -1,9 +1,11 @@
 package io.stickylb.proxy;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -11,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
@@ -46,6 +49,13 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private LazyDeadline responseDeadline;
     private LazyDeadline idleDeadline;
     private LazyDeadline bodyDeadline;
+    /**
+     * Set while the rest of an answered request's body is read and dropped, and while the connection lingers before
+     * its close (see {@link BodyDiscard}).
+     */
+    private BodyDiscard discard;
+    /** The answer went out and output was shut down (lingering close): a quiet gap may end the connection now. */
+    private boolean finSent;
 
     public FrontendHandler(ProxyRuntime runtime) {
         this.runtime = runtime;
@@ -103,6 +113,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (discard != null) {
+            discardContent(msg);
+            return;
+        }
         bodyDeadline.clear();
         pending.add(msg);
         process();
@@ -112,6 +126,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (exchange != null) {
             exchange.flushBackend();
+        }
+        if (discard != null && discard.lingering()) {
+            discard.awaitBytes();
+            ctx.read();
+            return;
         }
         maybeRead();
     }
@@ -130,6 +149,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         responseDeadline.cancel();
         idleDeadline.cancel();
         bodyDeadline.cancel();
+        if (discard != null) {
+            discard.cancel();
+        }
         releasePending();
         if (exchange != null) {
             Exchange e = exchange;
@@ -142,7 +164,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == GracefulShutdown.EVENT) {
-            if (exchange == null && pending.isEmpty()) {
+            if (discard != null && !closing) {
+                // No next request will be served: stop waiting for the body's end, but still let the answer land.
+                lingerClose();
+            } else if (exchange == null && pending.isEmpty() && discard == null) {
                 close();
             }
             return;
@@ -196,7 +221,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (closing || !pending.isEmpty()) {
             return;
         }
-        if (exchange == null) {
+        if (discard != null) {
+            discard.awaitBytes();
+            ctx.read();
+        } else if (exchange == null) {
             ctx.read();
         } else if (exchange.wantsRequestContent()) {
             bodyDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis());
@@ -274,24 +302,119 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             // RFC 9110 §15.5.6: a 405 must say which methods would be served.
             response.headers().set(HttpHeaderNames.ALLOW, RequestValidator.FORWARDED_METHODS);
         }
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ctx.write(response);
+        // The client may be sending a body (a 413 for its declared length, say): a plain close would reset the answer.
+        lingerClose();
     }
 
-    /** Called by the exchange when its response is fully written (or it failed and answered). */
-    void exchangeDone(Exchange done, boolean keepAlive, long nowNanos) {
+    /**
+     * Called by the exchange when its response is fully written (or it failed and answered); {@code requestComplete}
+     * says whether the client's whole request was read. If not, the answer came early: the rest of the body is read
+     * and dropped, and the connection carries on with the next request if it ends within bounds (see
+     * {@link BodyDiscard}); a connection that must close lingers first, so unread body bytes cannot turn the close
+     * into a reset that destroys the answer before the client reads it.
+     */
+    void exchangeDone(Exchange done, boolean keepAlive, boolean requestComplete, long nowNanos) {
         if (exchange != done) {
             return;
         }
         exchange = null;
+        boolean bodyLeft = !requestComplete && !skipQueuedBody();
         if (!keepAlive || runtime.draining()) {
+            if (bodyLeft) {
+                lingerClose();
+                return;
+            }
             closing = true;
             releasePending();
-            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (bodyLeft) {
+            startDiscard();
+            maybeRead();
             return;
         }
         idleDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis(), nowNanos);
         process();
         maybeRead();
+    }
+
+    private void startDiscard() {
+        var limits = runtime.config().limits();
+        discard = new BodyDiscard(ctx.executor(), limits.clientIdleTimeout().toMillis(), limits.maxBodySize(),
+                () -> discardExpired(false), () -> discardExpired(true));
+    }
+
+    private void discardExpired(boolean budgetSpent) {
+        if (discard == null || !ctx.channel().isActive()) {
+            return;
+        }
+        if (!discard.lingering()) {
+            log.debug("client {} did not finish a body after its answer in time; closing",
+                    ctx.channel().remoteAddress());
+            lingerClose();
+        } else if (budgetSpent || finSent) {
+            // A quiet client ends the linger only once the answer is out: a slow reader still taking it in is not
+            // cut off, and the budget bounds it.
+            close();
+        }
+    }
+
+    /** A part of the body being dropped: released at once; its end lets the connection go on with the next request. */
+    private void discardContent(Object msg) {
+        if (!(msg instanceof HttpContent content)) {
+            // Cannot happen (a head comes only after the body's end), but must not be lost if it did.
+            ReferenceCountUtil.release(msg);
+            lingerClose();
+            return;
+        }
+        boolean failed = content.decoderResult().isFailure();
+        boolean last = content instanceof LastHttpContent;
+        boolean withinLimit = discard.dropped(content.content().readableBytes());
+        content.release();
+        if (failed || !withinLimit) {
+            lingerClose();
+        } else if (last) {
+            discard.cancel();
+            discard = null;
+            idleDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis());
+            // What follows in this read (a pipelined request) is queued as usual; channelReadComplete reads on.
+        }
+    }
+
+    /**
+     * Closes gently (RFC 9112 §9.6): what was written goes out, then a FIN, and what the client still sends is read
+     * and dropped until it closes or the linger ends ({@link BodyDiscard}). Closing with unread bytes would send a
+     * reset: the client's next write fails, and many TCP stacks drop the answer it has not read yet.
+     */
+    private void lingerClose() {
+        closing = true;
+        releasePending();
+        responseDeadline.clear();
+        idleDeadline.clear();
+        bodyDeadline.clear();
+        RequestDecoder decoder = ctx.pipeline().get(RequestDecoder.class);
+        if (decoder != null) {
+            decoder.abandon(); // what arrives from now on is skipped, not decoded
+        }
+        if (discard == null) {
+            startDiscard();
+        }
+        discard.linger();
+        Channel ch = ctx.channel();
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+            if (f.isSuccess() && ch instanceof DuplexChannel duplex && ch.isActive()) {
+                finSent = true;
+                duplex.shutdownOutput();
+                if (discard != null) {
+                    discard.awaitBytes();
+                }
+            } else {
+                ch.close();
+            }
+        });
+        ctx.read();
     }
 
     /** The exchange failed in a way that ends the connection: answer {@code status} and close, or just close. */
