@@ -2,17 +2,22 @@ package io.stickylb.proxy;
 
 /**
  * What the access log says about one request: client, request line, route target, backend, affinity decision,
- * status, bytes, time to the response head from the backend and total time (milliseconds, -1 when unknown).
+ * status, bytes, time to the response head from the backend and total time (milliseconds, -1 when unknown), and
+ * {@code end}: null when the exchange ended with its answer, else why not: {@code client-closed}, {@code
+ * client-stalled}, {@code shutdown}, {@code request-<status>}, a 503's {@code no-backend}, {@code queue-timeout} or
+ * {@code affinity-refused}, or the backend failure behind a 502/504 or a cut answer ({@code connect}, {@code reset},
+ * {@code timeout}, {@code truncated}, {@code protocol}); README's admin section says what each means.
  */
 public record AccessRecord(
         String client, String method, String uri, String pool, String backend, String affinity,
-        int status, long bytesOut, double upstreamMs, double totalMs) {
+        int status, long bytesOut, double upstreamMs, double totalMs, String end) {
 
     /** Common-log-like text. */
     public String toText() {
         return client + " \"" + method + " " + uri + "\" " + status + " " + bytesOut
                 + " pool=" + nz(pool) + " backend=" + nz(backend) + " affinity=" + nz(affinity)
-                + String.format(java.util.Locale.ROOT, " upstream_ms=%.1f total_ms=%.1f", upstreamMs, totalMs);
+                + String.format(java.util.Locale.ROOT, " upstream_ms=%.1f total_ms=%.1f", upstreamMs, totalMs)
+                + " end=" + nz(end);
     }
 
     /** One JSON object per line. */
@@ -26,8 +31,8 @@ public record AccessRecord(
         field(b, "affinity", affinity).append(',');
         b.append("\"status\":").append(status).append(',');
         b.append("\"bytes\":").append(bytesOut).append(',');
-        b.append(String.format(java.util.Locale.ROOT, "\"upstreamMs\":%.3f,\"totalMs\":%.3f", upstreamMs, totalMs));
-        return b.append('}').toString();
+        b.append(String.format(java.util.Locale.ROOT, "\"upstreamMs\":%.3f,\"totalMs\":%.3f,", upstreamMs, totalMs));
+        return field(b, "end", end).append('}').toString();
     }
 
     private static String nz(String s) {

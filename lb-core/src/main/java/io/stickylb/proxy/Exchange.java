@@ -85,6 +85,10 @@ final class Exchange implements ConnectionWaiter {
     private int status;
     private long responseBytes;
     private long headNanos;
+    /** The last backend failure of this exchange (a retry may have followed it), or null. */
+    private ErrorKind lastFailure;
+    /** Why the exchange ended without its whole answer, for the access log; null when it had one. */
+    private String end;
     /** Set while the exchange waits in line for a connection (see {@link #waitForConnection}). */
     private ScheduledFuture<?> waitTimer;
 
@@ -130,6 +134,11 @@ final class Exchange implements ConnectionWaiter {
             // With every backend excluded by retries, the last failure speaks for the request (502) — unless the
             // affinity strategy refused to redispatch (on-unavailable: fail), which is a 503 like any other refusal.
             boolean refused = rctx.affinity().broken();
+            if (refused) {
+                end = "affinity-refused";
+            } else if (attempts == 0) {
+                end = "no-backend";
+            }
             fail(attempts > 0 && !refused ? HttpResponseStatus.BAD_GATEWAY : HttpResponseStatus.SERVICE_UNAVAILABLE);
             return;
         }
@@ -188,6 +197,7 @@ final class Exchange implements ConnectionWaiter {
         waitTimer = null;
         if (!done && connections.cancelWait(backend, this)) {
             backend.stats().queueTimeouts.increment();
+            end = "queue-timeout";
             fail(HttpResponseStatus.SERVICE_UNAVAILABLE);
         }
     }
@@ -633,6 +643,7 @@ final class Exchange implements ConnectionWaiter {
         }
         if (backendChannel != null && !backendChannel.config().isAutoRead()) {
             // Reading was paused for a client that stopped taking the response: its stall, not the backend's.
+            end = "client-stalled";
             closeBackendChannel();
             abortAfterResponseStarted();
             return;
@@ -647,6 +658,7 @@ final class Exchange implements ConnectionWaiter {
             return;
         }
         done = true;
+        end = runtime.cuttingOff() ? "shutdown" : "client-closed";
         stopWaiting();
         if (heldHead != null) {
             heldHead.release();
@@ -723,6 +735,8 @@ final class Exchange implements ConnectionWaiter {
     private void abortWith(HttpResponseStatus answer) {
         closeBackendChannel();
         if (responseStarted) {
+            // The answer is under way and can no longer become this status: the log says which it would have been.
+            end = "request-" + answer.code();
             abortAfterResponseStarted();
             return;
         }
@@ -738,6 +752,9 @@ final class Exchange implements ConnectionWaiter {
     /** Answers the client ourselves; only possible before any response byte was relayed. */
     private void fail(HttpResponseStatus answer) {
         done = true;
+        if (end == null && lastFailure != null) {
+            end = lastFailure.label(); // the failure behind a 502 or 504
+        }
         stopWaiting();
         cancelResponseTimer();
         closeBackendChannel();
@@ -757,6 +774,9 @@ final class Exchange implements ConnectionWaiter {
 
     /** After the head went out, the only honest signal of failure is closing the client connection. */
     private void abortAfterResponseStarted() {
+        if (end == null) {
+            end = lastFailure == null ? "aborted" : lastFailure.label();
+        }
         writeHeldHead();
         done = true;
         stopWaiting();
@@ -791,6 +811,7 @@ final class Exchange implements ConnectionWaiter {
     }
 
     private void recordFailure(Backend b, ErrorKind kind) {
+        lastFailure = kind;
         b.stats().error(kind);
         pool.outcomes().failure(b, kind);
     }
@@ -835,7 +856,7 @@ final class Exchange implements ConnectionWaiter {
         if (accessLog.enabled()) {
             accessLog.log(new AccessRecord(rctx.clientAddress().getHostAddress(), method.name(), uri, pool.name(),
                     backend == null ? null : backend.id(), rctx.affinity().label(), status, responseBytes,
-                    headNanos == 0 ? -1 : (headNanos - startNanos) / 1e6, (now - startNanos) / 1e6));
+                    headNanos == 0 ? -1 : (headNanos - startNanos) / 1e6, (now - startNanos) / 1e6, end));
         }
         return now;
     }

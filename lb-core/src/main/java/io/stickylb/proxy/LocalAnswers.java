@@ -41,7 +41,7 @@ public final class LocalAnswers {
         if (log.enabled()) {
             boolean known = request != null && request.decoderResult().isSuccess();
             log.log(new AccessRecord(clientIp(client.remoteAddress()), known ? request.method().name() : "-",
-                    known ? request.uri() : "-", null, null, null, code, 0, -1, -1));
+                    known ? request.uri() : "-", null, null, null, code, 0, -1, -1, null));
         }
     }
 

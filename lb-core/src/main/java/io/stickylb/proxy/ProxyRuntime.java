@@ -15,6 +15,7 @@ public final class ProxyRuntime {
     private volatile AccessLog accessLog;
     private volatile ConnectionPools connections;
     private volatile boolean draining;
+    private volatile boolean cuttingOff;
     private final AtomicInteger activeExchanges = new AtomicInteger();
     private final LocalAnswers localAnswers = new LocalAnswers();
 
@@ -64,6 +65,16 @@ public final class ProxyRuntime {
 
     public void startDraining() {
         this.draining = true;
+    }
+
+    /** True once the shutdown's drain time is over and the connections still open are being closed. */
+    public boolean cuttingOff() {
+        return cuttingOff;
+    }
+
+    /** Marks what ends from now on as ended by the shutdown (the access log's {@code end=shutdown}). */
+    public void startCuttingOff() {
+        this.cuttingOff = true;
     }
 
     public int activeExchanges() {

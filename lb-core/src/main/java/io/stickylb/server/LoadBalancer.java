@@ -333,6 +333,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         if (admin != null) {
             admin.close();
         }
+        runtime.startCuttingOff();
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         releaseLoops(Duration.ofSeconds(2));
         if (!quiet) {

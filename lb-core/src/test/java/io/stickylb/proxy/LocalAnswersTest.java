@@ -80,8 +80,8 @@ class LocalAnswersTest {
         assertThat(logged.get(0)).startsWith("127.0.0.1 \"GET /app/x\" 200 4 pool=app backend=b1 ");
         // A head that failed to parse is logged without its method and target: nothing of it can be trusted.
         assertThat(logged.subList(1, 4)).containsExactly(
-                "127.0.0.1 \"GET /elsewhere\" 404 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0",
-                "127.0.0.1 \"- -\" 400 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0",
-                "127.0.0.1 \"- -\" 408 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0");
+                "127.0.0.1 \"GET /elsewhere\" 404 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-",
+                "127.0.0.1 \"- -\" 400 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-",
+                "127.0.0.1 \"- -\" 408 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-");
     }
 }
