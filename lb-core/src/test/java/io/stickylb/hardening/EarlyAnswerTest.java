@@ -4,14 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.stickylb.backend.Backend;
 import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.LimitsConfig;
 import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.AccessLogLines;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
 import java.io.ByteArrayOutputStream;
@@ -33,9 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * A backend (or stickylb itself) that answers before the whole request body was read: the client still uploading
@@ -48,19 +43,9 @@ class EarlyAnswerTest {
     private static final String EARLY = "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 3\r\n\r\nbig";
     private static final int MIB = 1024 * 1024;
 
-    private final ListAppender<ILoggingEvent> accessLines = new ListAppender<>();
-    private final Logger accessLogger = (Logger) LoggerFactory.getLogger("stickylb.access");
-    private Level accessLevel;
+    private final AccessLogLines accessLines = new AccessLogLines();
     private EarlyBackend backend;
     private LoadBalancer lb;
-
-    @BeforeEach
-    void captureAccessLog() {
-        accessLevel = accessLogger.getLevel();
-        accessLogger.setLevel(Level.INFO);
-        accessLines.start();
-        accessLogger.addAppender(accessLines);
-    }
 
     @AfterEach
     void stop() throws IOException {
@@ -70,8 +55,7 @@ class EarlyAnswerTest {
         if (backend != null) {
             backend.close();
         }
-        accessLogger.detachAppender(accessLines);
-        accessLogger.setLevel(accessLevel);
+        accessLines.close();
     }
 
     private void start(String earlyAnswer, Duration idleTimeout, long maxBodySize) throws IOException {
@@ -260,7 +244,7 @@ class EarlyAnswerTest {
     }
 
     private List<String> accessLines() {
-        return accessLines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        return accessLines.lines();
     }
 
     /**

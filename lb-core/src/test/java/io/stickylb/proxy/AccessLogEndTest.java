@@ -3,16 +3,13 @@ package io.stickylb.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.stickylb.backend.BackendState;
 import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.AccessLogLines;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.StalledListener;
@@ -26,9 +23,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The access log says why an exchange ended without its whole answer ({@code end=}): a status alone cannot, since a
@@ -36,21 +31,11 @@ import org.slf4j.LoggerFactory;
  */
 class AccessLogEndTest {
 
-    private final Logger accessLogger = (Logger) LoggerFactory.getLogger("stickylb.access");
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    private final AccessLogLines lines = new AccessLogLines();
     /** Lets a backend that holds its answer go once the test is done with it. */
     private final CountDownLatch release = new CountDownLatch(1);
-    private Level levelBefore;
     private FakeBackend backend;
     private LoadBalancer lb;
-
-    @BeforeEach
-    void captureAccessLog() {
-        levelBefore = accessLogger.getLevel();
-        accessLogger.setLevel(Level.INFO); // before the start: the access log is off unless INFO is enabled
-        lines.start();
-        accessLogger.addAppender(lines);
-    }
 
     @AfterEach
     void stop() throws Exception {
@@ -61,8 +46,7 @@ class AccessLogEndTest {
         if (backend != null) {
             backend.close();
         }
-        accessLogger.detachAppender(lines);
-        accessLogger.setLevel(levelBefore);
+        lines.close();
     }
 
     @Test
@@ -132,13 +116,13 @@ class AccessLogEndTest {
                 c.health())));
         try (RawHttp c1 = new RawHttp(lb.port())) {
             assertThat(c1.send("GET /home HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() == 1);
-            String home = lines.list.get(0).getFormattedMessage().replaceAll(".* backend=(\\S+) .*", "$1");
+            await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 1);
+            String home = lines.lines().get(0).replaceAll(".* backend=(\\S+) .*", "$1");
             lb.upstreams().pool("app").setState(home, BackendState.DOWN, "test");
             assertThat(c1.send("GET /gone HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(503);
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() == 2);
-        assertThat(lines.list.get(1).getFormattedMessage()).startsWith("127.0.0.1 \"GET /gone\" 503 ")
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 2);
+        assertThat(lines.lines().get(1)).startsWith("127.0.0.1 \"GET /gone\" 503 ")
                 .endsWith(" end=affinity-refused");
     }
 
@@ -161,8 +145,8 @@ class AccessLogEndTest {
                 assertThat(first.read().status()).isEqualTo(502);
                 assertThat(List.of(second.read().status(), third.read().status())).containsExactlyInAnyOrder(502, 503);
             }
-            await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() == 3);
-            List<String> logged = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+            await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 3);
+            List<String> logged = lines.lines();
             assertThat(logged).filteredOn(l -> l.contains(" 502 ")).hasSize(2)
                     .allMatch(l -> l.endsWith(" end=connect"));
             assertThat(logged).filteredOn(l -> l.contains(" 503 ")).singleElement()
@@ -212,9 +196,9 @@ class AccessLogEndTest {
             assertThat(new String(c.socket().getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
                     .endsWith("abc");
         }
-        await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() == 2);
-        assertThat(lines.list.get(0).getFormattedMessage()).contains("\"uri\":\"/whole\"").endsWith(",\"end\":null}");
-        assertThat(lines.list.get(1).getFormattedMessage()).contains("\"uri\":\"/cut\"")
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 2);
+        assertThat(lines.lines().get(0)).contains("\"uri\":\"/whole\"").endsWith(",\"end\":null}");
+        assertThat(lines.lines().get(1)).contains("\"uri\":\"/cut\"")
                 .endsWith(",\"end\":\"truncated\"}");
     }
 
@@ -225,9 +209,9 @@ class AccessLogEndTest {
 
     /** The one access-log line the test's one request wrote. */
     private String onlyLine() {
-        await().atMost(Duration.ofSeconds(5)).until(() -> !lines.list.isEmpty());
-        assertThat(lines.list).hasSize(1);
-        return lines.list.get(0).getFormattedMessage();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() > 0);
+        assertThat(lines.lines()).hasSize(1);
+        return lines.lines().get(0);
     }
 
     /** A backend that reads the request and answers only once the test is over. */

@@ -3,15 +3,12 @@ package io.stickylb.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.RouteConfig;
 import io.stickylb.server.LoadBalancer;
+import io.stickylb.testing.AccessLogLines;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
@@ -19,14 +16,11 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** Requests stickylb answers itself are counted in /metrics and written to the access log, and reach no backend. */
 class LocalAnswersTest {
 
-    private final Logger accessLogger = (Logger) LoggerFactory.getLogger("stickylb.access");
-    private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
-    private Level levelBefore;
+    private final AccessLogLines lines = new AccessLogLines();
     private FakeBackend backend;
     private LoadBalancer lb;
 
@@ -38,16 +32,11 @@ class LocalAnswersTest {
         if (backend != null) {
             backend.close();
         }
-        accessLogger.detachAppender(lines);
-        accessLogger.setLevel(levelBefore);
+        lines.close();
     }
 
     @Test
     void malformedUnroutedAndTooSlowRequestsAreLoggedAndCountedByStatus() throws Exception {
-        levelBefore = accessLogger.getLevel();
-        accessLogger.setLevel(Level.INFO); // before the start: the access log is off unless INFO is enabled
-        lines.start();
-        accessLogger.addAppender(lines);
         backend = FakeBackend.ok("fine");
         LoadBalancerConfig base = TestConfigs.roundRobin(backend.port());
         LimitsConfig limits = new LimitsConfig(8192, 16384, 100, 0, Duration.ofMillis(300), Duration.ofSeconds(30),
@@ -75,8 +64,8 @@ class LocalAnswersTest {
                 "stickylb_local_responses_total{status=\"404\"} 1.0",
                 "stickylb_local_responses_total{status=\"408\"} 1.0",
                 "stickylb_local_responses_total{status=\"other\"} 0.0");
-        await().atMost(Duration.ofSeconds(5)).until(() -> lines.list.size() == 4);
-        List<String> logged = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 4);
+        List<String> logged = lines.lines();
         assertThat(logged.get(0)).startsWith("127.0.0.1 \"GET /app/x\" 200 4 pool=app backend=b1 ");
         // A head that failed to parse is logged without its method and target: nothing of it can be trusted.
         assertThat(logged.subList(1, 4)).containsExactly(
