@@ -24,27 +24,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last step of the admin pipeline: checks the bearer token, routes the aggregated request and writes the JSON
- * answer. Handlers may answer later from another thread (reload); the requests of one connection are chained, so
- * pipelined requests are handled and answered in order. Handling and writing run on the channel's event loop.
+ * The last step of the admin pipeline: refuses what a browser sends for another site ({@link HostCheck},
+ * {@link OriginCheck}), checks the bearer token, routes the aggregated request and writes the JSON answer. Handlers
+ * may answer later from another thread (reload); the requests of one connection are chained, so pipelined requests
+ * are handled and answered in order. Handling and writing run on the channel's event loop.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
+    private static final String SEC_FETCH_SITE = "Sec-Fetch-Site";
 
     private final Routes routes;
     private final BearerAuth auth;
+    private final HostCheck hosts;
+    private final RefusalLog refusals;
     /** The previous response on this connection; touched only on the event loop. */
     private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
 
-    AdminHandler(Routes routes, BearerAuth auth) {
+    AdminHandler(Routes routes, BearerAuth auth, HostCheck hosts, RefusalLog refusals) {
         this.routes = routes;
         this.auth = auth;
+        this.hosts = hosts;
+        this.refusals = refusals;
     }
 
     /** What this handler needs of a request, copied out of Netty's buffers (released when channelRead0 returns). */
     private record Incoming(boolean decoded, HttpMethod method, String uri, String authorization, byte[] body,
-            String remote) {
+            String remote, String host, String origin, String fetchSite) {
     }
 
     @Override
@@ -52,7 +58,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         Incoming in = new Incoming(req.decoderResult().isSuccess(), req.method(), req.uri(),
                 req.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(req.content()),
-                who(ctx.channel().remoteAddress()));
+                who(ctx.channel().remoteAddress()), req.headers().get(HttpHeaderNames.HOST),
+                req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(SEC_FETCH_SITE));
         // Pipelined requests are handled one after the other, as if sent one at a time: a GET after a reload sees it.
         previous = previous.thenComposeAsync(v -> answer(in), ctx.executor())
                 .exceptionally(AdminHandler::failure)
@@ -67,6 +74,15 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private CompletionStage<ApiResponse> answer(Incoming req) {
         if (!req.decoded()) {
             return now(ApiResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed request"));
+        }
+        // Before the token and the route: a page of another site learns nothing, not even whether a path exists.
+        String foreign = hosts.refusal(req.host());
+        if (foreign == null) {
+            foreign = OriginCheck.refusal(req.method(), req.host(), req.origin(), req.fetchSite());
+        }
+        if (foreign != null) {
+            refusals.refused(req.remote(), req.method().name(), req.uri(), foreign);
+            return now(ApiResponse.error(HttpResponseStatus.FORBIDDEN, foreign));
         }
         Routes.Match match = routes.match(req.method(), req.uri());
         // Open routes (the dashboard's page and assets) skip the token; everything else, including unknown paths and

@@ -66,6 +66,8 @@ public final class AdminServer implements AutoCloseable {
         DrainTracker drains = new DrainTracker(target::upstreams, clock);
         BearerAuth auth = new BearerAuth(config.token());
         Routes routes = routes(target, drains, new ReloadApi(target, loader, reloads), new Dashboard(auth::required));
+        HostCheck hosts = new HostCheck(auth::required, config.listen().host());
+        RefusalLog refusals = new RefusalLog();
         ServerBootstrap b = transport.listener(group)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -73,7 +75,7 @@ public final class AdminServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast(CODEC, new HttpServerCodec())
                                 .addLast(AGGREGATOR, new HttpObjectAggregator(MAX_BODY))
-                                .addLast(HANDLER, new AdminHandler(routes, auth));
+                                .addLast(HANDLER, new AdminHandler(routes, auth, hosts, refusals));
                     }
                 });
         Channel listener;

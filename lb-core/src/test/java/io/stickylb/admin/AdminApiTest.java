@@ -238,9 +238,10 @@ class AdminApiTest {
     @Test
     void pipelinedRequestsOnOneConnectionAreAnsweredInOrder() throws Exception {
         try (RawHttp c = new RawHttp(lb.adminAddress().getPort())) {
-            c.send("POST /api/pools/app/backends/b1/maintenance HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"
-                    + "GET /api/pools/nope HTTP/1.1\r\nHost: a\r\n\r\n"
-                    + "GET /api/pools/app HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            c.send("POST /api/pools/app/backends/b1/maintenance HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Content-Length: 0\r\n\r\n"
+                    + "GET /api/pools/nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    + "GET /api/pools/app HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
             assertThat(c.read().status()).isEqualTo(200);
             assertThat(c.read().status()).isEqualTo(404);
             RawHttp.Response last = c.read();

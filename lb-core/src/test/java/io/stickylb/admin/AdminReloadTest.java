@@ -262,8 +262,8 @@ class AdminReloadTest {
     void aReloadIsAnsweredInOrderWithPipelinedRequests() throws Exception {
         write(Map.of("b1", 1, "b2", 1, "b3", 1));
         try (RawHttp c = new RawHttp(lb.adminAddress().getPort())) {
-            c.send("POST /api/reload HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"
-                    + "GET /api/pools/app HTTP/1.1\r\nHost: a\r\n\r\n");
+            c.send("POST /api/reload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n"
+                    + "GET /api/pools/app HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
             RawHttp.Response first = c.read();
             assertThat(first.status()).isEqualTo(200);
             assertThat(first.body()).contains("\"reloaded\"");
