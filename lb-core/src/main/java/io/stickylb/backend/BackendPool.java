@@ -181,12 +181,14 @@ public final class BackendPool {
      */
     public synchronized List<Backend> reconfigure(PoolConfig newConfig, List<Backend> moved) {
         Map<String, Backend> next = new LinkedHashMap<>();
+        List<Backend> movedHere = new ArrayList<>();
         for (BackendConfig bc : newConfig.backends()) {
             Backend existing = backends.get(bc.id());
             if (existing != null) {
                 if (!existing.endpoint().equals(bc.address())) {
                     // Same id, new address: keep state and counters, but connections to the old address must go.
                     moved.add(existing);
+                    movedHere.add(existing);
                 }
                 existing.applyConfig(bc);
                 next.put(bc.id(), existing);
@@ -202,6 +204,14 @@ public final class BackendPool {
         }
         backends.clear();
         backends.putAll(next);
+        for (Backend b : movedHere) {
+            if (b.ejected()) {
+                // The failures that ejected it were at the old address; the new one has not failed yet (a server
+                // restarted elsewhere, as the lab's restart does, would otherwise sit out the whole ejection).
+                change(b.id(), "reload moved it to " + b.endpoint() + ": passive ejection for failures at the old"
+                        + " address lifted", x -> x.ejected(false));
+            }
+        }
         PoolConfig old = this.config;
         this.config = newConfig;
         if (!old.sameStrategySettings(newConfig)) {

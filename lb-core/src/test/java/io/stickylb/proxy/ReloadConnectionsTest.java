@@ -2,6 +2,7 @@ package io.stickylb.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.stickylb.backend.Backend;
 import io.stickylb.config.BackendConfig;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LoadBalancerConfig;
@@ -10,6 +11,10 @@ import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,6 +40,41 @@ class ReloadConnectionsTest {
             } finally {
                 lb.close();
             }
+        }
+    }
+
+    @Test
+    void aBackendEjectedForFailuresAtItsOldAddressIsBackAtOnceWhenAReloadMovesIt() throws Exception {
+        try (FakeBackend two = FakeBackend.ok("two"); FakeBackend three = FakeBackend.ok("three");
+             FakeBackend moved = FakeBackend.ok("moved")) {
+            LoadBalancerConfig first = TestConfigs.roundRobin(closedPort(), two.port(), three.port());
+            LoadBalancer lb = new LoadBalancer(first).start();
+            try (RawHttp c = new RawHttp(lb.port())) {
+                Backend b1 = lb.upstreams().pool("app").backend("b1").orElseThrow();
+                // Its connects fail (each request is retried on another backend) until passive checks eject it.
+                for (int i = 0; i < 30 && !b1.ejected(); i++) {
+                    assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+                }
+                assertThat(b1.ejected()).isTrue();
+                PoolConfig pool = first.pools().get("app").withBackends(List.of(
+                        new BackendConfig("b1", new Endpoint("127.0.0.1", moved.port()), 1),
+                        TestConfigs.backend("b2", two.port()), TestConfigs.backend("b3", three.port())));
+                lb.reload(first.withPools(Map.of("app", pool)));
+                assertThat(b1.ejected()).isFalse();
+                List<String> bodies = new ArrayList<>();
+                for (int i = 0; i < 3; i++) {
+                    bodies.add(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().body());
+                }
+                assertThat(bodies).contains("moved");
+            } finally {
+                lb.close();
+            }
+        }
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
         }
     }
 
