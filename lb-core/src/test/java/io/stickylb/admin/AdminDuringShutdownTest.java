@@ -28,9 +28,12 @@ class AdminDuringShutdownTest {
 
     private FakeBackend backend;
     private LoadBalancer lb;
+    /** Lets the slow backend answer. */
+    private final CountDownLatch release = new CountDownLatch(1);
 
     @AfterEach
     void stop() throws Exception {
+        release.countDown();
         if (lb != null) {
             lb.close(Duration.ofSeconds(1));
         }
@@ -41,20 +44,7 @@ class AdminDuringShutdownTest {
 
     @Test
     void theApiAnswersUntilTheDrainEndsButRefusesReloads() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        backend = new FakeBackend((req, out, s) -> {
-            try {
-                release.await(20, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            out.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow".getBytes(StandardCharsets.ISO_8859_1));
-            return true;
-        });
-        Path file = Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:0\nworkers: 1\naccess-log: off\n"
-                + "shutdown-timeout: 20s\nadmin: { listen: 127.0.0.1:0 }\n"
-                + "pools: { app: { backends: [ { id: b1, address: 127.0.0.1:" + backend.port() + " } ] } }\n");
-        lb = new LoadBalancer(ConfigLoader.load(file)).start();
+        startBehindASlowBackend("{ listen: 127.0.0.1:0 }");
         InetSocketAddress adminAddress = lb.adminAddress();
         AdminClient admin = new AdminClient(adminAddress);
 
@@ -77,6 +67,51 @@ class AdminDuringShutdownTest {
         try (Socket s = new Socket()) {
             assertThat(connects(s, adminAddress)).as("the admin listener closes with the rest").isFalse();
         }
+    }
+
+    @Test
+    void readyTurns503WhenTheShutdownBeginsWhileLiveStays200AndNeitherNeedsTheToken() throws Exception {
+        startBehindASlowBackend("{ listen: 127.0.0.1:0, token: s3cret-token }");
+        AdminClient admin = new AdminClient(lb.adminAddress());
+        assertThat(admin.get("/api/pools").status()).as("the API itself still wants the token").isEqualTo(401);
+        AdminClient.Reply ready = admin.get("/ready");
+        assertThat(ready.status()).isEqualTo(200);
+        assertThat(ready.json().get("status").asText()).isEqualTo("ready");
+        assertThat(admin.get("/live").status()).isEqualTo(200);
+
+        try (RawHttp client = new RawHttp(lb.port())) {
+            client.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.requests().size() == 1);
+            CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> lb.close(Duration.ofSeconds(20)));
+            await().atMost(Duration.ofSeconds(5)).until(lb::shuttingDown);
+
+            // Out of rotation from the drain's first moment, while the request in flight still finishes.
+            AdminClient.Reply draining = admin.get("/ready");
+            assertThat(draining.status()).isEqualTo(503);
+            assertThat(draining.json().get("status").asText()).isEqualTo("shutting down");
+            assertThat(admin.get("/live").status()).isEqualTo(200);
+
+            release.countDown();
+            assertThat(client.read().status()).isEqualTo(200);
+            closing.get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A load balancer with the given admin section, in front of a backend that answers once {@link #release}d. */
+    private void startBehindASlowBackend(String adminSection) throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            try {
+                release.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nslow".getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        });
+        Path file = Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:0\nworkers: 1\naccess-log: off\n"
+                + "shutdown-timeout: 20s\nadmin: " + adminSection + "\n"
+                + "pools: { app: { backends: [ { id: b1, address: 127.0.0.1:" + backend.port() + " } ] } }\n");
+        lb = new LoadBalancer(ConfigLoader.load(file)).start();
     }
 
     private static boolean connects(Socket s, InetSocketAddress address) {
