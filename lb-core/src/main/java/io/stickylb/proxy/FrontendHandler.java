@@ -56,6 +56,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private BodyDiscard discard;
     /** The answer went out and output was shut down (lingering close): a quiet gap may end the connection now. */
     private boolean finSent;
+    /** Counted in {@link ProxyRuntime#lingeringConnections()} until the channel closes (a shutdown waits for it). */
+    private boolean lingerCounted;
 
     public FrontendHandler(ProxyRuntime runtime) {
         this.runtime = runtime;
@@ -151,6 +153,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         bodyDeadline.cancel();
         if (discard != null) {
             discard.cancel();
+        }
+        if (lingerCounted) {
+            lingerCounted = false;
+            runtime.lingerEnded();
         }
         releasePending();
         if (exchange != null) {
@@ -403,6 +409,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         discard.linger();
         Channel ch = ctx.channel();
+        if (!lingerCounted && ch.isActive()) {
+            lingerCounted = true;
+            runtime.lingerStarted();
+        }
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
             if (f.isSuccess() && ch instanceof DuplexChannel duplex && ch.isActive()) {
                 finSent = true;
@@ -456,6 +466,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         closing = true;
         Tunnel.open(ctx.channel(), backendChannel, backend, idleTimeout);
         return true;
+    }
+
+    /** The request head did not arrive in time (header-timeout): 408, then the same gentle close as other errors. */
+    void headTimedOut() {
+        sendAndClose(HttpResponseStatus.REQUEST_TIMEOUT);
     }
 
     /** True while a request is being proxied on this connection. */

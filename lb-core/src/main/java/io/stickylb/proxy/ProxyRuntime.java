@@ -17,6 +17,7 @@ public final class ProxyRuntime {
     private volatile boolean draining;
     private volatile boolean cuttingOff;
     private final AtomicInteger activeExchanges = new AtomicInteger();
+    private final AtomicInteger lingeringConnections = new AtomicInteger();
     private final LocalAnswers localAnswers = new LocalAnswers();
 
     public ProxyRuntime(LoadBalancerConfig config, Upstreams upstreams) {
@@ -87,5 +88,22 @@ public final class ProxyRuntime {
 
     void exchangeFinished() {
         activeExchanges.decrementAndGet();
+    }
+
+    /**
+     * Client connections closing gently (answer, FIN, then reading until the client is done): a graceful shutdown
+     * waits for them as for requests in flight, since closing one with unread bytes resets it and may destroy the
+     * answer the client has not read yet.
+     */
+    public int lingeringConnections() {
+        return lingeringConnections.get();
+    }
+
+    void lingerStarted() {
+        lingeringConnections.incrementAndGet();
+    }
+
+    void lingerEnded() {
+        lingeringConnections.decrementAndGet();
     }
 }

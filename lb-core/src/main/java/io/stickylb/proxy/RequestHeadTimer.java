@@ -63,6 +63,11 @@ final class RequestHeadTimer implements RequestDecoder.HeadWatch {
         log.debug("client {}: request head not received in time -> 408", channel.remoteAddress());
         decoder.abandon();
         runtime.localAnswers().answered(runtime, channel, null, HttpResponseStatus.REQUEST_TIMEOUT);
+        if (frontend != null) {
+            // A client still sending its head must not have the 408 reset away by a close with its bytes unread.
+            frontend.headTimedOut();
+            return;
+        }
         channel.writeAndFlush(ErrorResponses.of(HttpResponseStatus.REQUEST_TIMEOUT, true))
                 .addListener(ChannelFutureListener.CLOSE);
     }

@@ -317,7 +317,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         }
         clients.forEach(ch -> ch.pipeline().fireUserEventTriggered(GracefulShutdown.EVENT));
         long deadline = System.nanoTime() + drain.toNanos();
-        while (runtime.activeExchanges() > 0 && System.nanoTime() < deadline) {
+        while (!drained() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -339,6 +339,20 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         if (!quiet) {
             log.info("stickylb stopped");
         }
+    }
+
+    /**
+     * No request in flight and no connection closing gently (an answer, FIN, then the client's bytes dropped): the
+     * cut-off would reset such a connection, and a reset can destroy the answer before the client reads it. An
+     * exchange that ends hands its connection to the linger in the same event-loop task, after it stopped counting as
+     * in flight, so a zero is trusted only once every loop finished the task it was running.
+     */
+    private boolean drained() {
+        if (runtime.activeExchanges() > 0 || runtime.lingeringConnections() > 0) {
+            return false;
+        }
+        workers.forEach(loop -> loop.submit(() -> { }).awaitUninterruptibly(1, TimeUnit.SECONDS));
+        return runtime.activeExchanges() == 0 && runtime.lingeringConnections() == 0;
     }
 
     /** Undoes a start that failed after the event loops and the name lookups began. */

@@ -59,8 +59,13 @@ class EarlyAnswerTest {
     }
 
     private void start(String earlyAnswer, Duration idleTimeout, long maxBodySize) throws IOException {
+        start(earlyAnswer, Duration.ofSeconds(10), idleTimeout, maxBodySize);
+    }
+
+    private void start(String earlyAnswer, Duration headerTimeout, Duration idleTimeout, long maxBodySize)
+            throws IOException {
         backend = new EarlyBackend(earlyAnswer);
-        LimitsConfig limits = new LimitsConfig(8192, 16384, 100, maxBodySize, Duration.ofSeconds(10), idleTimeout,
+        LimitsConfig limits = new LimitsConfig(8192, 16384, 100, maxBodySize, headerTimeout, idleTimeout,
                 100, 1024);
         lb = new LoadBalancer(TestConfigs.roundRobin(backend.port()).withLimits(limits)
                 .withAccessLog(new AccessLogConfig(true, AccessLogConfig.Format.TEXT))).start();
@@ -212,6 +217,57 @@ class EarlyAnswerTest {
             assertThat(endOfStream(c.socket(), 3000)).as("closed right after the answer").isTrue();
         }
         assertThat(backend.requests()).containsExactly("PUT /upload");
+    }
+
+    /**
+     * A graceful shutdown while a connection drops the rest of a body answered early: the connection closes gently
+     * (FIN, then the client's bytes are still read) and the shutdown waits for it within its drain, rather than
+     * cutting it off at once with a reset that fails the client's writes and can destroy its unread answer.
+     */
+    @Test
+    void aShutdownWaitsForALingeringConnectionWithinItsDrain() throws Exception {
+        start(EARLY);
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n12345");
+            awaitAnswer(c);
+            LoadBalancer stopping = lb;
+            CompletableFuture<Void> shutdown = CompletableFuture.runAsync(() -> stopping.close(Duration.ofSeconds(20)));
+            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.runtime().draining());
+            // The client goes on with its upload for a while, as one that reads only after writing would.
+            for (int i = 0; i < 10; i++) {
+                c.send("more body");
+                Thread.sleep(50);
+            }
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).isEqualTo(413);
+            assertThat(r.body()).isEqualTo("big");
+            c.socket().shutdownOutput(); // done: the linger ends with the client's FIN
+            assertThat(endOfStream(c.socket(), 20_000)).as("a FIN after the answer, not a reset").isTrue();
+            shutdown.get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A client whose request head is too slow gets its 408 the same gentle way as other closing error answers: what
+     * it still sends is read and dropped, so its writes do not fail with a reset before it reads the answer.
+     */
+    @Test
+    void aRequestHeadThatTimesOutIsAnswered408AndClosedGently() throws Exception {
+        start(EARLY, Duration.ofMillis(300), Duration.ofSeconds(60), 0);
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET /slow HTTP/1.1\r\nHost: h\r\n");
+            awaitAnswer(c);
+            for (int i = 0; i < 10; i++) {
+                c.send("X-Late: header\r\n");
+                Thread.sleep(50);
+            }
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).isEqualTo(408);
+            assertThat(r.header("Connection")).isEqualToIgnoringCase("close");
+            c.socket().shutdownOutput();
+            assertThat(endOfStream(c.socket(), 20_000)).as("a FIN after the answer, not a reset").isTrue();
+        }
+        assertThat(backend.requests()).isEmpty();
     }
 
     /** True when the peer's FIN arrives within {@code millis}; a reset fails the test with its exception. */
