@@ -11,12 +11,11 @@ import io.stickylb.config.PoolConfig;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.AccessLogLines;
 import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.Ports;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.StalledListener;
 import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -77,7 +76,7 @@ class AccessLogEndTest {
 
     @Test
     void a502NamesTheConnectFailureBehindIt() throws Exception {
-        start(TestConfigs.roundRobin(closedPort()));
+        start(TestConfigs.roundRobin(Ports.closed()));
         try (RawHttp c = new RawHttp(lb.port())) {
             assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(502);
         }
@@ -224,11 +223,5 @@ class AccessLogEndTest {
             }
             return false;
         });
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -11,11 +11,10 @@ import io.stickylb.config.RouteConfig;
 import io.stickylb.metrics.ErrorKind;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.Ports;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -41,15 +40,9 @@ class ProxyErrorsTest {
         }
     }
 
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void refusedBackendGives502WithoutRevealingItsAddress() throws Exception {
-        int dead = closedPort();
+        int dead = Ports.closed();
         lb = new LoadBalancer(TestConfigs.roundRobin(dead)).start();
         try (RawHttp c = new RawHttp(lb.port())) {
             RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
@@ -65,7 +58,7 @@ class ProxyErrorsTest {
     @Test
     void aRefusingBackendIsRetriedOnAnotherOne() throws Exception {
         backend = FakeBackend.ok("alive");
-        lb = new LoadBalancer(TestConfigs.roundRobin(closedPort(), backend.port())).start();
+        lb = new LoadBalancer(TestConfigs.roundRobin(Ports.closed(), backend.port())).start();
         for (int i = 0; i < 10; i++) {
             try (RawHttp c = new RawHttp(lb.port())) {
                 RawHttp.Response r = c.send("POST /form HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\nx").read();

@@ -9,11 +9,9 @@ import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.Ports;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +45,7 @@ class ReloadConnectionsTest {
     void aBackendEjectedForFailuresAtItsOldAddressIsBackAtOnceWhenAReloadMovesIt() throws Exception {
         try (FakeBackend two = FakeBackend.ok("two"); FakeBackend three = FakeBackend.ok("three");
              FakeBackend moved = FakeBackend.ok("moved")) {
-            LoadBalancerConfig first = TestConfigs.roundRobin(closedPort(), two.port(), three.port());
+            LoadBalancerConfig first = TestConfigs.roundRobin(Ports.closed(), two.port(), three.port());
             LoadBalancer lb = new LoadBalancer(first).start();
             try (RawHttp c = new RawHttp(lb.port())) {
                 Backend b1 = lb.upstreams().pool("app").backend("b1").orElseThrow();
@@ -69,12 +67,6 @@ class ReloadConnectionsTest {
             } finally {
                 lb.close();
             }
-        }
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 

@@ -13,11 +13,9 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import io.stickylb.config.TransportChoice;
 import io.stickylb.pool.Transport;
+import io.stickylb.testing.Ports;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -71,7 +69,7 @@ class TransportChoiceTest {
     @EnumSource(TransportChoice.class)
     void eachTransportAnswersADeadBackendWith502(TransportChoice choice) throws Exception {
         assumeLoads(choice);
-        lb = new LoadBalancer(TestConfigs.roundRobin(closedPort()).withTransport(choice)).start();
+        lb = new LoadBalancer(TestConfigs.roundRobin(Ports.closed()).withTransport(choice)).start();
 
         try (RawHttp c = new RawHttp(lb.port())) {
             assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(502);
@@ -93,12 +91,6 @@ class TransportChoiceTest {
         }
         if (choice == TransportChoice.IO_URING) {
             assumeTrue(IoUring.isAvailable(), () -> "io_uring does not load here: " + IoUring.unavailabilityCause());
-        }
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }
