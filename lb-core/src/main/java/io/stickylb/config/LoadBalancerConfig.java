@@ -11,8 +11,8 @@ import java.util.Objects;
 /**
  * The whole configuration of one stickylb instance: the client listener, worker threads ({@code 0} = one per core),
  * pools, routes, trusted proxies, admin listener, access log, limits, the graceful-shutdown drain time, the I/O
- * transport and whether requests get {@code X-Forwarded-*} headers. {@code source} is the file it came from (null
- * when built in code).
+ * transport, whether requests get {@code X-Forwarded-*} headers and how their paths are normalised. {@code source} is
+ * the file it came from (null when built in code).
  */
 public record LoadBalancerConfig(
         Path source,
@@ -26,7 +26,8 @@ public record LoadBalancerConfig(
         LimitsConfig limits,
         Duration shutdownTimeout,
         TransportChoice transport,
-        boolean forwardedHeaders) {
+        boolean forwardedHeaders,
+        PathsConfig paths) {
 
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -44,6 +45,7 @@ public record LoadBalancerConfig(
         shutdownTimeout = Durations.requireNonNegative("shutdown-timeout",
                 shutdownTimeout == null ? DEFAULT_SHUTDOWN_TIMEOUT : shutdownTimeout);
         transport = transport == null ? TransportChoice.AUTO : transport;
+        paths = paths == null ? PathsConfig.DEFAULTS : paths;
         if (pools.isEmpty()) {
             throw new IllegalArgumentException("no pools configured");
         }
@@ -53,6 +55,14 @@ public record LoadBalancerConfig(
                         + "', which is not defined (pools: " + String.join(", ", pools.keySet()) + ")");
             }
         }
+    }
+
+    /** A config with the default path normalisation. */
+    public LoadBalancerConfig(Path source, Endpoint listen, int workers, Map<String, PoolConfig> pools,
+            List<RouteConfig> routes, List<CidrRange> trustedProxies, AdminConfig admin, AccessLogConfig accessLog,
+            LimitsConfig limits, Duration shutdownTimeout, TransportChoice transport, boolean forwardedHeaders) {
+        this(source, listen, workers, pools, routes, trustedProxies, admin, accessLog, limits, shutdownTimeout,
+                transport, forwardedHeaders, null);
     }
 
     /** A config that sends the forwarding headers (the default). */
@@ -83,46 +93,51 @@ public record LoadBalancerConfig(
 
     public LoadBalancerConfig withListen(Endpoint newListen) {
         return new LoadBalancerConfig(source, newListen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths);
     }
 
     public LoadBalancerConfig withWorkers(int newWorkers) {
         return new LoadBalancerConfig(source, listen, newWorkers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths);
     }
 
     public LoadBalancerConfig withAdmin(AdminConfig newAdmin) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, newAdmin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths);
     }
 
     public LoadBalancerConfig withAccessLog(AccessLogConfig newAccessLog) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, newAccessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths);
     }
 
     public LoadBalancerConfig withPools(Map<String, PoolConfig> newPools) {
         return new LoadBalancerConfig(source, listen, workers, newPools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths);
     }
 
     public LoadBalancerConfig withLimits(LimitsConfig newLimits) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                newLimits, shutdownTimeout, transport, forwardedHeaders);
+                newLimits, shutdownTimeout, transport, forwardedHeaders, paths);
     }
 
     public LoadBalancerConfig withShutdownTimeout(Duration newTimeout) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, newTimeout, transport, forwardedHeaders);
+                limits, newTimeout, transport, forwardedHeaders, paths);
     }
 
     public LoadBalancerConfig withTransport(TransportChoice newTransport) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, newTransport, forwardedHeaders);
+                limits, shutdownTimeout, newTransport, forwardedHeaders, paths);
     }
 
     public LoadBalancerConfig withForwardedHeaders(boolean send) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, send);
+                limits, shutdownTimeout, transport, send, paths);
+    }
+
+    public LoadBalancerConfig withPaths(PathsConfig newPaths) {
+        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
+                limits, shutdownTimeout, transport, forwardedHeaders, newPaths);
     }
 }

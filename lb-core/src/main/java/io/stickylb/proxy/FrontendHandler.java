@@ -258,6 +258,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Upstreams upstreams = runtime.upstreams();
+        String canonical = upstreams.paths().normalize(request.uri());
+        if (canonical != request.uri()) {
+            // Routed and forwarded as the backend will read it; the encoder rebuilds the request line.
+            request.setUri(canonical);
+        }
         RequestTarget target = RequestTarget.of(request);
         BackendPool pool = upstreams.router().route(target.host(), target.path());
         if (pool == null) {

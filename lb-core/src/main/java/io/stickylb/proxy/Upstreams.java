@@ -5,6 +5,7 @@ import io.stickylb.backend.BackendPool;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.routing.ClientAddressResolver;
+import io.stickylb.routing.PathNormalizer;
 import io.stickylb.routing.Router;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,8 +14,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The routing state of one config generation: pools by name, the router, the client-address resolver and whether
- * requests get the forwarding headers. Immutable once built; a reload builds a new one (reusing pools by name) and
+ * The routing state of one config generation: pools by name, the router, the path normaliser, the client-address
+ * resolver and whether requests get the forwarding headers. Immutable once built; a reload builds a new one (reusing pools by name) and
  * publishes it in one volatile write.
  */
 public final class Upstreams {
@@ -23,12 +24,14 @@ public final class Upstreams {
     private final Router<BackendPool> router;
     private final ClientAddressResolver clientAddresses;
     private final boolean forwardedHeaders;
+    private final PathNormalizer paths;
 
     private Upstreams(Map<String, BackendPool> pools, LoadBalancerConfig config) {
         this.pools = Collections.unmodifiableMap(pools);
         this.router = Router.of(config.routes(), pools);
         this.clientAddresses = new ClientAddressResolver(config.trustedProxies());
         this.forwardedHeaders = config.forwardedHeaders();
+        this.paths = PathNormalizer.of(config.paths());
     }
 
     /** Builds fresh pools for a first start. */
@@ -73,6 +76,11 @@ public final class Upstreams {
 
     public Router<BackendPool> router() {
         return router;
+    }
+
+    /** Makes request paths canonical before routing (config {@code paths}). */
+    public PathNormalizer paths() {
+        return paths;
     }
 
     public ClientAddressResolver clientAddresses() {

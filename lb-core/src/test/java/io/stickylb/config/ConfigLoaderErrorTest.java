@@ -44,8 +44,15 @@ class ConfigLoaderErrorTest {
                         "bad.yaml:2: lisen: unknown key (did you mean 'listen'?)"),
                 arguments("unknown key with nothing close lists the keys", "colour: red\n" + POOLS,
                         "bad.yaml:1: colour: unknown key (expected one of: listen, workers, shutdown-timeout,"
-                                + " trusted-proxies, forwarded-headers, admin, access-log, limits, pools, routes,"
-                                + " transport)"),
+                                + " trusted-proxies, forwarded-headers, paths, admin, access-log, limits, pools,"
+                                + " routes, transport)"),
+                arguments("unknown paths key", "paths: { normalise: true }\n" + POOLS,
+                        "bad.yaml:1: paths.normalise: unknown key (did you mean 'normalize'?)"),
+                arguments("merging slashes without normalising", "paths:\n  normalize: false\n  merge-slashes: true\n"
+                        + POOLS, "bad.yaml:3: paths.merge-slashes: needs normalize: true (merging slashes is part of"
+                        + " normalising)"),
+                arguments("paths not a mapping", "paths: yes\n" + POOLS,
+                        "bad.yaml:1: paths: expected a mapping, got 'yes'"),
                 arguments("unknown pool key", """
                         pools:
                           app:
