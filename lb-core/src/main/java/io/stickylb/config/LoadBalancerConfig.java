@@ -11,8 +11,8 @@ import java.util.Objects;
 /**
  * The whole configuration of one stickylb instance: the client listener, worker threads ({@code 0} = one per core),
  * pools, routes, trusted proxies, admin listener, access log, limits, the graceful-shutdown drain time, the I/O
- * transport, whether requests get {@code X-Forwarded-*} headers and how their paths are normalised. {@code source} is
- * the file it came from (null when built in code).
+ * transport, whether requests get {@code X-Forwarded-*} headers, how their paths are normalised and whether client
+ * connections start with a PROXY protocol header. {@code source} is the file it came from (null when built in code).
  */
 public record LoadBalancerConfig(
         Path source,
@@ -27,7 +27,8 @@ public record LoadBalancerConfig(
         Duration shutdownTimeout,
         TransportChoice transport,
         boolean forwardedHeaders,
-        PathsConfig paths) {
+        PathsConfig paths,
+        boolean proxyProtocol) {
 
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -57,12 +58,12 @@ public record LoadBalancerConfig(
         }
     }
 
-    /** A config with the default path normalisation. */
+    /** A config with the default path normalisation, whose clients connect directly (no PROXY protocol). */
     public LoadBalancerConfig(Path source, Endpoint listen, int workers, Map<String, PoolConfig> pools,
             List<RouteConfig> routes, List<CidrRange> trustedProxies, AdminConfig admin, AccessLogConfig accessLog,
             LimitsConfig limits, Duration shutdownTimeout, TransportChoice transport, boolean forwardedHeaders) {
         this(source, listen, workers, pools, routes, trustedProxies, admin, accessLog, limits, shutdownTimeout,
-                transport, forwardedHeaders, null);
+                transport, forwardedHeaders, null, false);
     }
 
     /** A config that sends the forwarding headers (the default). */
@@ -93,51 +94,56 @@ public record LoadBalancerConfig(
 
     public LoadBalancerConfig withListen(Endpoint newListen) {
         return new LoadBalancerConfig(source, newListen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
     }
 
     public LoadBalancerConfig withWorkers(int newWorkers) {
         return new LoadBalancerConfig(source, listen, newWorkers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
     }
 
     public LoadBalancerConfig withAdmin(AdminConfig newAdmin) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, newAdmin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
     }
 
     public LoadBalancerConfig withAccessLog(AccessLogConfig newAccessLog) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, newAccessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
     }
 
     public LoadBalancerConfig withPools(Map<String, PoolConfig> newPools) {
         return new LoadBalancerConfig(source, listen, workers, newPools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
     }
 
     public LoadBalancerConfig withLimits(LimitsConfig newLimits) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                newLimits, shutdownTimeout, transport, forwardedHeaders, paths);
+                newLimits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
     }
 
     public LoadBalancerConfig withShutdownTimeout(Duration newTimeout) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, newTimeout, transport, forwardedHeaders, paths);
+                limits, newTimeout, transport, forwardedHeaders, paths, proxyProtocol);
     }
 
     public LoadBalancerConfig withTransport(TransportChoice newTransport) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, newTransport, forwardedHeaders, paths);
+                limits, shutdownTimeout, newTransport, forwardedHeaders, paths, proxyProtocol);
     }
 
     public LoadBalancerConfig withForwardedHeaders(boolean send) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, send, paths);
+                limits, shutdownTimeout, transport, send, paths, proxyProtocol);
     }
 
     public LoadBalancerConfig withPaths(PathsConfig newPaths) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, newPaths);
+                limits, shutdownTimeout, transport, forwardedHeaders, newPaths, proxyProtocol);
+    }
+
+    public LoadBalancerConfig withProxyProtocol(boolean expect) {
+        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, expect);
     }
 }

@@ -270,7 +270,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (peer == null) {
-            peer = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            peer = ((InetSocketAddress) ProxyProtocolHandler.clientAddress(ctx.channel())).getAddress();
             peerIp = peer.getHostAddress();
         }
         idleDeadline.clear();

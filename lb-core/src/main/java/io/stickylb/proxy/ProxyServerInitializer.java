@@ -31,5 +31,8 @@ public final class ProxyServerInitializer extends ChannelInitializer<SocketChann
         // Encodes only stickylb's own answers; relayed responses are written past it (FrontendHandler.wire()).
         p.addLast(ENCODER, new HttpResponseEncoder());
         p.addLast(FRONTEND, new FrontendHandler(runtime));
+        if (runtime.config().proxyProtocol()) {
+            ProxyProtocolHandler.install(ch);
+        }
     }
 }

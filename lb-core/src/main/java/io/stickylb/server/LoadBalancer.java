@@ -142,8 +142,9 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             startAdmin(config);
         }
         if (!quiet) {
-            log.info("stickylb listening on http://{}:{} ({} worker thread{}, {} transport)", address().getHostString(),
-                    port(), threads, threads == 1 ? "" : "s", transport.displayName());
+            log.info("stickylb listening on http://{}:{} ({} worker thread{}, {} transport{})",
+                    address().getHostString(), port(), threads, threads == 1 ? "" : "s", transport.displayName(),
+                    config.proxyProtocol() ? ", PROXY protocol header expected" : "");
         }
         return this;
     }
