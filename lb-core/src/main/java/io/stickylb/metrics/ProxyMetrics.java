@@ -178,7 +178,8 @@ public final class ProxyMetrics {
         for (int cls = 1; cls <= 5; cls++) {
             int c = cls;
             FunctionCounter.builder("stickylb_backend_responses", s, x -> x.responses(c))
-                    .description("Responses relayed to clients, by status class")
+                    .description("Answers clients got for requests the backend served, by status class"
+                            + " (stickylb's own 502/504 when it failed; not an answer dropped for a retry)")
                     .tags(tags.and("class", cls + "xx")).register(registry);
         }
         for (ErrorKind kind : ErrorKind.values()) {

@@ -62,6 +62,8 @@ final class Exchange implements ConnectionWaiter {
     private final ChannelHandlerContext wire;
 
     private Backend backend;
+    /** The backend whose failure the next {@link #dispatch()} retries, so its retry counts only if one is sent. */
+    private Backend retriedFrom;
     private boolean backendCounted;
     private Channel backendChannel;
     private BackendHandler backendHandler;
@@ -130,6 +132,13 @@ final class Exchange implements ConnectionWaiter {
     /** Chooses a backend and gets a connection to it; may be called again to retry elsewhere. */
     void dispatch() {
         Backend b = pool.strategy().choose(rctx);
+        Backend from = retriedFrom;
+        retriedFrom = null;
+        if (b != null && from != null) {
+            // Counted once the retry has somewhere to go: with every other backend excluded or down the request
+            // ends in a 502 on the spot, and a retry counter that went up then would show retries that never ran.
+            from.stats().retries.increment();
+        }
         if (b == null) {
             // With every backend excluded by retries, the last failure speaks for the request (502) — unless the
             // affinity strategy refused to redispatch (on-unavailable: fail), which is a 503 like any other refusal.
@@ -394,7 +403,8 @@ final class Exchange implements ConnectionWaiter {
                 head.release();
                 cancelResponseTimer();
                 Backend failed = backend;
-                failed.stats().response(code);
+                // Not a response in the backend's counters (no client got it); the retry counts, and passive health
+                // still hears the 503.
                 pool.outcomes().response(failed, code);
                 closeBackendChannel();
                 endBackend();
@@ -721,9 +731,9 @@ final class Exchange implements ConnectionWaiter {
     }
 
     private void retryElsewhere(Backend failed) {
-        failed.stats().retries.increment();
         rctx.exclude(failed);
         backendChannel = null;
+        retriedFrom = failed;
         dispatch();
     }
 

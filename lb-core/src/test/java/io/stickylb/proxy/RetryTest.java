@@ -87,6 +87,10 @@ class RetryTest {
             assertThat(r.body()).isIn("busy", "full!");
         }
         assertThat(bad.requests().size() + good.requests().size()).as("each backend asked once").isEqualTo(2);
+        // The first 503 was dropped for the retry: stickylb_backend_responses_total counts answers clients got, one.
+        long answers = lb.upstreams().pools().values().stream().flatMap(p -> p.backends().stream())
+                .mapToLong(b -> b.stats().responses(5)).sum();
+        assertThat(answers).isEqualTo(1);
     }
 
     @Test
@@ -102,6 +106,22 @@ class RetryTest {
                 assertThat(r.body()).isEqualTo("hello world");
             }
         }
+    }
+
+    @Test
+    void aRetryWithNowhereLeftToGoIsNotCountedAsARetry() throws Exception {
+        bad = resetting();
+        good = resetting();
+        start(RetryConfig.DEFAULTS);
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(502);
+        }
+        assertThat(bad.requests().size() + good.requests().size()).as("each backend asked once").isEqualTo(2);
+        // One retry went out (from the first backend to the second); after the second failed nothing was left, so
+        // stickylb_backend_retries_total must not say two.
+        long retries = lb.upstreams().pools().values().stream().flatMap(p -> p.backends().stream())
+                .mapToLong(b -> b.stats().retries.sum()).sum();
+        assertThat(retries).isEqualTo(1);
     }
 
     @Test

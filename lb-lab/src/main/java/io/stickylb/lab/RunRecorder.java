@@ -90,8 +90,15 @@ final class RunRecorder {
         for (FaultTracker f : faults) {
             f.answered(c, sentNanos, reply);
         }
-        if (reply.sessionLost() && !faults.isEmpty() && sentNanos >= faults.get(faults.size() - 1).firedNanos) {
-            faults.get(faults.size() - 1).lostAfter++;
+        if (reply.sessionLost()) {
+            // The fault in force when the request was sent, not the latest: a later fault may fire while it is in
+            // flight, and its loss belongs to the one before.
+            for (int i = faults.size() - 1; i >= 0; i--) {
+                if (sentNanos >= faults.get(i).firedNanos) {
+                    faults.get(i).lostAfter++;
+                    break;
+                }
+            }
         }
         if (!counted) {
             return;
