@@ -66,7 +66,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "30s",
             converter = Converters.WarmupConverter.class,
-            description = {"Longest JIT warm-up after start (default: ${DEFAULT-VALUE}; 0 turns it off): loopback"
+            description = {"Longest JIT warm-up after start (default: ${DEFAULT-VALUE}, at most 1m; 0 turns it off):"
+                    + " loopback"
                     + " traffic through a private mirror of your routes and pools, on the proxy's own event loops, to a"
                     + " private responder, never to your backends, so the first busy seconds after a start are not"
                     + " spent compiling. It ends once the compiler has caught up (seconds on a fast machine) or real"

@@ -21,9 +21,10 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Checks a config file without starting anything.",
-            "Prints FILE: OK (pools, backends, routes) or the error with file, line and key path;",
-            "warnings (settings that work, but maybe not as meant, and backend host names that do not resolve",
-            "here within 2s) go to stderr and do not fail the check."},
+            // One paragraph: picocli wraps each array element on its own, which broke these lines mid-sentence.
+            "Prints FILE: OK (pools, backends, routes) or the error with file, line and key path; warnings"
+                    + " (settings that work, but maybe not as meant, and backend host names that do not resolve"
+                    + " here within 2s) go to stderr and do not fail the check."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:the file is valid", "2:the file is invalid or unreadable"})
 final class ValidateCommand implements Callable<Integer> {

@@ -289,8 +289,13 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             addresses.refreshSoon();
         }
         warnings.forEach(log::warn);
-        log.info("configuration reloaded{} ({} pool(s), {} backend(s) removed)",
-                next.source() == null ? "" : " from " + next.source(), next.pools().size(), removed.size());
+        // `removed` also holds backends that kept their id at a new address (their old connections must go): they
+        // are still in the pool, and counting them as removed told the operator of a removal that did not happen.
+        List<Backend> after = upstreams.allBackends();
+        long moved = removed.stream().filter(after::contains).count();
+        log.info("configuration reloaded{} ({} pool(s), {} backend(s) removed{})",
+                next.source() == null ? "" : " from " + next.source(), next.pools().size(), removed.size() - moved,
+                moved == 0 ? "" : ", " + moved + " moved to a new address");
         return warnings;
     }
 

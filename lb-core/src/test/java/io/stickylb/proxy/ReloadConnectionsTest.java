@@ -2,6 +2,9 @@ package io.stickylb.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.stickylb.backend.Backend;
 import io.stickylb.config.BackendConfig;
 import io.stickylb.config.Endpoint;
@@ -16,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 class ReloadConnectionsTest {
 
@@ -38,6 +42,33 @@ class ReloadConnectionsTest {
             } finally {
                 lb.close();
             }
+        }
+    }
+
+    @Test
+    void aReloadThatMovesABackendLogsItAsMovedNotRemoved() throws Exception {
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        Logger logger = (Logger) LoggerFactory.getLogger(LoadBalancer.class);
+        logs.start();
+        logger.addAppender(logs);
+        try (FakeBackend one = FakeBackend.ok("one"); FakeBackend two = FakeBackend.ok("two");
+             FakeBackend moved = FakeBackend.ok("moved")) {
+            LoadBalancerConfig first = TestConfigs.roundRobin(one.port(), two.port()).withWorkers(1);
+            LoadBalancer lb = new LoadBalancer(first).start();
+            try {
+                PoolConfig pool = first.pools().get("app").withBackends(List.of(
+                        new BackendConfig("b1", new Endpoint("127.0.0.1", moved.port()), 1),
+                        TestConfigs.backend("b2", two.port())));
+                lb.reload(first.withPools(Map.of("app", pool)));
+                assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+                        .filteredOn(m -> m.startsWith("configuration reloaded"))
+                        .containsExactly("configuration reloaded (1 pool(s), 0 backend(s) removed, 1 moved to a new"
+                                + " address)");
+            } finally {
+                lb.close();
+            }
+        } finally {
+            logger.detachAppender(logs);
         }
     }
 

@@ -178,6 +178,11 @@ public final class ScenarioLoader {
             if (!events.isEmpty() && at.compareTo(events.get(events.size() - 1).at()) < 0) {
                 throw m.get("at").error("events must be in time order");
             }
+            if (action != FaultEvent.Action.ADD_BACKEND && m.has("weight")) {
+                // Read and then ignored, a weight here would look like it changed the backend's share.
+                throw m.get("weight").error("weight is for add-backend (the new backend's weight); "
+                        + action.yamlName() + " keeps the backend's weight");
+            }
             events.add(new FaultEvent(at, action, backend, m.integer("weight", 1, 1, 1000)));
         }
         return events;

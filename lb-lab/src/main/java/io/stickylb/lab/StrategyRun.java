@@ -13,6 +13,7 @@ import io.stickylb.config.RouteConfig;
 import io.stickylb.server.LoadBalancer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -36,6 +37,8 @@ final class StrategyRun {
     private final Progress progress;
     private final AtomicBoolean stop;
     private final List<BackendConfig> inPool = new ArrayList<>();
+    /** Weights that add-backend events gave, by backend index: a restart of such a backend keeps its weight. */
+    private final Map<Integer, Integer> addedWeights = new HashMap<>();
     private BackendFleet fleet;
     private LoadBalancer lb;
 
@@ -125,6 +128,7 @@ final class StrategyRun {
                 }
                 case ADD_BACKEND -> {
                     int added = fleet.add();
+                    addedWeights.put(added, event.weight());
                     inPool.add(backendConfig(added));
                     lb.reload(config());
                 }
@@ -181,7 +185,7 @@ final class StrategyRun {
 
     private BackendConfig backendConfig(int index) {
         return new BackendConfig(BackendFleet.id(index), new Endpoint("127.0.0.1", fleet.get(index).port()),
-                scenario.backends().weight(index));
+                addedWeights.getOrDefault(index, scenario.backends().weight(index)));
     }
 
     /**

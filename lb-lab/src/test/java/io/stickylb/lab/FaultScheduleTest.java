@@ -52,6 +52,29 @@ class FaultScheduleTest {
     }
 
     @Test
+    void anAddedBackendTakesTheWeightItsEventGives() throws Exception {
+        Scenario s = ScenarioLoader.parse("""
+                name: weighted-add
+                seed: 3
+                duration: 3s
+                backends: { count: 1, service-time: 1ms, mode: in-process }
+                clients: { count: 300, rate: { total-rps: 400 } }
+                strategies:
+                  - { name: rr, strategy: round-robin }
+                events:
+                  - { at: 1s, action: add-backend, weight: 3 }
+                """, "weighted-add.yaml");
+        RunResult r = new Experiment(s, out, Progress.silent(), new AtomicBoolean()).warmUp(Duration.ZERO).run()
+                .runs().get(0);
+        long[][] perSecond = r.timeline().requests();
+        // Smooth round robin over weights 1 and 3: b2 takes three requests of four (at weight 1 it took one of two).
+        long b1 = perSecond[0][2];
+        long b2 = perSecond[1][2];
+        assertThat(b1 + b2).isGreaterThan(200);
+        assertThat(b2).as("b2 (weight 3) against b1 (weight 1) in the last second").isGreaterThan(2 * b1);
+    }
+
+    @Test
     void loopbackSourceAddressesAreWhatIpHashSees() throws Exception {
         Scenario s = ScenarioLoader.parse("""
                 name: loopback

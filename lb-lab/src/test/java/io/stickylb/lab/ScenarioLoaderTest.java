@@ -119,7 +119,9 @@ class ScenarioLoaderTest {
                 Arguments.of("  - { name: rr, strategy: round-robin }",
                         "  - { name: rr, strategy: round-robin, backends: [] }",
                         "failover.yaml:14: strategies[0].backends: the lab supplies the backends"),
-                Arguments.of("warmup: 2s", "warmup: 31s", "failover.yaml:4: warmup: warm-up 31000ms is not shorter"));
+                Arguments.of("warmup: 2s", "warmup: 31s", "failover.yaml:4: warmup: warm-up 31000ms is not shorter"),
+                Arguments.of("backend: 2 }", "backend: 2, weight: 3 }",
+                        "failover.yaml:21: events[0].weight: weight is for add-backend"));
     }
 
     @ParameterizedTest(name = "{2}")
