@@ -11,8 +11,9 @@ import java.util.Objects;
 /**
  * The whole configuration of one stickylb instance: the client listener, worker threads ({@code 0} = one per core),
  * pools, routes, trusted proxies, admin listener, access log, limits, the graceful-shutdown drain time, the I/O
- * transport, whether requests get {@code X-Forwarded-*} headers, how their paths are normalised and whether client
- * connections start with a PROXY protocol header. {@code source} is the file it came from (null when built in code).
+ * transport, whether requests get {@code X-Forwarded-*} headers, how their paths are normalised, whether client
+ * connections start with a PROXY protocol header and TLS on the listener ({@code tls}, null for plain HTTP).
+ * {@code source} is the file it came from (null when built in code).
  */
 public record LoadBalancerConfig(
         Path source,
@@ -28,7 +29,8 @@ public record LoadBalancerConfig(
         TransportChoice transport,
         boolean forwardedHeaders,
         PathsConfig paths,
-        boolean proxyProtocol) {
+        boolean proxyProtocol,
+        TlsConfig tls) {
 
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -63,7 +65,7 @@ public record LoadBalancerConfig(
             List<RouteConfig> routes, List<CidrRange> trustedProxies, AdminConfig admin, AccessLogConfig accessLog,
             LimitsConfig limits, Duration shutdownTimeout, TransportChoice transport, boolean forwardedHeaders) {
         this(source, listen, workers, pools, routes, trustedProxies, admin, accessLog, limits, shutdownTimeout,
-                transport, forwardedHeaders, null, false);
+                transport, forwardedHeaders, null, false, null);
     }
 
     /** A config that sends the forwarding headers (the default). */
@@ -94,56 +96,61 @@ public record LoadBalancerConfig(
 
     public LoadBalancerConfig withListen(Endpoint newListen) {
         return new LoadBalancerConfig(source, newListen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
     }
 
     public LoadBalancerConfig withWorkers(int newWorkers) {
         return new LoadBalancerConfig(source, listen, newWorkers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
     }
 
     public LoadBalancerConfig withAdmin(AdminConfig newAdmin) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, newAdmin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
     }
 
     public LoadBalancerConfig withAccessLog(AccessLogConfig newAccessLog) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, newAccessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
     }
 
     public LoadBalancerConfig withPools(Map<String, PoolConfig> newPools) {
         return new LoadBalancerConfig(source, listen, workers, newPools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
     }
 
     public LoadBalancerConfig withLimits(LimitsConfig newLimits) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                newLimits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol);
+                newLimits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
     }
 
     public LoadBalancerConfig withShutdownTimeout(Duration newTimeout) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, newTimeout, transport, forwardedHeaders, paths, proxyProtocol);
+                limits, newTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
     }
 
     public LoadBalancerConfig withTransport(TransportChoice newTransport) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, newTransport, forwardedHeaders, paths, proxyProtocol);
+                limits, shutdownTimeout, newTransport, forwardedHeaders, paths, proxyProtocol, tls);
     }
 
     public LoadBalancerConfig withForwardedHeaders(boolean send) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, send, paths, proxyProtocol);
+                limits, shutdownTimeout, transport, send, paths, proxyProtocol, tls);
     }
 
     public LoadBalancerConfig withPaths(PathsConfig newPaths) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, newPaths, proxyProtocol);
+                limits, shutdownTimeout, transport, forwardedHeaders, newPaths, proxyProtocol, tls);
     }
 
     public LoadBalancerConfig withProxyProtocol(boolean expect) {
         return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, expect);
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, expect, tls);
+    }
+
+    public LoadBalancerConfig withTls(TlsConfig newTls) {
+        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
+                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, newTls);
     }
 }

@@ -14,7 +14,7 @@ final class LoadBalancerConfigReader {
     private static final int MAX_WORKERS = 256;
 
     private static final Set<String> KEYS = YamlMap.allowed("listen", "workers", "shutdown-timeout", "trusted-proxies",
-            "forwarded-headers", "paths", "proxy-protocol", "admin", "access-log", "limits", "pools", "routes", "transport");
+            "forwarded-headers", "paths", "proxy-protocol", "tls", "admin", "access-log", "limits", "pools", "routes", "transport");
 
     private LoadBalancerConfigReader() {
     }
@@ -39,8 +39,9 @@ final class LoadBalancerConfigReader {
         boolean forwardedHeaders = map.bool("forwarded-headers", true);
         PathsConfig paths = PathsConfigReader.read(map.get("paths"));
         boolean proxyProtocol = map.bool("proxy-protocol", false);
+        TlsConfig tls = TlsConfigReader.read(map.get("tls"), source);
         return map.build(() -> new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin,
-                accessLog, limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol));
+                accessLog, limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls));
     }
 
     /**

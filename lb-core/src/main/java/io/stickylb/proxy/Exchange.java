@@ -119,7 +119,8 @@ final class Exchange implements ConnectionWaiter {
         this.upgrade = !runtime.draining() && WebSocketUpgrade.requested(request);
         toOriginForm();
         if (upstreams.forwardedHeaders()) {
-            ForwardedHeaders.rewriteRequest(request, clientIp, upstreams.clientAddresses().isTrusted(peer));
+            ForwardedHeaders.rewriteRequest(request, clientIp, upstreams.clientAddresses().isTrusted(peer),
+                    frontend.tls());
         } else {
             ForwardedHeaders.rewriteHopByHop(request);
         }

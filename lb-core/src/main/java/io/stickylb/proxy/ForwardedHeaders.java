@@ -32,6 +32,7 @@ public final class ForwardedHeaders {
     private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString HTTPS = AsciiString.cached("https");
     /** The hop-by-hop fields (RFC 9110 §7.6.1), lower case, and those Connection may never name. */
     private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "proxy-connection", "te",
             "trailer", "upgrade");
@@ -45,20 +46,26 @@ public final class ForwardedHeaders {
      * headers set. Transfer-Encoding stays: Netty's encoder uses it to re-frame the body as chunks.
      */
     public static void rewriteRequest(HttpRequest request, String clientIp, boolean peerTrusted) {
+        rewriteRequest(request, clientIp, peerTrusted, false);
+    }
+
+    /** As {@link #rewriteRequest(HttpRequest, String, boolean)}; {@code tls} when the client reached us over TLS. */
+    public static void rewriteRequest(HttpRequest request, String clientIp, boolean peerTrusted, boolean tls) {
+        AsciiString proto = tls ? HTTPS : HTTP;
         rewriteHopByHop(request);
         HttpHeaders h = request.headers();
         if (peerTrusted) {
             List<String> prior = h.getAll(X_FORWARDED_FOR);
             h.set(X_FORWARDED_FOR, prior.isEmpty() ? clientIp : String.join(", ", prior) + ", " + clientIp);
             if (!h.contains(X_FORWARDED_PROTO)) {
-                h.set(X_FORWARDED_PROTO, HTTP);
+                h.set(X_FORWARDED_PROTO, proto);
             }
             if (!h.contains(X_FORWARDED_HOST)) {
                 setForwardedHost(h);
             }
         } else {
             h.set(X_FORWARDED_FOR, clientIp);
-            h.set(X_FORWARDED_PROTO, HTTP);
+            h.set(X_FORWARDED_PROTO, proto);
             setForwardedHost(h);
             if (!(request instanceof ClientRequest raw) || raw.hasForwarded()) {
                 h.remove(FORWARDED); // stickylb does not write it, so one from an untrusted peer can only be forged

@@ -38,6 +38,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
 
     private final ProxyRuntime runtime;
+    private final boolean tls;
     private final ArrayDeque<Object> pending = new ArrayDeque<>(4);
     private ChannelHandlerContext ctx;
     private ChannelHandlerContext wire;
@@ -60,7 +61,18 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean lingerCounted;
 
     public FrontendHandler(ProxyRuntime runtime) {
+        this(runtime, false);
+    }
+
+    /** A handler for a connection that came over TLS when {@code tls} (its requests get X-Forwarded-Proto: https). */
+    public FrontendHandler(ProxyRuntime runtime, boolean tls) {
         this.runtime = runtime;
+        this.tls = tls;
+    }
+
+    /** True when the client's connection is TLS. */
+    boolean tls() {
+        return tls;
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.stickylb.codec.RequestDecoder;
 import io.stickylb.config.LimitsConfig;
+import io.stickylb.config.TlsConfig;
 
 /** Builds the client-side pipeline of every accepted connection, in named steps. */
 public final class ProxyServerInitializer extends ChannelInitializer<SocketChannel> {
@@ -13,6 +14,7 @@ public final class ProxyServerInitializer extends ChannelInitializer<SocketChann
     public static final String DECODER = "http-decoder";
     public static final String ENCODER = "http-encoder";
     public static final String FRONTEND = "frontend";
+    public static final String TLS = "tls";
 
     private final ProxyRuntime runtime;
 
@@ -30,7 +32,12 @@ public final class ProxyServerInitializer extends ChannelInitializer<SocketChann
         p.addLast(DECODER, decoder);
         // Encodes only stickylb's own answers; relayed responses are written past it (FrontendHandler.wire()).
         p.addLast(ENCODER, new HttpResponseEncoder());
-        p.addLast(FRONTEND, new FrontendHandler(runtime));
+        TlsConfig tls = runtime.config().tls();
+        p.addLast(FRONTEND, new FrontendHandler(runtime, tls != null));
+        if (tls != null) {
+            p.addFirst(TLS, tls.context().newHandler(ch.alloc()));
+        }
+        // Ahead of TLS: a balancer sends the PROXY header in the clear, before the client's handshake.
         if (runtime.config().proxyProtocol()) {
             ProxyProtocolHandler.install(ch);
         }

@@ -60,7 +60,7 @@ final class MirrorConfig {
         }
         return new LoadBalancerConfig(null, new Endpoint("127.0.0.1", 0), real.workers(), pools, real.routes(),
                 real.trustedProxies(), AdminConfig.DISABLED, AccessLogConfig.OFF, real.limits(),
-                real.shutdownTimeout(), real.transport(), real.forwardedHeaders(), real.paths(), false);
+                real.shutdownTimeout(), real.transport(), real.forwardedHeaders(), real.paths(), false, null);
     }
 
     /**

@@ -44,8 +44,8 @@ class ConfigLoaderErrorTest {
                         "bad.yaml:2: lisen: unknown key (did you mean 'listen'?)"),
                 arguments("unknown key with nothing close lists the keys", "colour: red\n" + POOLS,
                         "bad.yaml:1: colour: unknown key (expected one of: listen, workers, shutdown-timeout,"
-                                + " trusted-proxies, forwarded-headers, paths, proxy-protocol, admin, access-log,"
-                                + " limits, pools, routes, transport)"),
+                                + " trusted-proxies, forwarded-headers, paths, proxy-protocol, tls, admin,"
+                                + " access-log, limits, pools, routes, transport)"),
                 arguments("proxy-protocol not a boolean", "proxy-protocol: v2\n" + POOLS,
                         "bad.yaml:1: proxy-protocol: 'v2' is not a boolean (expected: true or false)"),
                 arguments("unknown paths key", "paths: { normalise: true }\n" + POOLS,

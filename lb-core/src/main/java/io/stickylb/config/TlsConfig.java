@@ -1,0 +1,161 @@
+package io.stickylb.config;
+
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * TLS on the client listener: the certificate chain and private key (PEM files) and the protocol versions offered.
+ * The context is built when the config is read, so a bad file fails {@code lb validate}, a start or a reload, never
+ * the first handshake; a reload reads the files again, which is how a renewed certificate is put in service.
+ */
+public record TlsConfig(Path certificate, Path key, List<String> protocols, SslContext context) {
+
+    public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    public TlsConfig {
+        Objects.requireNonNull(certificate, "certificate");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(context, "context");
+        protocols = List.copyOf(protocols);
+    }
+
+    /** A certificate or key file that cannot be used, with a sentence an operator can act on. */
+    public static final class BadFileException extends IllegalArgumentException {
+
+        private final boolean key;
+
+        BadFileException(String message, boolean key, Throwable cause) {
+            super(message, cause);
+            this.key = key;
+        }
+
+        /** True when the key file is at fault, false for the certificate file. */
+        public boolean key() {
+            return key;
+        }
+    }
+
+    /**
+     * Reads the PEM files and builds the server context (the JDK's TLS, so nothing native is needed). Throws
+     * {@link BadFileException} when a file is missing, unreadable or not PEM, or when the key is not the
+     * certificate's.
+     */
+    public static TlsConfig load(Path certificate, Path key, List<String> protocols) {
+        List<? extends Certificate> chain = certificates(certificate);
+        SslContext context;
+        try {
+            context = SslContextBuilder.forServer(certificate.toFile(), key.toFile())
+                    .sslProvider(SslProvider.JDK)
+                    .protocols(protocols)
+                    .build();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new BadFileException(key + ": not a usable private key (" + rootMessage(e)
+                    + "; expected an unencrypted PKCS#8 PEM key, BEGIN PRIVATE KEY)", true, e);
+        }
+        PrivateKey privateKey = pkcs8(key);
+        if (privateKey != null && !matches(privateKey, chain.get(0).getPublicKey())) {
+            throw new BadFileException(key + " is not the private key of the first certificate in " + certificate,
+                    true, null);
+        }
+        return new TlsConfig(certificate, key, protocols, context);
+    }
+
+    private static List<? extends Certificate> certificates(Path file) {
+        byte[] bytes = read(file, false);
+        if (!new String(bytes, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
+            throw new BadFileException(file + ": no certificate in it (expected PEM, BEGIN CERTIFICATE)", false, null);
+        }
+        try (InputStream in = new java.io.ByteArrayInputStream(bytes)) {
+            Collection<? extends Certificate> all = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            if (all.isEmpty()) {
+                throw new BadFileException(file + ": no certificate in it (expected PEM, BEGIN CERTIFICATE)", false,
+                        null);
+            }
+            return List.copyOf(all);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new BadFileException(file + ": not a PEM certificate chain (" + rootMessage(e) + ")", false, e);
+        }
+    }
+
+    private static byte[] read(Path file, boolean key) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new BadFileException(file + ": no such file", key, e);
+        } catch (IOException e) {
+            throw new BadFileException(file + ": cannot read it (" + rootMessage(e) + ")", key, e);
+        }
+    }
+
+    /** The key of a PKCS#8 PEM file, for the match check; null when it is in a form only Netty's reader knows. */
+    private static PrivateKey pkcs8(Path file) {
+        String pem = new String(read(file, true), StandardCharsets.US_ASCII);
+        int begin = pem.indexOf("-----BEGIN PRIVATE KEY-----");
+        int end = pem.indexOf("-----END PRIVATE KEY-----");
+        if (begin < 0 || end < begin) {
+            return null;
+        }
+        byte[] der = Base64.getMimeDecoder().decode(pem.substring(begin + 27, end));
+        for (String algorithm : List.of("RSA", "EC", "Ed25519", "Ed448")) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(der));
+            } catch (GeneralSecurityException e) {
+                // not this algorithm; try the next
+            }
+        }
+        return null;
+    }
+
+    /** True when a signature made with {@code key} verifies with {@code publicKey}. */
+    private static boolean matches(PrivateKey key, PublicKey publicKey) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            default -> key.getAlgorithm(); // Ed25519, Ed448
+        };
+        if (!key.getAlgorithm().equals(publicKey.getAlgorithm())) {
+            return false;
+        }
+        try {
+            byte[] probe = new byte[32];
+            new SecureRandom().nextBytes(probe);
+            Signature signer = Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(algorithm);
+            verifier.initVerify(publicKey);
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return true; // cannot tell: leave the judgement to the handshake
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage());
+    }
+}
