@@ -108,6 +108,11 @@ public final class ActiveHealthChecker {
             if (stopped) {
                 return;
             }
+            if (v.inconclusive()) {
+                // This process was out of descriptors: the backend was not checked, so its state and counts stand.
+                scheduleNext(jitter() - config.jitter().toMillis() / 2);
+                return;
+            }
             backend.lastCheck(new HealthCheckResult(v.passed(), v.detail(), System.currentTimeMillis(), micros));
             backend.stats().lastCheckMicros = micros;
             if (v.passed()) {

@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.stickylb.backend.Backend;
 import io.stickylb.config.ActiveHealthConfig;
+import io.stickylb.pool.LocalConnectFailure;
 import io.stickylb.pool.Transport;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +33,14 @@ import java.util.function.Consumer;
  */
 final class CheckProbe {
 
-    /** A verdict: passed or not, and a short reason for the log. */
-    record Verdict(boolean passed, String detail) {
+    /**
+     * A verdict: passed or not, and a short reason for the log. An inconclusive one (this process could not open
+     * the check's connection) says nothing about the backend and counts neither way.
+     */
+    record Verdict(boolean passed, String detail, boolean inconclusive) {
+        Verdict(boolean passed, String detail) {
+            this(passed, detail, false);
+        }
     }
 
     private final Backend backend;
@@ -74,11 +81,15 @@ final class CheckProbe {
             finish(false, "host name " + address.getHostString() + " not resolved");
             return;
         }
-        ChannelFuture f = b.disableResolver().connect(address);
+        ChannelFuture f = LocalConnectFailure.onLoop(b.disableResolver().connect(address), loop);
         channel = f.channel();
         f.addListener((ChannelFuture cf) -> {
             if (!cf.isSuccess()) {
                 Throwable c = cf.cause();
+                if (LocalConnectFailure.is(c)) {
+                    finish(new Verdict(false, "not checked: no local socket (" + c.getMessage() + ")", true));
+                    return;
+                }
                 finish(false, c instanceof java.net.ConnectException ? "connection refused"
                         : "connect failed: " + (c == null ? "?" : c.getClass().getSimpleName()));
                 return;
@@ -102,6 +113,10 @@ final class CheckProbe {
     }
 
     private void finish(boolean passed, String detail) {
+        finish(new Verdict(passed, detail));
+    }
+
+    private void finish(Verdict verdict) {
         if (finished) {
             return;
         }
@@ -109,10 +124,12 @@ final class CheckProbe {
         if (timeout != null) {
             timeout.cancel(false);
         }
-        if (channel != null) {
+        // A channel that could not be created was never registered, and closing it would throw before the verdict
+        // is given, which would end this backend's checks for good.
+        if (channel != null && channel.isRegistered()) {
             channel.close();
         }
-        done.accept(new Verdict(passed, detail));
+        done.accept(verdict);
     }
 
     /** Reads the status line of the answer; the body is not needed. */

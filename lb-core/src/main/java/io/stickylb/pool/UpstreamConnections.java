@@ -82,10 +82,10 @@ public final class UpstreamConnections {
     public ChannelFuture connect(Backend backend, InetSocketAddress address, int connectTimeoutMillis,
                                  ChannelHandler initializer) {
         backend.stats().connectionsOpened.increment();
-        return bootstrap.clone()
+        return LocalConnectFailure.onLoop(bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .handler(initializer)
-                .connect(address);
+                .connect(address), loop);
     }
 
     /**

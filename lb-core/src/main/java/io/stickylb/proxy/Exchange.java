@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -23,6 +24,7 @@ import io.stickylb.codec.ResponseDecoder;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.metrics.ErrorKind;
 import io.stickylb.pool.ConnectionWaiter;
+import io.stickylb.pool.LocalConnectFailure;
 import io.stickylb.pool.UpstreamConnections;
 import io.stickylb.routing.RequestContext;
 import java.net.InetAddress;
@@ -72,6 +74,8 @@ final class Exchange implements ConnectionWaiter {
     private boolean hostAdded;
     private int attempts;
     private long requestBodyBytes;
+    /** Request bytes the backend's socket had taken at its last idle event, or -1 (see requestStalled). */
+    private long takenAtLastIdle = -1;
     private boolean requestComplete;
     private boolean responseStarted;
     private boolean interim;
@@ -270,6 +274,14 @@ final class Exchange implements ConnectionWaiter {
             attach(f.channel());
             return;
         }
+        if (LocalConnectFailure.is(f.cause())) {
+            // This process is out of descriptors or ports: charging the backend would eject healthy backends one
+            // after another, and another backend would fail the same way, so no retry either (HAProxy's 503).
+            end = "local-resources";
+            endBackend();
+            fail(HttpResponseStatus.SERVICE_UNAVAILABLE);
+            return;
+        }
         recordFailure(b, ErrorKind.CONNECT);
         endBackend();
         if (RetryPolicy.mayRetry(poolConfig.retry(), ErrorKind.CONNECT, method, bodyHeld(), attempts)) {
@@ -281,6 +293,7 @@ final class Exchange implements ConnectionWaiter {
 
     private void attach(Channel ch) {
         backendChannel = ch;
+        takenAtLastIdle = -1;
         backendHandler = ch.pipeline().get(BackendHandler.class);
         backendHandler.bind(this, backend, connections);
         responseDecoder = ch.pipeline().get(ResponseDecoder.class);
@@ -647,9 +660,23 @@ final class Exchange implements ConnectionWaiter {
         }
     }
 
-    /** The backend connection was idle too long while bound: a stalled response body. */
+    /**
+     * The backend connection was idle too long while bound: a stalled response body, or a backend that stopped taking
+     * the request body.
+     */
     void backendIdle() {
-        if (done || !responseStarted) {
+        if (done) {
+            return;
+        }
+        if (!responseStarted) {
+            if (requestStalled()) {
+                // Nothing else would end it: the client is paused for the backend, and the response timer starts only
+                // once the request is complete. Both connections were held for ever (nginx's proxy_send_timeout).
+                recordFailure(backend, ErrorKind.TIMEOUT);
+                closeBackendChannel();
+                endBackend();
+                fail(HttpResponseStatus.GATEWAY_TIMEOUT);
+            }
             return;
         }
         if (backendChannel != null && !backendChannel.config().isAutoRead()) {
@@ -840,6 +867,22 @@ final class Exchange implements ConnectionWaiter {
 
     private void cancelResponseTimer() {
         frontend.responseDeadline().clear();
+    }
+
+    /**
+     * Whether the backend took no byte of a request body waiting for it since its previous idle event: a whole idle
+     * timeout without reading it, while its connection sends nothing back either.
+     */
+    private boolean requestStalled() {
+        if (requestComplete || backendChannel == null) {
+            return false;
+        }
+        ChannelOutboundBuffer out = backendChannel.unsafe().outboundBuffer();
+        long queued = out == null ? 0 : out.totalPendingWriteBytes();
+        long taken = requestBodyBytes - queued;
+        boolean stalled = queued > 0 && taken == takenAtLastIdle;
+        takenAtLastIdle = taken;
+        return stalled;
     }
 
     /** True when every body byte sent so far could be sent again (none was sent, or all are held). */
