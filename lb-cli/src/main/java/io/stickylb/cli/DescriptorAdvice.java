@@ -21,7 +21,20 @@ final class DescriptorAdvice {
     /** In {@code lb demo} the sample backends share the process, so each backend connection is two descriptors. */
     static final int PER_CLIENT_WITH_LOCAL_BACKENDS = 3;
 
+    /** Descriptors each event loop holds for itself (epoll, its wake-up eventfd and timerfd). */
+    static final int PER_LOOP = 3;
+    /** Listening sockets: the client and admin listeners, and the JIT warm-up's listener and responder. */
+    static final int LISTENERS = 4;
+
     private DescriptorAdvice() {
+    }
+
+    /**
+     * What the running proxy opens for itself after the start's count: its worker loops and the admin loop, and the
+     * listeners. Left out, the fitted default could be reached with every client mid-request and still run out.
+     */
+    static int runtimeReserve(LoadBalancerConfig config) {
+        return PER_LOOP * (config.effectiveWorkers() + 1) + LISTENERS;
     }
 
     /**
@@ -43,28 +56,30 @@ final class DescriptorAdvice {
 
     /**
      * The worst case counted: every client mid-request with a backend connection of its own ({@code perClient}
-     * descriptors each), one health-check connection per backend, and the {@code openAtStart} descriptors the
-     * process holds for itself (class path, logs, sample backends).
+     * descriptors each), one health-check connection per backend, the {@code openAtStart} descriptors the process
+     * held before it started serving (class path, logs, sample backends) and those the running proxy holds for
+     * itself ({@link #runtimeReserve}).
      */
     static LoadBalancerConfig fit(LoadBalancerConfig config, int perClient, long openAtStart, long limit, Logger log) {
         int max = config.limits().maxConnections();
         int backends = config.pools().values().stream().mapToInt(p -> p.backends().size()).sum();
-        long need = openAtStart + backends + (long) perClient * max;
+        long own = openAtStart + runtimeReserve(config) + backends;
+        long need = own + (long) perClient * max;
         if (limit <= 0 || need <= limit) {
             return config;
         }
-        int fits = (int) Math.max(1, (limit - openAtStart - backends) / perClient);
+        int fits = (int) Math.max(1, (limit - own) / perClient);
         if (max == LimitsConfig.DEFAULTS.maxConnections()) {
             log.info("limits.max-connections: {} instead of the default {}, to fit this process's limit of {} open "
-                    + "files (ulimit -n; {} per client at most, {} open at start); raise the limit or set "
-                    + "limits.max-connections to choose", fits, max, limit, perClient, openAtStart + backends);
+                    + "files (ulimit -n; {} per client at most, {} for the process itself); raise the limit or set "
+                    + "limits.max-connections to choose", fits, max, limit, perClient, own);
             return config.withLimits(config.limits().withMaxConnections(fits));
         }
         log.warn("limits.max-connections {} may need {} file descriptors ({} per client: a client and a backend "
-                + "connection each; one per backend for health checks; {} open at start), but this process may open {} "
-                + "(ulimit -n); past that, new connections fail. Raise the limit (ulimit -n, or LimitNOFILE= in a "
-                + "systemd unit) or set limits.max-connections to at most {}", max, need, perClient, openAtStart, limit,
-                fits);
+                + "connection each; {} for the process itself: what it held at start, its event loops and listeners, "
+                + "one per backend for health checks), but this process may open {} (ulimit -n); past that, new "
+                + "connections fail. Raise the limit (ulimit -n, or LimitNOFILE= in a systemd unit) or set "
+                + "limits.max-connections to at most {}", max, need, perClient, own, limit, fits);
         return config;
     }
 }

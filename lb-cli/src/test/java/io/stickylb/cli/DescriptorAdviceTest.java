@@ -8,12 +8,14 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.sun.net.httpserver.HttpServer;
 import io.stickylb.config.ConfigLoader;
 import io.stickylb.config.LoadBalancerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,6 +23,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,39 +59,40 @@ class DescriptorAdviceTest {
         logger.addAppender(logs);
         logger.setLevel(Level.INFO); // the tests' logback setup shows warnings only
         try {
-            // Three backends: 40 open + 3 health checks + 2 per client.
-            LoadBalancerConfig byDefault = config("");
-            assertThat(DescriptorAdvice.fit(byDefault, 2, 40, 20_043, logger)).as("40 + 3 + 20,000 fit")
+            // Three backends, two workers: 40 open + 3 x 3 + 4 for the loops and listeners + 3 health checks + 2 per
+            // client.
+            LoadBalancerConfig byDefault = config("workers: 2\n");
+            assertThat(DescriptorAdvice.fit(byDefault, 2, 40, 20_056, logger)).as("40 + 13 + 3 + 20,000 fit")
                     .isSameAs(byDefault);
             assertThat(DescriptorAdvice.fit(byDefault, 2, 40, 0, logger)).as("no limit known").isSameAs(byDefault);
             assertThat(logs.list).isEmpty();
 
             LoadBalancerConfig lowered = DescriptorAdvice.fit(byDefault, 2, 40, 20_000, logger);
-            assertThat(lowered.limits().maxConnections()).isEqualTo(9_978);
+            assertThat(lowered.limits().maxConnections()).isEqualTo(9_972);
             assertThat(lowered.limits().maxPendingPerBackend()).isEqualTo(byDefault.limits().maxPendingPerBackend());
             assertThat(lowered.pools()).isEqualTo(byDefault.pools());
             assertThat(logs.list).singleElement().satisfies(e -> {
                 assertThat(e.getLevel()).isEqualTo(Level.INFO);
-                assertThat(e.getFormattedMessage()).startsWith("limits.max-connections: 9978 instead of the default "
+                assertThat(e.getFormattedMessage()).startsWith("limits.max-connections: 9972 instead of the default "
                         + "10000, to fit this process's limit of 20000 open files");
             });
 
-            LoadBalancerConfig chosen = config("limits: { max-connections: 12000 }\n");
+            LoadBalancerConfig chosen = config("workers: 2\nlimits: { max-connections: 12000 }\n");
             assertThat(DescriptorAdvice.fit(chosen, 2, 40, 20_000, logger)).isSameAs(chosen);
             assertThat(logs.list).hasSize(2).last().satisfies(e -> {
                 assertThat(e.getLevel()).isEqualTo(Level.WARN);
-                assertThat(e.getFormattedMessage()).startsWith("limits.max-connections 12000 may need 24043 file "
-                        + "descriptors").endsWith("set limits.max-connections to at most 9978");
+                assertThat(e.getFormattedMessage()).startsWith("limits.max-connections 12000 may need 24056 file "
+                        + "descriptors").endsWith("set limits.max-connections to at most 9972");
             });
 
             // lb demo: its sample backends hold the other end of each backend connection in the same process.
             logs.list.clear();
-            assertThat(DescriptorAdvice.fit(byDefault, 3, 40, 30_043, logger)).as("40 + 3 + 3 x 10,000 fit")
+            assertThat(DescriptorAdvice.fit(byDefault, 3, 40, 30_056, logger)).as("40 + 13 + 3 + 3 x 10,000 fit")
                     .isSameAs(byDefault);
             assertThat(DescriptorAdvice.fit(byDefault, 3, 40, 20_000, logger).limits().maxConnections())
-                    .isEqualTo((20_000 - 43) / 3);
+                    .isEqualTo((20_000 - 56) / 3);
             assertThat(logs.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
-                    .startsWith("limits.max-connections: 6652 instead of the default 10000")
+                    .startsWith("limits.max-connections: 6648 instead of the default 10000")
                     .contains("3 per client at most"));
         } finally {
             logger.setLevel(null);
@@ -126,6 +131,57 @@ class DescriptorAdviceTest {
                 + "      - { id: b1, address: 127.0.0.1:9001 }\n"
                 + "      - { id: b2, address: 127.0.0.1:9002 }\n"
                 + "      - { id: b3, address: 127.0.0.1:9003 }\n"));
+    }
+
+    @Test
+    void everyClientTheFittedDefaultAdmitsIsServedWithAllOfThemMidRequest() throws Exception {
+        // A backend that holds each request for 2 s, so every client has its backend connection open at once: the
+        // worst case the fit promises to survive. Counting the process's own loops and listeners matters here.
+        HttpServer slow = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1000);
+        ExecutorService threads = Executors.newCachedThreadPool();
+        slow.setExecutor(threads);
+        slow.createContext("/", exchange -> {
+            try {
+                Thread.sleep(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
+        slow.start();
+        List<Socket> clients = new ArrayList<>();
+        try {
+            int port = Cli.freePort();
+            Path config = Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:" + port + "\n"
+                    + "pools: { app: { backends: [ { id: b1, address: \"127.0.0.1:" + slow.getAddress().getPort()
+                    + "\" } ] } }\n");
+            startUnderUlimit(256, "run", "--config", config.toString(), "--warmup", "0");
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(log).contains("listening on"));
+            Matcher m = Pattern.compile("limits\\.max-connections: (\\d+) instead of the default 10000")
+                    .matcher(Files.readString(log));
+            assertThat(m.find()).as("the lowered default in the log:%n%s", Files.readString(log)).isTrue();
+            int fitted = Integer.parseInt(m.group(1));
+            for (int i = 0; i < fitted; i++) {
+                Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+                s.setSoTimeout(15_000);
+                clients.add(s);
+                s.getOutputStream().write("GET / HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            List<String> statuses = new ArrayList<>();
+            for (Socket s : clients) {
+                statuses.add(new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))
+                        .readLine());
+            }
+            assertThat(statuses).as("%d clients at once; the log:%n%s", fitted, Files.readString(log))
+                    .allSatisfy(line -> assertThat(line).isEqualTo("HTTP/1.1 200 OK"));
+        } finally {
+            for (Socket s : clients) {
+                s.close();
+            }
+            slow.stop(0);
+            threads.shutdownNow();
+        }
     }
 
     @Test
@@ -228,9 +284,13 @@ class DescriptorAdviceTest {
 
     /** {@code lb ARGS} in a child JVM whose shell set {@code ulimit -n 1024}; the output goes to {@link #log}. */
     private void startUnderUlimit1024(String... args) throws IOException {
+        startUnderUlimit(1024, args);
+    }
+
+    private void startUnderUlimit(int limit, String... args) throws IOException {
         assumeTrue(!System.getProperty("os.name").toLowerCase().startsWith("windows"), "POSIX ulimit only");
         log = dir.resolve("lb.log");
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "ulimit -n 1024 && exec \"$@\"", "sh"));
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "ulimit -n " + limit + " && exec \"$@\"", "sh"));
         cmd.addAll(Cli.command(List.of(), args));
         process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
