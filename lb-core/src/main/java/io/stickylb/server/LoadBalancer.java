@@ -136,6 +136,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             }
             throw e;
         }
+        // After Netty's acceptor (in the pipeline once bound), which pauses accepting on a failure and passes it on.
+        listener.pipeline().addLast("accept-failures", new AcceptFailures());
         health = new HealthSupervisor(workers, transport);
         health.apply(runtime.upstreams().pools().values(), List.of());
         if (config.admin().enabled()) {

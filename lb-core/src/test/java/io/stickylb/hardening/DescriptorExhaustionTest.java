@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendState;
@@ -26,6 +29,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The process runs out of file descriptors (EMFILE), as under a connection flood with a low {@code ulimit -n}. Backend
@@ -64,11 +68,15 @@ class DescriptorExhaustionTest {
             }
             await().atMost(Duration.ofSeconds(5)).until(() -> lb.clientConnections() == clients.size());
             exhaustDescriptors();
+            List<Integer> statuses = new ArrayList<>();
             for (RawHttp c : clients) {
                 RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
                 assertThat(r).as("an answer while out of descriptors").isNotNull();
-                assertThat(r.status()).isEqualTo(503);
+                statuses.add(r.status());
             }
+            // A descriptor this JVM gives back meanwhile (the previous test's event loops close theirs as they wind
+            // down) lets a connect through, and that request is served: 200 is fine, a 502 charged to a backend not.
+            assertThat(statuses).contains(503).allSatisfy(s -> assertThat(s).isIn(200, 503));
             releaseDescriptors();
             assertThat(all).allSatisfy(b -> {
                 assertThat(b.stats().errors(ErrorKind.CONNECT)).as("%s charged", b.id()).isZero();
@@ -96,6 +104,46 @@ class DescriptorExhaustionTest {
         long after = System.currentTimeMillis();
         await("health checks still running").atMost(Duration.ofSeconds(5))
                 .until(() -> all.stream().allMatch(b -> b.lastCheck().atMillis() > after));
+    }
+
+    @Test
+    void acceptFailuresAreOneLineInTheLogNotAStackTraceEach() throws Exception {
+        start();
+        ListAppender<ILoggingEvent> accept = capture("io.stickylb.server.AcceptFailures");
+        ListAppender<ILoggingEvent> pipeline = capture("io.netty.channel.DefaultChannelPipeline");
+        List<java.net.Socket> waiting = new ArrayList<>();
+        try {
+            exhaustDescriptors();
+            // Each client's own socket takes a descriptor given back just for it, so the listener, in the same
+            // process, finds none to accept it with: it waits in the backlog while accepting is retried every second.
+            while (waiting.size() < 3) {
+                hogs.remove(hogs.size() - 1).close();
+                try {
+                    waiting.add(new java.net.Socket("127.0.0.1", lb.port()));
+                } catch (java.net.SocketException taken) {
+                    // a health check took the descriptor first; give back another
+                }
+            }
+            Thread.sleep(2_500);
+            releaseDescriptors();
+            await().atMost(Duration.ofSeconds(5)).until(() -> lb.clientConnections() == waiting.size());
+            assertThat(pipeline.list).as("Netty's unhandled-exception warnings").isEmpty();
+            assertThat(accept.list).singleElement().satisfies(e -> assertThat(e.getFormattedMessage())
+                    .startsWith("cannot accept client connections: ").contains("Too many open files"));
+        } finally {
+            for (java.net.Socket s : waiting) {
+                s.close();
+            }
+            ((Logger) LoggerFactory.getLogger("io.stickylb.server.AcceptFailures")).detachAppender(accept);
+            ((Logger) LoggerFactory.getLogger("io.netty.channel.DefaultChannelPipeline")).detachAppender(pipeline);
+        }
+    }
+
+    private static ListAppender<ILoggingEvent> capture(String name) {
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        ((Logger) LoggerFactory.getLogger(name)).addAppender(appender);
+        return appender;
     }
 
     /** Two backends with active checks every 100 ms, both checked once already. */
@@ -144,8 +192,26 @@ class DescriptorExhaustionTest {
     private void exhaustDescriptors() throws Exception {
         loadClassesFromDirectories();
         UnixOperatingSystemMXBean os = (UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        // The previous test's event loops close their descriptors as they wind down; one freed after the squeeze
+        // would let a connect through. Wait until the count holds still.
+        long count = os.getOpenFileDescriptorCount();
+        for (int still = 0, polls = 0; still < 6 && polls < 100; polls++) {
+            Thread.sleep(50);
+            long now = os.getOpenFileDescriptorCount();
+            still = now == count ? still + 1 : 0;
+            count = now;
+        }
         softLimit = os.getMaxFileDescriptorCount();
         prlimit(os.getOpenFileDescriptorCount() + 64);
+        takeTheRest();
+        // A health check under way holds a socket that it closes when it ends, within its 1 s timeout; checks
+        // started since cannot open one. Take what the ones under way give back, or the first connect after them
+        // would find it (and the fake backend, in this process too, might then find none to accept it with).
+        Thread.sleep(1_200);
+        takeTheRest();
+    }
+
+    private void takeTheRest() {
         try {
             while (hogs.size() < 10_000) {
                 hogs.add(new FileInputStream("/dev/null"));
