@@ -4,8 +4,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.stickylb.backend.Backend;
 import io.stickylb.codec.RequestEncoder;
 import io.stickylb.codec.ResponseDecoder;
+import io.stickylb.pool.UpstreamConnections;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -26,11 +28,19 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
 
     private final long idleMillis;
     private final InetSocketAddress address;
+    private final Backend backend;
+    private final UpstreamConnections owner;
 
-    /** For a connection to {@code address}, which its handler remembers (see {@link BackendHandler#openedTo()}). */
-    public BackendChannelInitializer(Duration idle, InetSocketAddress address) {
+    /**
+     * For a connection to {@code backend} at {@code address}, which its handler remembers (see
+     * {@link BackendHandler#openedTo()}), pooled in {@code owner} between requests.
+     */
+    public BackendChannelInitializer(Duration idle, InetSocketAddress address, Backend backend,
+                                     UpstreamConnections owner) {
         this.idleMillis = idle.toMillis();
         this.address = address;
+        this.backend = backend;
+        this.owner = owner;
     }
 
     @Override
@@ -39,6 +49,6 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
         p.addLast(IDLE, new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
         p.addLast(ENCODER, new RequestEncoder());
         p.addLast(DECODER, new ResponseDecoder(MAX_RESPONSE_LINE, MAX_RESPONSE_HEADERS));
-        p.addLast(BACKEND, new BackendHandler(address));
+        p.addLast(BACKEND, new BackendHandler(address, backend, owner));
     }
 }

@@ -20,12 +20,18 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(BackendHandler.class);
 
     private final InetSocketAddress openedTo;
+    private final Backend backend;
+    /**
+     * The pool the connection returns to, known from the start: a connection pooled without ever being bound (its
+     * request ended while it was connecting) must still leave the pool when it closes or idles out.
+     */
+    private final UpstreamConnections owner;
     private Exchange exchange;
-    private Backend backend;
-    private UpstreamConnections owner;
 
-    BackendHandler(InetSocketAddress openedTo) {
+    BackendHandler(InetSocketAddress openedTo, Backend backend, UpstreamConnections owner) {
         this.openedTo = openedTo;
+        this.backend = backend;
+        this.owner = owner;
     }
 
     /**
@@ -36,10 +42,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         return openedTo;
     }
 
-    void bind(Exchange e, Backend b, UpstreamConnections pool) {
+    void bind(Exchange e) {
         this.exchange = e;
-        this.backend = b;
-        this.owner = pool;
     }
 
     void unbind() {
@@ -80,7 +84,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         if (e != null) {
             exchange = null;
             e.backendClosed();
-        } else if (owner != null) {
+        } else {
             owner.remove(backend, ctx.channel());
         }
     }
@@ -106,9 +110,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void dropIdle(ChannelHandlerContext ctx) {
-        if (owner != null) {
-            owner.remove(backend, ctx.channel());
-        }
+        owner.remove(backend, ctx.channel());
         ctx.close();
     }
 }

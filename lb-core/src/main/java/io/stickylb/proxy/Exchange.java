@@ -187,7 +187,9 @@ final class Exchange implements ConnectionWaiter {
         }
         int timeout = (int) Math.min(Integer.MAX_VALUE, poolConfig.timeouts().connect().toMillis());
         InetSocketAddress address = b.socketAddress();
-        connections.connect(b, address, timeout, new BackendChannelInitializer(poolConfig.timeouts().idle(), address))
+        BackendChannelInitializer init =
+                new BackendChannelInitializer(poolConfig.timeouts().idle(), address, b, connections);
+        connections.connect(b, address, timeout, init)
                 .addListener((ChannelFuture f) -> {
                     connections.connectFinished(b);
                     connected(b, address, f);
@@ -295,7 +297,7 @@ final class Exchange implements ConnectionWaiter {
         backendChannel = ch;
         takenAtLastIdle = -1;
         backendHandler = ch.pipeline().get(BackendHandler.class);
-        backendHandler.bind(this, backend, connections);
+        backendHandler.bind(this);
         responseDecoder = ch.pipeline().get(ResponseDecoder.class);
         responseDecoder.expectResponseTo(method, upgrade);
         if (!forwardHookDone) {
@@ -802,8 +804,10 @@ final class Exchange implements ConnectionWaiter {
             backend.stats().response(status);
         }
         // The rest of the request may still sit unread in the client queue; if all of it is there, skip it and
-        // keep the connection, otherwise the next request cannot be found and the connection must close.
-        boolean complete = requestComplete || frontend.skipQueuedBody();
+        // keep the connection, otherwise the next request cannot be found and the connection must close. A request
+        // without a body is whole with its head: an answer decided as the head arrives (no backend) comes before the
+        // decoder hands on the head's empty end, which the frontend then drops.
+        boolean complete = requestComplete || frontend.skipQueuedBody() || !request.hasBody();
         boolean keepAlive = clientKeepAlive && complete && !runtime.draining();
         client.writeAndFlush(ErrorResponses.of(answer, !keepAlive, method.equals(HttpMethod.HEAD)));
         long now = finish();

@@ -59,6 +59,8 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean finSent;
     /** Counted in {@link ProxyRuntime#lingeringConnections()} until the channel closes (a shutdown waits for it). */
     private boolean lingerCounted;
+    /** Set while {@link #process()} runs: an exchange that ends inside it leaves the next request to that loop. */
+    private boolean processing;
 
     public FrontendHandler(ProxyRuntime runtime) {
         this(runtime, false);
@@ -201,19 +203,27 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     /** Hands queued request parts to the exchange, starting a new exchange for each request head. */
     void process() {
-        while (!closing && !pending.isEmpty()) {
-            if (exchange == null) {
-                Object msg = pending.poll();
-                if (msg instanceof HttpRequest request) {
-                    start(request);
+        boolean outermost = !processing;
+        processing = true;
+        try {
+            while (!closing && !pending.isEmpty()) {
+                if (exchange == null) {
+                    Object msg = pending.poll();
+                    if (msg instanceof HttpRequest request) {
+                        start(request);
+                    } else {
+                        // Body of a request we already answered without a backend: drop it.
+                        ReferenceCountUtil.release(msg);
+                    }
+                } else if (exchange.acceptsRequestContent()) {
+                    exchange.forwardRequestContent((HttpContent) pending.poll());
                 } else {
-                    // Body of a request we already answered without a backend: drop it.
-                    ReferenceCountUtil.release(msg);
+                    break;
                 }
-            } else if (exchange.acceptsRequestContent()) {
-                exchange.forwardRequestContent((HttpContent) pending.poll());
-            } else {
-                break;
+            }
+        } finally {
+            if (outermost) {
+                processing = false;
             }
         }
     }
@@ -315,6 +325,9 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.writeAndFlush(ErrorResponses.of(status, false, request.method().equals(HttpMethod.HEAD)));
+        // A request answered here is activity like any other: the idle time counts from this answer, not from the
+        // last one a backend gave, or a client busy with such requests is cut off as idle between two of them.
+        idleDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis());
     }
 
     void sendAndClose(HttpResponseStatus status) {
@@ -359,7 +372,12 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         idleDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis(), nowNanos);
-        process();
+        if (!processing) {
+            // Inside process() (an answer given as its request started, with no backend), that loop takes the next
+            // request: calling it from here would nest one level per queued request, and a read's worth of pipelined
+            // requests to a pool that is down overflowed the event loop's stack.
+            process();
+        }
         maybeRead();
     }
 

@@ -15,6 +15,8 @@ final class LazyDeadline {
     private final Runnable onExpiry;
     private long deadline;
     private ScheduledFuture<?> task;
+    /** When {@link #task} runs ({@link System#nanoTime}); valid while it is scheduled. */
+    private long taskAt;
 
     LazyDeadline(EventExecutor executor, Runnable onExpiry) {
         this.executor = executor;
@@ -34,8 +36,19 @@ final class LazyDeadline {
             deadline = 1; // 0 means "not set"
         }
         if (task == null) {
-            task = executor.schedule(this::check, nanos, TimeUnit.NANOSECONDS);
+            schedule(nanos, nowNanos);
+        } else if (deadline - taskAt < 0) {
+            // Sooner than the task already queued (a pool with a shorter timeout than the last one on this
+            // connection, or a reload that shortened it): that task would fire late, so it is replaced. Rare, and
+            // the only case that touches the timer queue again.
+            task.cancel(false);
+            schedule(nanos, nowNanos);
         }
+    }
+
+    private void schedule(long nanos, long nowNanos) {
+        taskAt = nowNanos + nanos;
+        task = executor.schedule(this::check, nanos, TimeUnit.NANOSECONDS);
     }
 
     boolean isSet() {
@@ -60,9 +73,10 @@ final class LazyDeadline {
         if (deadline == 0) {
             return;
         }
-        long left = deadline - System.nanoTime();
+        long now = System.nanoTime();
+        long left = deadline - now;
         if (left > 0) {
-            task = executor.schedule(this::check, left, TimeUnit.NANOSECONDS);
+            schedule(left, now);
             return;
         }
         deadline = 0;

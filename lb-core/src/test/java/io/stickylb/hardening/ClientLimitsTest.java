@@ -7,12 +7,17 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.stickylb.config.LimitsConfig;
+import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.PoolConfig;
+import io.stickylb.config.RouteConfig;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -177,6 +182,27 @@ class ClientLimitsTest {
             assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
             assertThat(c.closedByPeer()).isTrue();
             assertThat((System.nanoTime() - t0) / 1_000_000).isGreaterThanOrEqualTo(750);
+        }
+    }
+
+    @Test
+    void aConnectionWhoseRequestsAreAnswered404IsBusyNotIdle() throws Exception {
+        lb.close(Duration.ofSeconds(1));
+        LimitsConfig limits = new LimitsConfig(8192, 16384, 100, 1000, Duration.ofMillis(400), Duration.ofMillis(800),
+                3, 16);
+        PoolConfig pool = TestConfigs.pool("round-robin", backend.port());
+        LoadBalancerConfig base = TestConfigs.single(pool);
+        lb = new LoadBalancer(new LoadBalancerConfig(null, base.listen(), 1, Map.of("app", pool),
+                List.of(new RouteConfig("*", "/app", "app")), null, null, base.accessLog(), limits, null)).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            // A request every 300 ms for three idle timeouts: the connection is never idle for 800 ms.
+            for (int i = 0; i < 8; i++) {
+                RawHttp.Response r = c.send("GET /elsewhere HTTP/1.1\r\nHost: h\r\n\r\n").read();
+                assertThat(r).as("the answer to request %d (none: the connection was closed as idle)", i).isNotNull();
+                assertThat(r.status()).isEqualTo(404);
+                Thread.sleep(300);
+            }
+            assertThat(c.send("GET /app HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
         }
     }
 }

@@ -151,6 +151,28 @@ class ConnectionQueueTest {
         assertThat(b1.stats().queueTimeouts.sum()).isZero();
     }
 
+    @Test
+    void aConnectionPooledAfterItsClientLeftLeavesThePoolWhenTheBackendClosesIt() throws Exception {
+        StalledListener stalled = new StalledListener();
+        toClose.add(stalled);
+        start(stalled.port(), RELOAD_CONNECT_TIMEOUT);
+        RawHttp leaving = new RawHttp(lb.port()).send(GET);
+        awaitTrue(() -> b1.pendingConnects() == 1, "the connect open");
+        leaving.close();
+        awaitTrue(() -> b1.inFlight() == 0, "the request ended with its client");
+
+        // The connect goes through after all (the SYN is retransmitted): unused, it is pooled.
+        stalled.close();
+        FakeBackend backend = new FakeBackend((req, out, s) -> true, false, stalled.port());
+        toClose.add(backend);
+        awaitTrue(() -> b1.stats().idleConnections.get() == 1, "the late connection pooled");
+
+        // The backend closes it while it is idle: it must leave the pool like any other pooled connection, or the
+        // gauge shows it for good and the dead entry holds one of the backend's idle places.
+        backend.close();
+        awaitTrue(() -> b1.stats().idleConnections.get() == 0, "the closed connection out of the pool");
+    }
+
     /**
      * Starts b1 on {@code stalled} and sends {@code requests} requests: the first one's connect hangs, the others wait
      * in line behind it, for longer than these tests take.

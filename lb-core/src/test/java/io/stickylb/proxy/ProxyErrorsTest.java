@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
 import io.stickylb.backend.BackendState;
+import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.PoolConfig;
 import io.stickylb.config.RouteConfig;
@@ -20,9 +25,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** What clients get when backends are missing, refuse, stall or break, and how shutdown treats requests in flight. */
 class ProxyErrorsTest {
@@ -80,6 +87,79 @@ class ProxyErrorsTest {
     }
 
     @Test
+    void a503DecidedAsTheHeadArrivesKeepsTheConnectionOfABodilessRequest() throws Exception {
+        backend = FakeBackend.ok("ok");
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        lb.upstreams().pool("app").setState("b1", BackendState.MAINTENANCE, "test");
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(503);
+            // The request had no body, so nothing of it is left to read: the connection survives, as after a 502.
+            assertThat(r.header("connection")).isNull();
+            lb.upstreams().pool("app").setState("b1", BackendState.UP, "test");
+            RawHttp.Response next = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(next).as("an answer on the same connection").isNotNull();
+            assertThat(next.status()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * Pipelined requests queued behind a proxied one and answered without a backend (their pool is down) are taken
+     * one after another, not each from inside the previous one's answer: the event loop's stack stays flat. It grew
+     * by one level per request, and a socket read's worth of them (64 KiB, some 2400 minimal heads) overflowed it:
+     * the StackOverflowError left the connection hung and an exchange counted in flight for good.
+     */
+    @Test
+    void pipelinedRequestsAnsweredWithoutABackendAreTakenInALoopNotByRecursion() throws Exception {
+        backend = FakeBackend.ok("ok");
+        PoolConfig up = PoolConfig.of("up", "round-robin", List.of(TestConfigs.backend("u1", backend.port())));
+        PoolConfig down = PoolConfig.of("down", "round-robin", List.of(TestConfigs.backend("d1", backend.port())));
+        LoadBalancerConfig base = TestConfigs.single(up);
+        Logger access = (Logger) LoggerFactory.getLogger("stickylb.access");
+        Level levelBefore = access.getLevel();
+        List<Long> depths = new CopyOnWriteArrayList<>();
+        AppenderBase<ILoggingEvent> stackDepth = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                // Logged as each request ends, on the event loop, so this is how deep that loop's stack was.
+                depths.add(StackWalker.getInstance().walk(frames -> frames.count()));
+            }
+        };
+        access.setLevel(Level.INFO);
+        stackDepth.start();
+        access.addAppender(stackDepth);
+        try {
+            lb = new LoadBalancer(new LoadBalancerConfig(null, base.listen(), 1, Map.of("up", up, "down", down),
+                    List.of(new RouteConfig("*", "/d", "down"), new RouteConfig("*", "/", "up")), null, null,
+                    new AccessLogConfig(true, AccessLogConfig.Format.TEXT), null, null)).start();
+            lb.upstreams().pool("down").setState("d1", BackendState.MAINTENANCE, "test");
+            try (RawHttp c = new RawHttp(lb.port())) {
+                // A body first, so the proxy's reads grow to take the whole pipeline below at once.
+                c.send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 65536\r\n\r\n" + "x".repeat(65536));
+                assertThat(c.read().status()).isEqualTo(200);
+                int queued = 300;
+                c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n" + "GET /d HTTP/1.1\r\nHost: h\r\n\r\n".repeat(queued));
+                assertThat(c.read().status()).isEqualTo(200);
+                for (int i = 0; i < queued; i++) {
+                    RawHttp.Response r = c.read();
+                    assertThat(r).as("the answer to pipelined request %d", i).isNotNull();
+                    assertThat(r.status()).isEqualTo(503);
+                }
+                // A request is logged just after its answer is written.
+                await().atMost(5, TimeUnit.SECONDS).until(() -> depths.size() == 2 + queued);
+            }
+        } finally {
+            access.detachAppender(stackDepth);
+            stackDepth.stop();
+            access.setLevel(levelBefore);
+        }
+        List<Long> answered503 = List.copyOf(depths.subList(2, depths.size()));
+        assertThat(answered503).hasSize(300);
+        long deepest = answered503.stream().mapToLong(Long::longValue).max().orElseThrow();
+        assertThat(deepest - answered503.get(0)).as("stack growth over 300 queued requests").isLessThan(20);
+    }
+
+    @Test
     void slowBackendGives504AfterTheResponseTimeout() throws Exception {
         backend = new FakeBackend((req, out, s) -> {
             try {
@@ -95,6 +175,38 @@ class ProxyErrorsTest {
         try (RawHttp c = new RawHttp(lb.port())) {
             long t0 = System.nanoTime();
             assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(504);
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(2500);
+        }
+    }
+
+    @Test
+    void aShortResponseTimeoutHoldsAfterALongerOneOnTheSameConnection() throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            if (req.requestLine().startsWith("GET /fast")) {
+                try {
+                    Thread.sleep(3000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        });
+        PoolConfig patient = TestConfigs.withTimeouts(PoolConfig.of("patient", "round-robin",
+                List.of(TestConfigs.backend("p1", backend.port()))), Duration.ofSeconds(1), Duration.ofSeconds(30),
+                Duration.ofSeconds(60));
+        PoolConfig fast = TestConfigs.withTimeouts(PoolConfig.of("fast", "round-robin",
+                List.of(TestConfigs.backend("f1", backend.port()))), Duration.ofSeconds(1), Duration.ofMillis(300),
+                Duration.ofSeconds(60));
+        LoadBalancerConfig base = TestConfigs.single(patient);
+        lb = new LoadBalancer(new LoadBalancerConfig(null, base.listen(), 1, Map.of("patient", patient, "fast", fast),
+                List.of(new RouteConfig("*", "/fast", "fast"), new RouteConfig("*", "/", "patient")), null, null,
+                base.accessLog(), null, null)).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+            // The connection's response deadline was last armed for 30 s; this pool's 300 ms must still apply.
+            long t0 = System.nanoTime();
+            assertThat(c.send("GET /fast HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(504);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(2500);
         }
     }
