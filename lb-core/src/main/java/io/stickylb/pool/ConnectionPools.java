@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** One {@link UpstreamConnections} per event loop of the worker group, looked up by the caller's loop. */
@@ -44,7 +45,7 @@ public final class ConnectionPools {
 
     /** Closes idle connections to a backend on every loop (each on its own thread): its address moved. */
     public void closeAll(Backend backend) {
-        byLoop.values().forEach(c -> c.loop().execute(() -> c.closeAll(backend)));
+        byLoop.values().forEach(c -> onLoop(c, () -> c.closeAll(backend)));
     }
 
     /**
@@ -52,7 +53,19 @@ public final class ConnectionPools {
      * requests waiting for a connection to it choose again.
      */
     public void removed(Backend backend) {
-        byLoop.values().forEach(c -> c.loop().execute(() -> c.backendRemoved(backend)));
+        byLoop.values().forEach(c -> onLoop(c, () -> c.backendRemoved(backend)));
+    }
+
+    /**
+     * Runs {@code task} on the loop of {@code c}; a loop already stopping (a reload racing the shutdown) closes its
+     * connections itself, and its refusal must not fail the reload that asked.
+     */
+    private static void onLoop(UpstreamConnections c, Runnable task) {
+        try {
+            c.loop().execute(task);
+        } catch (RejectedExecutionException stopping) {
+            // nothing left to do on a loop that is going away
+        }
     }
 
     /**

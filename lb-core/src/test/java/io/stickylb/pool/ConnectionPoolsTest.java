@@ -72,6 +72,15 @@ class ConnectionPoolsTest {
     }
 
     @Test
+    void aReloadRacingTheShutdownIsNoErrorOnLoopsAlreadyStopped() {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+
+        // A reload that removes or moves a backend just as the loops stop must not fail for it.
+        assertThatCode(() -> pools.removed(backend)).doesNotThrowAnyException();
+        assertThatCode(() -> pools.closeAll(backend)).doesNotThrowAnyException();
+    }
+
+    @Test
     void anIdleConnectionToAnAddressTheBackendHasLeftIsClosedNotHandedOut() throws Exception {
         EventLoop loop = group.next();
         UpstreamConnections connections = pools.forLoop(loop);
