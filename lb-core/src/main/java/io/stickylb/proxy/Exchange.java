@@ -617,9 +617,10 @@ final class Exchange implements ConnectionWaiter {
      * connection closes after the answer, which says so.
      */
     private boolean bodyMayNeverCome() {
-        if (requestComplete || continued) {
-            return false;
-        }
+        return !requestComplete && !continued && expectsContinue();
+    }
+
+    private boolean expectsContinue() {
         String expect = request.headers().get(HttpHeaderNames.EXPECT);
         return expect != null && expect.equalsIgnoreCase("100-continue");
     }
@@ -742,6 +743,12 @@ final class Exchange implements ConnectionWaiter {
      */
     void requestBodyTimedOut() {
         if (done || requestComplete) {
+            return;
+        }
+        if (!continued && !responseStarted && requestBodyBytes == 0 && expectsContinue()) {
+            // The client may hold its body until the backend asks for it (RFC 9110 §10.1.1), and the backend did
+            // neither that nor answer: the silence is the backend's, a 504, not the client's 408.
+            responseTimedOut();
             return;
         }
         abortWith(HttpResponseStatus.REQUEST_TIMEOUT);

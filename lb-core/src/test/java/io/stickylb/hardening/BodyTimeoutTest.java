@@ -76,6 +76,29 @@ class BodyTimeoutTest {
     }
 
     @Test
+    void aClientHoldingItsBodyForA100ThatNeverComesIsNotBlamed() throws Exception {
+        rawBackend = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
+        // Takes the request head and then says nothing: neither 100 Continue nor a final answer.
+        CompletableFuture<String> forwarded = CompletableFuture.supplyAsync(() -> {
+            try (Socket s = rawBackend.accept()) {
+                return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            } catch (IOException e) {
+                return "failed: " + e;
+            }
+        });
+        start(rawBackend.getLocalPort());
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("POST /upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
+            RawHttp.Response r = c.read();
+            // RFC 9110 §10.1.1: the client may wait for the 100 before it sends; the silence is the backend's.
+            assertThat(r.status()).isEqualTo(504);
+        }
+        assertThat(forwarded.get(10, TimeUnit.SECONDS)).startsWith("POST /upload HTTP/1.1");
+        assertThat(lb.upstreams().allBackends().get(0).stats().errors(io.stickylb.metrics.ErrorKind.TIMEOUT))
+                .isEqualTo(1);
+    }
+
+    @Test
     void aSlowButSteadyBodyIsNotCutOff() throws Exception {
         backend = FakeBackend.ok("stored");
         start(backend.port());
