@@ -61,6 +61,7 @@ public record TlsConfig(Path certificate, Path key, List<String> protocols, SslC
      */
     public static TlsConfig load(Path certificate, Path key, List<String> protocols) {
         List<? extends Certificate> chain = certificates(certificate);
+        checkKeyForm(key);
         SslContext context;
         try {
             context = SslContextBuilder.forServer(certificate.toFile(), key.toFile())
@@ -93,6 +94,28 @@ public record TlsConfig(Path certificate, Path key, List<String> protocols, SslC
             return List.copyOf(all);
         } catch (GeneralSecurityException | IOException e) {
             throw new BadFileException(file + ": not a PEM certificate chain (" + rootMessage(e) + ")", false, e);
+        }
+    }
+
+    /**
+     * A key in another PEM form fails deep in the JDK's parser with a message such as "algid parse error, not a
+     * sequence"; named by its label, the operator knows what the file is and the one command that converts it.
+     */
+    private static void checkKeyForm(Path file) {
+        String pem = new String(read(file, true), StandardCharsets.US_ASCII);
+        String form = null;
+        if (pem.contains("-----BEGIN RSA PRIVATE KEY-----")) {
+            form = "a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY)";
+        } else if (pem.contains("-----BEGIN EC PRIVATE KEY-----")) {
+            form = "an SEC 1 EC key (BEGIN EC PRIVATE KEY)";
+        } else if (pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")) {
+            form = "an encrypted key (BEGIN ENCRYPTED PRIVATE KEY)";
+        } else if (pem.contains("-----BEGIN OPENSSH PRIVATE KEY-----")) {
+            form = "an OpenSSH key (BEGIN OPENSSH PRIVATE KEY)";
+        }
+        if (form != null && !pem.contains("-----BEGIN PRIVATE KEY-----")) {
+            throw new BadFileException(file + ": " + form + "; stickylb reads unencrypted PKCS#8 (BEGIN PRIVATE KEY),"
+                    + " which 'openssl pkey -in " + file + " -out NEW.key' writes", true, null);
         }
     }
 

@@ -78,7 +78,7 @@ public final class PathNormalizer {
     private boolean needsWork(String s, int start, int end) {
         for (int i = start; i < end; i++) {
             char c = s.charAt(i);
-            if (c == '%') {
+            if (c == '%' && escapeChanges(s, i, end)) {
                 return true;
             }
             if (c == '/' && i + 1 < end) {
@@ -89,6 +89,19 @@ public final class PathNormalizer {
             }
         }
         return false;
+    }
+
+    /**
+     * True when the escape at {@code i} is rewritten: it stands for an unreserved character or has a lower-case hex
+     * digit. Escapes already canonical (non-ASCII paths, {@code %20}) are everyday targets, and must cost nothing.
+     */
+    private static boolean escapeChanges(String s, int i, int end) {
+        if (i + 2 >= end) {
+            return false;
+        }
+        int value = hexPair(s, i + 1);
+        return value >= 0 && (unreserved(value) || Character.isLowerCase(s.charAt(i + 1))
+                || Character.isLowerCase(s.charAt(i + 2)));
     }
 
     /** True when the segment at {@code i} is {@code .} or {@code ..}, bare or with parameters ({@code ..;x}). */

@@ -91,17 +91,51 @@ public final class Router<T> {
                     && hostHeader.regionMatches(true, len - suffix.length(), suffix, 0, suffix.length());
         }
 
-        /** A prefix matches at a segment boundary: /api matches /api, /api/x and /api?q, not /apix. */
+        /**
+         * A prefix matches at a segment boundary: /api matches /api, /api/x and /api?q, not /apix. A segment's
+         * {@code ;} parameters are passed over ({@code /api;v=1/admin} matches {@code /api/admin}): servlet
+         * containers drop them before they serve, so matching the raw bytes would let {@code /admin;x/users} past an
+         * {@code /admin/} route to a wider pool whose server reads it as {@code /admin/users}.
+         */
         boolean matchesPath(String path) {
             String p = route.pathPrefix();
             if (!path.startsWith(p)) {
-                return false;
+                return path.indexOf(';') >= 0 && matchesPastParameters(path, p);
             }
-            if (p.endsWith("/") || path.length() == p.length()) {
+            return boundary(path, p, p.length());
+        }
+
+        /** True when the prefix {@code p}, matched up to {@code end} of {@code path}, ends at a segment boundary. */
+        private static boolean boundary(String path, String p, int end) {
+            if (p.endsWith("/") || end == path.length()) {
                 return true;
             }
-            char next = path.charAt(p.length());
+            char next = path.charAt(end);
             return next == '/' || next == '?' || next == ';';
+        }
+
+        private static boolean matchesPastParameters(String path, String p) {
+            int i = 0;
+            int j = 0;
+            while (j < p.length()) {
+                if (i == path.length()) {
+                    return false;
+                }
+                char c = path.charAt(i);
+                if (c == ';' && p.charAt(j) != ';') {
+                    // The rest of this segment is parameters: go on at the next slash, where p must have one too.
+                    while (i < path.length() && path.charAt(i) != '/' && path.charAt(i) != '?') {
+                        i++;
+                    }
+                    continue;
+                }
+                if (c != p.charAt(j)) {
+                    return false;
+                }
+                i++;
+                j++;
+            }
+            return boundary(path, p, i);
         }
 
         /** Length of the host without a trailing port; IPv6 literals keep their brackets. */

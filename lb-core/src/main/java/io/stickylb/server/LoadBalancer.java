@@ -144,8 +144,9 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             startAdmin(config);
         }
         if (!quiet) {
-            log.info("stickylb listening on http://{}:{} ({} worker thread{}, {} transport{})",
-                    address().getHostString(), port(), threads, threads == 1 ? "" : "s", transport.displayName(),
+            log.info("stickylb listening on {}://{}:{} ({} worker thread{}, {} transport{})",
+                    config.tls() != null ? "https" : "http", address().getHostString(), port(), threads,
+                    threads == 1 ? "" : "s", transport.displayName(),
                     config.proxyProtocol() ? ", PROXY protocol header expected" : "");
         }
         return this;

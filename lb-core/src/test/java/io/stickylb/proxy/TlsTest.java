@@ -117,6 +117,76 @@ class TlsTest {
     }
 
     @Test
+    void aWebSocketTunnelRunsOverTlsAndClosesCleanly() throws Exception {
+        try (io.stickylb.testing.WebSocketEcho echo = new io.stickylb.testing.WebSocketEcho("b1")) {
+            lb = new LoadBalancer(TestConfigs.roundRobin(echo.port()).withTls(tls("one"))).start();
+            java.util.concurrent.LinkedBlockingQueue<Object> got = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+            java.net.http.WebSocket ws = HttpClient.newBuilder().sslContext(trusting).build().newWebSocketBuilder()
+                    .buildAsync(URI.create("wss://127.0.0.1:" + lb.port() + "/ws"),
+                            new java.net.http.WebSocket.Listener() {
+                        private final java.io.ByteArrayOutputStream bin = new java.io.ByteArrayOutputStream();
+
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence d,
+                                boolean last) {
+                            got.add(d.toString());
+                            w.request(1);
+                            return null;
+                        }
+
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onBinary(java.net.http.WebSocket w,
+                                java.nio.ByteBuffer d, boolean last) {
+                            byte[] b = new byte[d.remaining()];
+                            d.get(b);
+                            bin.write(b, 0, b.length);
+                            if (last) {
+                                got.add(bin.toByteArray());
+                                bin.reset();
+                            }
+                            w.request(1);
+                            return null;
+                        }
+
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onClose(java.net.http.WebSocket w, int code,
+                                String reason) {
+                            closed.countDown();
+                            return null;
+                        }
+                    }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            ws.sendText("hello", true).get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(got.poll(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("b1:hello");
+            byte[] big = new byte[3 << 20];
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(big);
+            ws.sendBinary(java.nio.ByteBuffer.wrap(big), true).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat((byte[]) got.poll(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(big);
+            ws.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "bye").get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(closed.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            var b1 = lb.upstreams().allBackends().get(0);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> b1.stats().openTunnels.get() == 0 && b1.inFlight() == 0);
+        }
+    }
+
+    /** The start's log line is what an operator copies into a browser or a health check: it must say https. */
+    @Test
+    void theListeningLineNamesHttps() {
+        var logs = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        var logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(LoadBalancer.class);
+        logs.start();
+        logger.addAppender(logs);
+        try {
+            start(tls("one"));
+        } finally {
+            logger.detachAppender(logs);
+        }
+        assertThat(logs.list).map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .anyMatch(m -> m.startsWith("stickylb listening on https://127.0.0.1:" + lb.port() + " "));
+    }
+
+    @Test
     void plainHttpOnTheTlsPortNeverReachesABackend() throws Exception {
         start(tls("one"));
         try (RawHttp c = new RawHttp(lb.port())) {
@@ -166,6 +236,15 @@ class TlsTest {
         assertThat(error(dir, "tls:\n  certificate: site.crt\n  key: site.key\n  protocols: [TLSv1.1]\n" + pools))
                 .isEqualTo("bad.yaml:4: tls.protocols[0]: 'TLSv1.1' (expected TLSv1.3 or TLSv1.2; older versions are"
                         + " broken)");
+        // Other PEM forms of a key are named, with the command that converts them.
+        for (String label : new String[] {"RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"}) {
+            Files.writeString(dir.resolve("other-form.key"), "-----BEGIN " + label + "-----\nMIIBOgIBAAJBAKj34GkxFhD9"
+                    + "\n-----END " + label + "-----\n");
+            assertThat(error(dir, "tls:\n  certificate: site.crt\n  key: other-form.key\n" + pools)).as(label)
+                    .startsWith("bad.yaml:3: tls.key: " + dir.resolve("other-form.key") + ": a")
+                    .contains("(BEGIN " + label + "); stickylb reads unencrypted PKCS#8 (BEGIN PRIVATE KEY), which"
+                            + " 'openssl pkey -in " + dir.resolve("other-form.key") + " -out NEW.key' writes");
+        }
         assertThat(error(dir, "tls:\n  certificate: site.crt\n" + pools))
                 .isEqualTo("bad.yaml:2: tls.key: missing required key");
     }

@@ -41,6 +41,37 @@ class RouterTest {
         assertThat(router.route(null, "/static/a")).isEqualTo("static");
     }
 
+    /**
+     * Servlet containers (Tomcat, Jetty, Spring's UrlPathHelper) drop every segment's {@code ;} parameters before
+     * they serve a path, so {@code /admin;x/users} is {@code /admin/users} to them: matched by its raw bytes it would
+     * slip past an {@code /admin/} or {@code /api/admin} route to a wider pool.
+     */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+            "/admin;x/users, admin",
+            "/admin;/users, admin",
+            "/admin;jsessionid=A1/, admin",
+            "/api;v=1/admin/keys, api-admin",
+            "/api;a/admin;b, api-admin",
+            "/api;a/admin;b?q=1, api-admin",
+            "/api;x/adminx, api",
+            "/api;x/other, api",
+            "/adm;x/in/users, default",
+            "/a;x, default",
+            "/x?q=/admin;/users, default",
+            "/admin;x, default",
+            "/semi;colon/x, literal",
+    })
+    void aSegmentsParametersAreIgnoredAsServletContainersDo(String path, String expected) {
+        Router<String> r = new Router<>(List.of(
+                new RouteConfig("*", "/", "default"),
+                new RouteConfig("*", "/admin/", "admin"),
+                new RouteConfig("*", "/api", "api"),
+                new RouteConfig("*", "/api/admin", "api-admin"),
+                new RouteConfig("*", "/semi;colon", "literal")), n -> n);
+        assertThat(r.route("h", path)).isEqualTo(expected);
+    }
+
     @Test
     void noMatchGivesNull() {
         Router<String> only = new Router<>(List.of(new RouteConfig("a.com", "/x", "p")), n -> n);
