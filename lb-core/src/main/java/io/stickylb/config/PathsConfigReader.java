@@ -16,7 +16,8 @@ final class PathsConfigReader {
         }
         YamlMap map = node.asMap(KEYS);
         boolean normalize = map.bool("normalize", PathsConfig.DEFAULTS.normalize());
-        boolean mergeSlashes = map.bool("merge-slashes", PathsConfig.DEFAULTS.mergeSlashes());
+        // Without normalising, slashes are left as they came too, unless asked for (which is an error below).
+        boolean mergeSlashes = map.bool("merge-slashes", normalize && PathsConfig.DEFAULTS.mergeSlashes());
         if (mergeSlashes && !normalize) {
             throw map.get("merge-slashes").error("needs normalize: true (merging slashes is part of normalising)");
         }

@@ -10,8 +10,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class PathNormalizerTest {
 
-    private final PathNormalizer normalizer = PathNormalizer.of(PathsConfig.DEFAULTS);
-    private final PathNormalizer merging = PathNormalizer.of(new PathsConfig(true, true));
+    /** Normalising with slashes kept, to check dot segments beside empty ones. */
+    private final PathNormalizer normalizer = PathNormalizer.of(new PathsConfig(true, false));
+    private final PathNormalizer merging = PathNormalizer.of(PathsConfig.DEFAULTS);
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = ' ', value = {
