@@ -25,6 +25,7 @@ public final class Backend {
     private volatile int weightOverride;
     private volatile double weightScale = 1.0;
     private volatile HealthCheckResult lastCheck;
+    private volatile boolean retired;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger pendingConnects = new AtomicInteger();
     private final AtomicInteger waitingRequests = new AtomicInteger();
@@ -191,6 +192,19 @@ public final class Backend {
     /** The endpoint's host as an address when it is an IP literal (parsed, never looked up), else null. */
     private static InetAddress literal(Endpoint endpoint) {
         return NetUtil.createInetAddressFromIpAddressString(endpoint.host());
+    }
+
+    /**
+     * True once a reload removed this backend for good (a backend added back later is a new object). A connection to
+     * it that was busy during the reload must close when its exchange ends: pooled, nothing would ever take it again,
+     * and it would hold the removed server's socket until {@code timeouts.idle}.
+     */
+    public boolean retired() {
+        return retired;
+    }
+
+    public void retire() {
+        this.retired = true;
     }
 
     /** Requests currently being served by this backend (from dispatch to the end of the response). */

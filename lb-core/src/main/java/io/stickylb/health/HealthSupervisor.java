@@ -32,14 +32,23 @@ public final class HealthSupervisor {
         });
         for (BackendPool p : current) {
             PoolHealth h = pools.get(p);
+            boolean restarted = false;
             if (h != null && !h.matches(p.config())) {
                 h.stop();
                 h = null;
+                restarted = true;
             }
+            List<Backend> addedHere = added.stream().filter(b -> b.poolName().equals(p.name())).toList();
             if (h == null) {
-                pools.put(p, PoolHealth.start(p, loops, transport));
+                h = PoolHealth.start(p, loops, transport);
+                pools.put(p, h);
+                if (restarted) {
+                    // The reload that changed the health settings may also have added backends: they slow-start
+                    // under the new layer, as under a kept one.
+                    h.backendsChanged(addedHere);
+                }
             } else {
-                h.backendsChanged(added.stream().filter(b -> b.poolName().equals(p.name())).toList());
+                h.backendsChanged(addedHere);
             }
         }
     }

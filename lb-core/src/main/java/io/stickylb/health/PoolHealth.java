@@ -35,6 +35,8 @@ public final class PoolHealth {
         this.active = h.hasActive() ? new ActiveHealthChecker(pool, h.active(), loops, transport) : null;
         this.passive = h.passive().enabled() ? new OutlierDetector(pool, h.passive(), loops.next()) : null;
         this.slowStart = config.slowStart().isZero() ? null : new SlowStart(pool, config.slowStart(), loops.next());
+        // A layer a reload starts may find the pool in panic already: that entry was counted and logged by the last.
+        this.inPanic = pool.snapshot().panic();
     }
 
     /** Starts health checking for a pool with the pool's current config. */
@@ -50,7 +52,16 @@ public final class PoolHealth {
         if (slowStart != null) {
             slowStart.start();
         }
-        if (active != null) {
+        // After the listeners, so the panic watch and slow start see the backends this brings back.
+        if (active == null) {
+            // Only active checks mark a backend unhealthy, and only they mark it healthy again: once a reload turned
+            // them off, one they held DOWN stayed DOWN for good, unchecked (an operator's enable does not touch it).
+            for (Backend b : pool.backends()) {
+                if (!b.healthy()) {
+                    pool.setHealthy(b.id(), true, "active checks turned off; nothing holds it DOWN any more");
+                }
+            }
+        } else {
             active.start();
         }
     }

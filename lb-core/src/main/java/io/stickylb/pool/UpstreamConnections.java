@@ -89,12 +89,14 @@ public final class UpstreamConnections {
     }
 
     /**
-     * Returns a connection after a clean exchange; closes it instead when it is dead, when the idle set is full, or
-     * when the backend no longer has {@code openedTo}, the address it was opened to (its name moved, or a reload
-     * changed it: idle connections to the old address were closed then, and this one was busy).
+     * Returns a connection after a clean exchange; closes it instead when it is dead, when the idle set is full, when a
+     * reload removed the backend, or when the backend no longer has {@code openedTo}, the address it was opened to
+     * (its name moved, or a reload changed it: idle connections to the old address were closed then, and this one
+     * was busy).
      */
     public void release(Backend backend, Channel ch, InetSocketAddress openedTo) {
-        if (!ch.isActive() || openedTo != backend.socketAddress()) {
+        // A retired backend's clean-up task may have run on this loop already: pooled now, the connection would stay.
+        if (!ch.isActive() || openedTo != backend.socketAddress() || backend.retired()) {
             ch.close();
             return;
         }

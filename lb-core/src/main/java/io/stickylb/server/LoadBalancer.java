@@ -287,6 +287,10 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             List<Backend> added = upstreams.allBackends().stream().filter(b -> !before.contains(b)).toList();
             health.apply(upstreams.pools().values(), added);
         }
+        List<Backend> after = upstreams.allBackends();
+        // Retired before the loops' clean-up tasks are queued, so a connection released after its loop's task ran
+        // sees the flag and closes instead of waiting in a pool nobody takes from.
+        removed.stream().filter(b -> !after.contains(b)).forEach(Backend::retire);
         removed.forEach(runtime.connections()::removed);
         if (addresses != null) {
             addresses.refreshSoon();
@@ -294,7 +298,6 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         warnings.forEach(log::warn);
         // `removed` also holds backends that kept their id at a new address (their old connections must go): they
         // are still in the pool, and counting them as removed told the operator of a removal that did not happen.
-        List<Backend> after = upstreams.allBackends();
         long moved = removed.stream().filter(after::contains).count();
         log.info("configuration reloaded{} ({} pool(s), {} backend(s) removed{})",
                 next.source() == null ? "" : " from " + next.source(), next.pools().size(), removed.size() - moved,

@@ -10,13 +10,12 @@ import io.stickylb.config.ActiveHealthConfig;
 import io.stickylb.config.HealthConfig;
 import io.stickylb.config.PassiveHealthConfig;
 import io.stickylb.config.PoolConfig;
-import io.stickylb.sample.SampleBackend;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.RawHttp;
+import io.stickylb.testing.SampleFleet;
 import io.stickylb.testing.TestConfigs;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,7 @@ class HealthTest {
     /** Long enough that one slow answer from a healthy backend on a loaded host is not a failed check. */
     private static final Duration TIMEOUT = Duration.ofSeconds(1);
 
-    private final List<SampleBackend> backends = new ArrayList<>();
+    private final SampleFleet backends = new SampleFleet();
     private LoadBalancer lb;
 
     @AfterEach
@@ -36,17 +35,11 @@ class HealthTest {
         if (lb != null) {
             lb.close(Duration.ofSeconds(1));
         }
-        backends.forEach(SampleBackend::close);
+        backends.close();
     }
 
     private int[] startBackends(int n) {
-        int[] ports = new int[n];
-        for (int i = 0; i < n; i++) {
-            SampleBackend b = SampleBackend.startNew("b" + (i + 1));
-            backends.add(b);
-            ports[i] = b.port();
-        }
-        return ports;
+        return backends.start(n);
     }
 
     private static ActiveHealthConfig active(ActiveHealthConfig.Type type) {

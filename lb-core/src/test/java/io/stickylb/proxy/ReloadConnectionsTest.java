@@ -15,9 +15,13 @@ import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.Ports;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -114,6 +118,54 @@ class ReloadConnectionsTest {
                 assertThat(lb.upstreams().pool("app").strategy()).isSameAs(before);
                 lb.reload(first.withPools(Map.of("app", weighted.withStrategy("least-connections"))));
                 assertThat(lb.upstreams().pool("app").strategy()).isNotSameAs(before);
+            } finally {
+                lb.close();
+            }
+        }
+    }
+
+    @Test
+    void aConnectionBusyWhenAReloadRemovesItsBackendClosesWhenItsExchangeEnds() throws Exception {
+        CountDownLatch received = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        CountDownLatch closedByProxy = new CountDownLatch(1);
+        try (FakeBackend removed = new FakeBackend((req, out, s) -> {
+            received.countDown();
+            try {
+                answer.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nheld".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            // Keep-alive from this side: only the proxy can end the connection now.
+            s.setSoTimeout(10_000);
+            try {
+                if (s.getInputStream().read() < 0) {
+                    closedByProxy.countDown();
+                }
+            } catch (SocketTimeoutException stillOpen) {
+                // counted as not closed
+            }
+            return false;
+        }); FakeBackend kept = FakeBackend.ok("kept")) {
+            LoadBalancerConfig first = TestConfigs.roundRobin(removed.port()).withWorkers(1);
+            LoadBalancer lb = new LoadBalancer(first).start();
+            try (RawHttp c = new RawHttp(lb.port())) {
+                Backend b1 = lb.upstreams().pool("app").backend("b1").orElseThrow();
+                c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+                assertThat(received.await(5, TimeUnit.SECONDS)).isTrue();
+                PoolConfig pool = first.pools().get("app").withBackends(List.of(TestConfigs.backend("b2",
+                        kept.port())));
+                lb.reload(first.withPools(Map.of("app", pool)));
+                // The reload's clean-up has run on the loop before the exchange ends.
+                lb.eventLoops().get(0).submit(() -> { }).get(5, TimeUnit.SECONDS);
+                answer.countDown();
+                assertThat(c.read().body()).isEqualTo("held");
+                assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().body()).isEqualTo("kept");
+                // Pooled under a backend no request can choose, it held the removed server's socket for timeouts.idle.
+                assertThat(closedByProxy.await(5, TimeUnit.SECONDS)).isTrue();
+                assertThat(b1.stats().idleConnections.get()).isZero();
             } finally {
                 lb.close();
             }
