@@ -5,8 +5,11 @@ import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
+import org.slf4j.helpers.NOPLogger;
 
 /**
  * Fits {@code limits.max-connections} to the process's file-descriptor limit ({@code ulimit -n}) when {@code lb run}
@@ -51,7 +54,16 @@ final class DescriptorAdvice {
         // and kept refusing newcomers after those clients had left. The limit itself is read again (prlimit may
         // raise it).
         long openAtStart = unix.getOpenFileDescriptorCount();
-        return config -> fit(config, perClient, openAtStart, unix.getMaxFileDescriptorCount(), log);
+        AtomicReference<List<Object>> lastSaid = new AtomicReference<>();
+        return config -> {
+            long limit = unix.getMaxFileDescriptorCount();
+            int backends = config.pools().values().stream().mapToInt(p -> p.backends().size()).sum();
+            // Said once per situation: a reload that changes none of what the advice depends on repeated it each time.
+            List<Object> situation = List.of(config.limits().maxConnections(), limit, backends,
+                    config.effectiveWorkers());
+            Logger sink = situation.equals(lastSaid.getAndSet(situation)) ? NOPLogger.NOP_LOGGER : log;
+            return fit(config, perClient, openAtStart, limit, sink);
+        };
     }
 
     /**

@@ -283,11 +283,11 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
                     next.admin().token() == null ? "removed" : running.admin().token() == null ? "set" : "changed");
         }
         metrics.bind(upstreams.pools().values());
+        List<Backend> after = upstreams.allBackends();
+        List<Backend> added = after.stream().filter(b -> !before.contains(b)).toList();
         if (health != null) {
-            List<Backend> added = upstreams.allBackends().stream().filter(b -> !before.contains(b)).toList();
             health.apply(upstreams.pools().values(), added);
         }
-        List<Backend> after = upstreams.allBackends();
         // Retired before the loops' clean-up tasks are queued, so a connection released after its loop's task ran
         // sees the flag and closes instead of waiting in a pool nobody takes from.
         removed.stream().filter(b -> !after.contains(b)).forEach(Backend::retire);
@@ -299,9 +299,9 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
         // `removed` also holds backends that kept their id at a new address (their old connections must go): they
         // are still in the pool, and counting them as removed told the operator of a removal that did not happen.
         long moved = removed.stream().filter(after::contains).count();
-        log.info("configuration reloaded{} ({} pool(s), {} backend(s) removed{})",
-                next.source() == null ? "" : " from " + next.source(), next.pools().size(), removed.size() - moved,
-                moved == 0 ? "" : ", " + moved + " moved to a new address");
+        log.info("configuration reloaded{} ({} pool(s), {} backend(s) added, {} removed{})",
+                next.source() == null ? "" : " from " + next.source(), next.pools().size(), added.size(),
+                removed.size() - moved, moved == 0 ? "" : ", " + moved + " moved to a new address");
         return warnings;
     }
 

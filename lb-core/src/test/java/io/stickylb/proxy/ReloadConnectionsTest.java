@@ -50,7 +50,7 @@ class ReloadConnectionsTest {
     }
 
     @Test
-    void aReloadThatMovesABackendLogsItAsMovedNotRemoved() throws Exception {
+    void aReloadLogsWhatItAddedAndMovedAndDoesNotCallAMoveARemoval() throws Exception {
         ListAppender<ILoggingEvent> logs = new ListAppender<>();
         Logger logger = (Logger) LoggerFactory.getLogger(LoadBalancer.class);
         logs.start();
@@ -62,12 +62,12 @@ class ReloadConnectionsTest {
             try {
                 PoolConfig pool = first.pools().get("app").withBackends(List.of(
                         new BackendConfig("b1", new Endpoint("127.0.0.1", moved.port()), 1),
-                        TestConfigs.backend("b2", two.port())));
+                        TestConfigs.backend("b2", two.port()), TestConfigs.backend("b3", one.port())));
                 lb.reload(first.withPools(Map.of("app", pool)));
                 assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
                         .filteredOn(m -> m.startsWith("configuration reloaded"))
-                        .containsExactly("configuration reloaded (1 pool(s), 0 backend(s) removed, 1 moved to a new"
-                                + " address)");
+                        .containsExactly("configuration reloaded (1 pool(s), 1 backend(s) added, 0 removed, 1 moved to"
+                                + " a new address)");
             } finally {
                 lb.close();
             }
