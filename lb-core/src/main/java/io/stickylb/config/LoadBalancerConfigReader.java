@@ -14,7 +14,8 @@ final class LoadBalancerConfigReader {
     private static final int MAX_WORKERS = 256;
 
     private static final Set<String> KEYS = YamlMap.allowed("listen", "workers", "shutdown-timeout", "trusted-proxies",
-            "forwarded-headers", "paths", "proxy-protocol", "tls", "admin", "access-log", "limits", "pools", "routes", "transport");
+            "forwarded-headers", "paths", "proxy-protocol", "tls", "admin", "access-log", "limits", "pools", "routes",
+            "transport");
 
     private LoadBalancerConfigReader() {
     }

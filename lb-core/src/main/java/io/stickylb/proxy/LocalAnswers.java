@@ -40,8 +40,9 @@ public final class LocalAnswers {
         AccessLog log = runtime.accessLog();
         if (log.enabled()) {
             boolean known = request != null && request.decoderResult().isSuccess();
-            log.log(new AccessRecord(clientIp(ProxyProtocolHandler.clientAddress(client)), known ? request.method().name() : "-",
-                    known ? request.uri() : "-", null, null, null, code, 0, -1, -1, null));
+            String ip = clientIp(ProxyProtocolHandler.clientAddress(client));
+            log.log(new AccessRecord(ip, known ? request.method().name() : "-", known ? request.uri() : "-", null, null,
+                    null, code, 0, -1, -1, null));
         }
     }
 

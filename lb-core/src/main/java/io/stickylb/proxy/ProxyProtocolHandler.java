@@ -27,7 +27,8 @@ final class ProxyProtocolHandler extends ChannelInboundHandlerAdapter {
     static final String HANDLER = "proxy-protocol";
 
     private static final Logger log = LoggerFactory.getLogger(ProxyProtocolHandler.class);
-    private static final AttributeKey<InetSocketAddress> CLIENT = AttributeKey.valueOf("stickylb.proxy-protocol.client");
+    private static final AttributeKey<InetSocketAddress> CLIENT =
+            AttributeKey.valueOf("stickylb.proxy-protocol.client");
 
     private boolean rejected;
 

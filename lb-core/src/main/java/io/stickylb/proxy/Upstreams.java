@@ -15,8 +15,8 @@ import java.util.Map;
 
 /**
  * The routing state of one config generation: pools by name, the router, the path normaliser, the client-address
- * resolver and whether requests get the forwarding headers. Immutable once built; a reload builds a new one (reusing pools by name) and
- * publishes it in one volatile write.
+ * resolver and whether requests get the forwarding headers. Immutable once built; a reload builds a new one (reusing
+ * pools by name) and publishes it in one volatile write.
  */
 public final class Upstreams {
 

@@ -137,7 +137,8 @@ class ProxyProtocolTest {
                 set -> assertThat(set).hasSize(1));
         Set<String> used = new HashSet<>();
         backendsByClient.values().forEach(used::addAll);
-        assertThat(used).as("clients from one balancer address are spread, not all on one backend").hasSizeGreaterThan(1);
+        assertThat(used).as("clients from one balancer address are spread, not all on one backend")
+                .hasSizeGreaterThan(1);
     }
 
     @Test
