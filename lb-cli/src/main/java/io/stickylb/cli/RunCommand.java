@@ -116,6 +116,9 @@ final class RunCommand implements Callable<Integer> {
         // Signals are taken over before binding, so a SIGTERM right after the bind still drains gracefully.
         Lifecycle lifecycle = parent.lifecycle();
         lifecycle.begin(lb);
+        // Not ready (GET /ready) until the JIT warm-up proper is over, from the first moment the admin API answers: it
+        // ends by itself within --warmup, at once when real traffic arrives anyway, and on any failure.
+        lb.warmingUp(!warmup.isZero());
         try {
             lb.start();
         } catch (PortInUseException | TransportUnavailableException e) {
@@ -166,11 +169,16 @@ final class RunCommand implements Callable<Integer> {
         JitWarmup w = new JitWarmup(warmup, MAX_WARMUP_REQUESTS, lb);
         if (!warmup.isZero()) {
             Thread t = new Thread(() -> {
-                w.run(() -> {
-                    if (!exitAfterWarmup) {
-                        HeapSettler.settle();
-                    }
-                });
+                try {
+                    w.run(() -> {
+                        lb.warmingUp(false);
+                        if (!exitAfterWarmup) {
+                            HeapSettler.settle();
+                        }
+                    });
+                } finally {
+                    lb.warmingUp(false);
+                }
                 exitIfAsked(lifecycle);
             }, "stickylb-warmup");
             t.setDaemon(true);

@@ -265,6 +265,26 @@ class RunCommandTest {
     }
 
     @Test
+    void readyIs503WhileTheWarmupRunsAnd200OnceItIsOver() throws Exception {
+        int adminPort = Cli.freePort();
+        Path file = Files.writeString(dir.resolve("admin.yaml"), Files.readString(config(0, b1))
+                + "admin: { listen: 127.0.0.1:" + adminPort + " }\n");
+        try (WarmupLog warmupLog = new WarmupLog();
+             Cli.Background lb = new Cli.Background("run", "--config", file.toString(), "--warmup", "3s")) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> Http.listening(adminPort));
+            List<Integer> seen = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                HttpResponse<String> r = Http.get(adminPort, "/ready");
+                seen.add(r.statusCode());
+                return r.statusCode() == 200;
+            });
+            assertThat(seen.get(0)).as("the first answer, while warming up").isEqualTo(503);
+            assertThat(warmupLog.done()).as("ready only once the warm-up proper was over").isTrue();
+            assertThat(lb.stop()).isZero();
+        }
+    }
+
+    @Test
     void aStopDuringTheWarmupEndsItQuietlyBeforeTheEventLoopsClose() throws Exception {
         Path file = config(0, b1);
         try (WarmupLog warmupLog = new WarmupLog();

@@ -105,7 +105,7 @@ public final class AdminServer implements AutoCloseable {
         // GET / and /dashboard/{asset}: the live dashboard, served without the token (see Dashboard for why).
         dashboard.register(routes);
         new PoolsApi(target::upstreams, target::clients, drains).register(routes);
-        new ProbesApi(target::shuttingDown).register(routes);
+        new ProbesApi(target::shuttingDown, target::warmingUp).register(routes);
         reload.register(routes);
         routes.get("/metrics", r -> java.util.concurrent.CompletableFuture.completedFuture(ApiResponse.of(
                 io.netty.handler.codec.http.HttpResponseStatus.OK, io.stickylb.metrics.ProxyMetrics.contentType(),

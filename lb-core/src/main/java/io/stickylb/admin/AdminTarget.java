@@ -28,6 +28,11 @@ public interface AdminTarget {
         return false;
     }
 
+    /** True while the JIT warm-up proper runs: the instance serves, but its first busy seconds would compile. */
+    default boolean warmingUp() {
+        return false;
+    }
+
     /** The Prometheus text exposition of this instance's metrics. */
     String scrapeMetrics();
 

@@ -53,6 +53,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private final ClientConnections connections = new ClientConnections();
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private EventLoopGroup workers;
+    private volatile boolean warmingUp;
     private TimerSentinel timerSentinel;
     private Channel listener;
     private AdminServer admin;
@@ -170,6 +171,16 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     @Override
     public boolean shuttingDown() {
         return closed;
+    }
+
+    @Override
+    public boolean warmingUp() {
+        return warmingUp;
+    }
+
+    /** Set by whoever runs the JIT warm-up, while its warm-up proper runs; {@code GET /ready} answers 503 meanwhile. */
+    public void warmingUp(boolean warming) {
+        this.warmingUp = warming;
     }
 
     /** The bound admin API address, or null when the admin listener is off. */

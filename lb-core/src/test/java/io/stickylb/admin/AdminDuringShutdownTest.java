@@ -70,7 +70,7 @@ class AdminDuringShutdownTest {
     }
 
     @Test
-    void readyTurns503WhenTheShutdownBeginsWhileLiveStays200AndNeitherNeedsTheToken() throws Exception {
+    void readyIs503WhileWarmingUpAndFromTheShutdownsStartWhileLiveStays200AndNeitherNeedsTheToken() throws Exception {
         startBehindASlowBackend("{ listen: 127.0.0.1:0, token: s3cret-token }");
         AdminClient admin = new AdminClient(lb.adminAddress());
         assertThat(admin.get("/api/pools").status()).as("the API itself still wants the token").isEqualTo(401);
@@ -78,6 +78,15 @@ class AdminDuringShutdownTest {
         assertThat(ready.status()).isEqualTo(200);
         assertThat(ready.json().get("status").asText()).isEqualTo("ready");
         assertThat(admin.get("/live").status()).isEqualTo(200);
+
+        // While the JIT warm-up runs (lb run starts one), not ready: a new instance is put in rotation once warm.
+        lb.warmingUp(true);
+        AdminClient.Reply warming = admin.get("/ready");
+        assertThat(warming.status()).isEqualTo(503);
+        assertThat(warming.json().get("status").asText()).isEqualTo("warming up");
+        assertThat(admin.get("/live").status()).isEqualTo(200);
+        lb.warmingUp(false);
+        assertThat(admin.get("/ready").status()).isEqualTo(200);
 
         try (RawHttp client = new RawHttp(lb.port())) {
             client.send("GET /slow HTTP/1.1\r\nHost: h\r\n\r\n");
