@@ -7,6 +7,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.NetUtil;
 import io.stickylb.config.AdminConfig;
 import io.stickylb.config.ConfigLoader;
 import io.stickylb.pool.Transport;
@@ -93,8 +94,9 @@ public final class AdminServer implements AutoCloseable {
         drains.start();
         AdminServer server = new AdminServer(group, reloads, drains, listener, auth);
         InetSocketAddress bound = server.address();
-        log.info("admin API on http://{}:{}/api/pools, dashboard on http://{}:{}/ ({})", bound.getHostString(),
-                bound.getPort(), bound.getHostString(), bound.getPort(),
+        // NetUtil brackets an IPv6 host: http://0:0:0:0:0:0:0:1:9090/ is no URL a browser or curl can open.
+        String authority = NetUtil.toSocketAddressString(bound);
+        log.info("admin API on http://{}/api/pools, dashboard on http://{}/ ({})", authority, authority,
                 auth.required() ? "bearer token required" : "no token, loopback only");
         return server;
     }

@@ -1,6 +1,7 @@
 package io.stickylb.admin;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.util.NetUtil;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
 import io.stickylb.config.Durations;
@@ -46,7 +47,7 @@ final class PoolJson {
         if (resolved.isUnresolved()) {
             n.putNull("resolved");
         } else {
-            n.put("resolved", resolved.getAddress().getHostAddress());
+            n.put("resolved", NetUtil.toAddressString(resolved.getAddress()));
         }
         n.put("state", b.state().name());
         n.put("adminState", b.adminState().name());

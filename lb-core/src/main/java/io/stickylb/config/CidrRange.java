@@ -33,16 +33,20 @@ public record CidrRange(byte[] network, int prefixLength, String text) {
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("'" + text + "' is not a CIDR range (e.g. 10.0.0.0/8)");
         }
-        int max = bytes.length * 8;
+        // Java reads ::ffff:10.0.0.0 as 10.0.0.0, and so are such peers seen: /104 of it is that address's /8.
+        int mapped = bytes.length == 4 && addr.indexOf(':') >= 0 ? 96 : 0;
+        int max = bytes.length * 8 + mapped;
         int prefix = max;
         if (slash >= 0) {
             String p = s.substring(slash + 1);
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > max) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > max
+                    || Integer.parseInt(p) < mapped) {
                 throw new IllegalArgumentException(
-                        "'" + text + "' has an invalid prefix length (expected: 0.." + max + ")");
+                        "'" + text + "' has an invalid prefix length (expected: " + mapped + ".." + max + ")");
             }
             prefix = Integer.parseInt(p);
         }
+        prefix -= mapped;
         return new CidrRange(bytes, prefix, s);
     }
 

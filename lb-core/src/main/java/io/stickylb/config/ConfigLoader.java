@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -27,6 +28,8 @@ public final class ConfigLoader {
 
     /** Config files are small; anything larger is a mistake (or an attack via aliases), not a config. */
     private static final int MAX_CODE_POINTS = 1 << 20;
+    /** A [ opening an IPv6 literal, [::1 or [2001:db8:, not a flow sequence such as [a: 1]. */
+    private static final Pattern UNQUOTED_IPV6 = Pattern.compile("\\[\\s*[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]");
 
     private ConfigLoader() {
     }
@@ -96,10 +99,23 @@ public final class ConfigLoader {
         try {
             return new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
-            throw new ConfigException(source.name() + ":" + line(e) + ": YAML syntax error: " + describe(e), e);
+            throw new ConfigException(source.name() + ":" + line(e) + ": YAML syntax error: " + describe(e)
+                    + ipv6Hint(text, line(e)), e);
         } catch (YamlEngineException e) {
             throw new ConfigException(source.name() + ": YAML error: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * YAML reads an unquoted [::1]:8080 or [::1/128, ...] as a flow sequence and fails on its colons with "expected
+     * the node content, but found ':'", which says nothing of the address: the hint says what to write instead.
+     */
+    private static String ipv6Hint(String text, int line) {
+        String[] lines = text.split("\n", -1);
+        if (line < 1 || line > lines.length || !UNQUOTED_IPV6.matcher(lines[line - 1]).find()) {
+            return "";
+        }
+        return " (an IPv6 address must be quoted: listen: \"[::1]:8080\", trusted-proxies: [\"::1/128\"])";
     }
 
     private static int line(MarkedYamlEngineException e) {

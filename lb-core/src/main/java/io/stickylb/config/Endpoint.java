@@ -1,5 +1,6 @@
 package io.stickylb.config;
 
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -38,6 +39,10 @@ public record Endpoint(String host, int port) {
                 throw new IllegalArgumentException("'" + text + "' has a malformed IPv6 host (expected [addr]:port)");
             }
             host = host.substring(1, host.length() - 1);
+            // Else [:::1] or [foo] passed validation and lb run died binding it, or dialled a host name forever.
+            if (!NetUtil.isValidIpV6Address(host)) {
+                throw new IllegalArgumentException("'" + text + "': '" + host + "' is not an IPv6 address");
+            }
         } else if (host.indexOf(':') >= 0) {
             throw new IllegalArgumentException("'" + text + "': IPv6 addresses must be bracketed, e.g. [::1]:9001");
         }

@@ -19,5 +19,10 @@ public record RouteConfig(String host, String pathPrefix, String pool) {
         if (!host.equals("*") && host.indexOf('*') >= 0 && !(host.startsWith("*.") && host.indexOf('*', 1) < 0)) {
             throw new IllegalArgumentException("host: '" + host + "' (expected *, an exact name, or *.domain)");
         }
+        // Routing drops a Host's port and keeps an IPv6 literal's brackets, so a colon outside brackets never matches.
+        if (host.lastIndexOf(':') > host.lastIndexOf(']')) {
+            throw new IllegalArgumentException("host: '" + host + "' never matches: a request's port is ignored, and "
+                    + "an IPv6 address is written in brackets (e.g. [::1])");
+        }
     }
 }

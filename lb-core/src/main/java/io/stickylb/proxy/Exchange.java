@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.stickylb.backend.Backend;
@@ -919,7 +920,8 @@ final class Exchange implements ConnectionWaiter {
         }
         AccessLog accessLog = runtime.accessLog();
         if (accessLog.enabled()) {
-            accessLog.log(new AccessRecord(rctx.clientAddress().getHostAddress(), method.name(), uri, pool.name(),
+            String client = NetUtil.toAddressString(rctx.clientAddress());
+            accessLog.log(new AccessRecord(client, method.name(), uri, pool.name(),
                     backend == null ? null : backend.id(), rctx.affinity().label(), status, responseBytes,
                     headNanos == 0 ? -1 : (headNanos - startNanos) / 1e6, (now - startNanos) / 1e6, end));
         }

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
@@ -293,7 +294,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         if (peer == null) {
             peer = ((InetSocketAddress) ProxyProtocolHandler.clientAddress(ctx.channel())).getAddress();
-            peerIp = peer.getHostAddress();
+            peerIp = NetUtil.toAddressString(peer);
         }
         idleDeadline.clear();
         exchange = new Exchange(this, ctx, runtime, upstreams, pool, request, peer, peerIp);

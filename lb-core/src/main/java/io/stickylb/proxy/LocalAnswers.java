@@ -3,6 +3,7 @@ package io.stickylb.proxy;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.atomic.LongAdder;
@@ -47,7 +48,7 @@ public final class LocalAnswers {
     }
 
     private static String clientIp(SocketAddress address) {
-        return address instanceof InetSocketAddress a && a.getAddress() != null ? a.getAddress().getHostAddress()
-                : String.valueOf(address);
+        return address instanceof InetSocketAddress a && a.getAddress() != null
+                ? NetUtil.toAddressString(a.getAddress()) : String.valueOf(address);
     }
 }

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.NetUtil;
 import io.stickylb.codec.RawHeaders;
 
 /**
@@ -100,6 +101,10 @@ final class RequestValidator {
                 if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
                     return false;
                 }
+            }
+            // Its characters alone let [] (an empty host, RFC 9110 §4.2.4) and [1:2:3:4:5:6:7:8:9] through.
+            if (!NetUtil.isValidIpV6Address(s.substring(i + 1, close))) {
+                return false;
             }
             i = close + 1;
         } else {

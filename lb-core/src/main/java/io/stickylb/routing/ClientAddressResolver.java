@@ -51,7 +51,7 @@ public final class ClientAddressResolver {
         for (int v = values.size() - 1; v >= 0; v--) {
             String[] parts = values.get(v).split(",");
             for (int i = parts.length - 1; i >= 0; i--) {
-                InetAddress a = parse(forwardedSyntax ? forValue(parts[i]) : parts[i].trim());
+                InetAddress a = parse(forwardedSyntax ? forValue(parts[i]) : withoutPort(parts[i].trim()));
                 if (a == null) {
                     // An unparsable hop breaks the chain of trust: stop and use what we have.
                     return last;
@@ -74,15 +74,25 @@ public final class ClientAddressResolver {
                 if (v.startsWith("\"") && v.endsWith("\"") && v.length() >= 2) {
                     v = v.substring(1, v.length() - 1);
                 }
-                if (v.startsWith("[")) {
-                    int end = v.indexOf(']');
-                    return end > 0 ? v.substring(1, end) : "";
-                }
-                int colon = v.indexOf(':');
-                return colon > 0 && v.indexOf(':', colon + 1) < 0 ? v.substring(0, colon) : v;
+                return withoutPort(v);
             }
         }
         return "";
+    }
+
+    /**
+     * The address of {@code [v6]:port}, {@code [v6]} or {@code v4:port}; anything else as it is. Proxies that write
+     * the client's port into X-Forwarded-For (Azure Application Gateway, IIS ARR) write these forms: unread, such a
+     * hop broke the chain, and every client behind that proxy was hashed and logged as the proxy itself.
+     */
+    private static String withoutPort(String v) {
+        if (v.startsWith("[")) {
+            int end = v.indexOf(']');
+            // A port may follow (RFC 7239 allows an obfuscated one, :_abc), nothing else.
+            return end > 0 && (end == v.length() - 1 || v.charAt(end + 1) == ':') ? v.substring(1, end) : "";
+        }
+        int colon = v.indexOf(':');
+        return colon > 0 && v.indexOf(':', colon + 1) < 0 ? v.substring(0, colon) : v;
     }
 
     /** Parses an IP literal without any DNS lookup; null when it is not one. */

@@ -10,6 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.stickylb.admin.AdminServer;
 import io.stickylb.admin.AdminTarget;
@@ -145,8 +146,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             startAdmin(config);
         }
         if (!quiet) {
-            log.info("stickylb listening on {}://{}:{} ({} worker thread{}, {} transport{})",
-                    config.tls() != null ? "https" : "http", address().getHostString(), port(), threads,
+            log.info("stickylb listening on {}://{} ({} worker thread{}, {} transport{})",
+                    config.tls() != null ? "https" : "http", NetUtil.toSocketAddressString(address()), threads,
                     threads == 1 ? "" : "s", transport.displayName(),
                     config.proxyProtocol() ? ", PROXY protocol header expected" : "");
         }
