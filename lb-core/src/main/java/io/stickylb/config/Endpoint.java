@@ -1,7 +1,9 @@
 package io.stickylb.config;
 
 import io.netty.util.NetUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -68,8 +70,16 @@ public record Endpoint(String host, int port) {
     /** True when the host is a loopback name or address (127.0.0.0/8, ::1, localhost). */
     public boolean isLoopback() {
         // A numeric 127.x.y.z only: a host name such as 127.example.com may resolve anywhere.
-        return host.equals("localhost") || LOOPBACK_V4.matcher(host).matches() || host.equals("::1")
-                || host.equals("0:0:0:0:0:0:0:1");
+        if (host.equals("localhost") || LOOPBACK_V4.matcher(host).matches()) {
+            return true;
+        }
+        // An IPv6 literal in any of its spellings (::1, 0::1, ::ffff:127.0.0.1), parsed without a lookup.
+        byte[] bytes = host.indexOf(':') < 0 ? null : NetUtil.createByteArrayFromIpAddressString(host);
+        try {
+            return bytes != null && InetAddress.getByAddress(bytes).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     @Override

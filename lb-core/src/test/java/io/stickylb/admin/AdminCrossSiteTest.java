@@ -201,7 +201,7 @@ class AdminCrossSiteTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"localhost:%d", "LocalHost", "127.0.0.1:%d", "127.0.0.1", "127.1.2.3:%d", "[::1]:%d",
-        "[::1]"})
+        "[::1]", "[0::1]:%d", "[::ffff:127.0.0.1]:%d"})
     void withoutATokenLoopbackHostNamesAreServed(String host) throws Exception {
         start(null);
         assertThat(raw("GET", "/api/pools", host.formatted(port())).status()).isEqualTo(200);

@@ -28,13 +28,14 @@ class AddressRecordsTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"localhost", "127.0.0.1", "127.1.2.3", "::1"})
+    @ValueSource(strings = {"localhost", "127.0.0.1", "127.1.2.3", "::1", "0::1", "0:0:0:0:0:0:0:1",
+        "::ffff:127.0.0.1"})
     void loopbackHostsAreRecognised(String host) {
         assertThat(new Endpoint(host, 1).isLoopback()).isTrue();
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"127.example.com", "0.0.0.0", "10.0.0.1", "localhost.evil.com"})
+    @ValueSource(strings = {"127.example.com", "0.0.0.0", "10.0.0.1", "localhost.evil.com", "::2", "::", "::g1"})
     void hostNamesThatMerelyStartLikeLoopbackAreNot(String host) {
         assertThat(new Endpoint(host, 1).isLoopback()).isFalse();
     }
