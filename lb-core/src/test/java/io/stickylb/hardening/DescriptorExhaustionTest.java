@@ -15,7 +15,7 @@ import io.stickylb.config.HealthConfig;
 import io.stickylb.config.PassiveHealthConfig;
 import io.stickylb.metrics.ErrorKind;
 import io.stickylb.server.LoadBalancer;
-import io.stickylb.testing.FakeBackend;
+import io.stickylb.testing.BackendProcess;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
 import java.io.FileInputStream;
@@ -41,7 +41,11 @@ class DescriptorExhaustionTest {
 
     private static final Duration INTERVAL = Duration.ofMillis(100);
 
-    private final List<FakeBackend> backends = new ArrayList<>();
+    /**
+     * In child processes: a backend in this JVM would need a descriptor of its own to accept each connection, and a
+     * connect that got through on one freed meanwhile would then hang unanswered.
+     */
+    private final List<BackendProcess> backends = new ArrayList<>();
     private final List<FileInputStream> hogs = new ArrayList<>();
     private LoadBalancer lb;
     private long softLimit;
@@ -52,7 +56,7 @@ class DescriptorExhaustionTest {
         if (lb != null) {
             lb.close(Duration.ofSeconds(1));
         }
-        for (FakeBackend b : backends) {
+        for (BackendProcess b : backends) {
             b.close();
         }
     }
@@ -152,7 +156,7 @@ class DescriptorExhaustionTest {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/prlimit")) && Files.exists(Path.of("/dev/null")),
                 "needs prlimit to lower this JVM's descriptor limit");
         for (int i = 0; i < 2; i++) {
-            backends.add(FakeBackend.ok("ok"));
+            backends.add(new BackendProcess("b" + (i + 1)));
         }
         ActiveHealthConfig active = new ActiveHealthConfig(ActiveHealthConfig.Type.TCP, "/", INTERVAL,
                 Duration.ofSeconds(1), 1, 2, 200, 399, null, Duration.ofMillis(10));
