@@ -52,10 +52,12 @@ class BodyTimeoutTest {
         lb = new LoadBalancer(TestConfigs.roundRobin(backendPort).withLimits(limits)).start();
     }
 
-    @Test
-    void aBodyThatStopsArrivingGets408AndItsBackendConnectionIsClosed() throws Exception {
+    /**
+     * Starts the proxy in front of a raw backend that never answers: it reads what the proxy forwards until the proxy
+     * closes the connection, and completes with the bytes it got.
+     */
+    private CompletableFuture<String> startBehindASilentBackend() throws IOException {
         rawBackend = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
-        // Reads what the proxy forwards until the proxy closes the connection; completes with the bytes it got.
         CompletableFuture<String> forwarded = CompletableFuture.supplyAsync(() -> {
             try (Socket s = rawBackend.accept()) {
                 return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -64,6 +66,12 @@ class BodyTimeoutTest {
             }
         });
         start(rawBackend.getLocalPort());
+        return forwarded;
+    }
+
+    @Test
+    void aBodyThatStopsArrivingGets408AndItsBackendConnectionIsClosed() throws Exception {
+        CompletableFuture<String> forwarded = startBehindASilentBackend();
         try (RawHttp c = new RawHttp(lb.port())) {
             c.send("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\n" + "x".repeat(10));
             RawHttp.Response r = c.read();
@@ -77,16 +85,8 @@ class BodyTimeoutTest {
 
     @Test
     void aClientHoldingItsBodyForA100ThatNeverComesIsNotBlamed() throws Exception {
-        rawBackend = new ServerSocket(0, 10, InetAddress.getLoopbackAddress());
-        // Takes the request head and then says nothing: neither 100 Continue nor a final answer.
-        CompletableFuture<String> forwarded = CompletableFuture.supplyAsync(() -> {
-            try (Socket s = rawBackend.accept()) {
-                return new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-            } catch (IOException e) {
-                return "failed: " + e;
-            }
-        });
-        start(rawBackend.getLocalPort());
+        // The backend takes the request head and then says nothing: neither 100 Continue nor a final answer.
+        CompletableFuture<String> forwarded = startBehindASilentBackend();
         try (RawHttp c = new RawHttp(lb.port())) {
             c.send("POST /upload HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n");
             RawHttp.Response r = c.read();
