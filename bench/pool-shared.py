@@ -7,8 +7,10 @@ drifts between minutes, so one run's medians decide little; many rounds paired i
 target name: give the files of one setting at a time (before stop 47 stickylb's row sent the forwarding headers under
 the same name, stickylb-rr, that bench/shared-bench.sh now gives it without them).
 
-Usage: bench/pool-shared.py FILE.csv...   (the CSV each run writes, OUT=...; a run's id is its identity, so a file
-given twice counts once). The file name (without .csv) labels the run, e.g. docs/rounds/shared/<run>-<build>.csv.
+Usage: bench/pool-shared.py [--ab] FILE.csv...   (the CSV each run writes, OUT=...; a run's id is its identity, so a
+file given twice counts once). The file name (without .csv) labels the run, e.g. docs/rounds/shared/<run>-<build>.csv.
+--ab: runs made with AB_JAVA_OPTS (bench/shared-bench.sh), whose odd rounds ran setting A and even rounds setting B;
+stickylb's row is split into NAME.A and NAME.B, each paired with the HAProxy and nginx rounds beside it.
 """
 import csv
 import os
@@ -20,7 +22,7 @@ OTHERS = ("haproxy-rr", "nginx-rr")
 SAME_MODE = {"stickylb-cookie": "haproxy-cookie"}
 
 
-def read(paths):
+def read(paths, ab=False):
     """Runs by id: (label, conns, {round: {target: (req/s, p99)}})."""
     runs = {}
     for path in paths:
@@ -30,7 +32,10 @@ def read(paths):
                 if not row.get("rps") or not row.get("p99_ms"):
                     continue
                 run = runs.setdefault(row["run_id"], (label, int(row["conns"]), {}))
-                run[2].setdefault(int(row["round"]), {})[row["target"]] = (float(row["rps"]), float(row["p99_ms"]))
+                target, rnd = row["target"], int(row["round"])
+                if ab and target.startswith("stickylb"):
+                    target += ".A" if rnd % 2 else ".B"
+                run[2].setdefault(rnd, {})[target] = (float(row["rps"]), float(row["p99_ms"]))
     return runs
 
 
@@ -38,8 +43,8 @@ def ours(targets):
     return sorted(t for t in targets if t.startswith("stickylb"))
 
 
-def main(paths):
-    runs = read(paths)
+def main(paths, ab=False):
+    runs = read(paths, ab)
     if not runs:
         sys.exit("pool-shared: no rows read from " + " ".join(paths))
     paired = {}
@@ -74,6 +79,9 @@ def main(paths):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    ab = "--ab" in args
+    args = [a for a in args if a != "--ab"]
+    if not args:
         sys.exit(__doc__)
-    main(sys.argv[1:])
+    main(args, ab)

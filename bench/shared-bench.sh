@@ -12,6 +12,9 @@
 #   STICKYLB_FORWARDED      0 (default): stickylb adds no X-Forwarded-* headers (forwarded-headers: false), since the
 #                           shared script's HAProxy and nginx add none: the same work. 1: stickylb's default, the three
 #                           headers on every request, more work than the others do (before stop 47 it always ran so).
+#   AB_JAVA_OPTS            JVM options added to bin/lb's in even rounds only: two settings of one build measured in
+#                           the script's own rotation, a fresh JVM each round (odd rounds A, even rounds B; the script
+#                           starts stickylb once per round). Compare them with bench/pool-shared.py --ab OUT.csv.
 # Every other variable goes to proxy-bench.sh unchanged: ROUNDS, CONNS, TASKSET, TARGETS, DURATION, OUT, ...
 # Example: ROUNDS=3 CONNS=256 bench/shared-bench.sh
 set -euo pipefail
@@ -35,7 +38,17 @@ if [[ $STICKYLB_FORWARDED == 1 ]]; then forwarded=true suffix=-fwd; else forward
 LB_FORWARDED_HEADERS=$forwarded stickylb_conf "$work/lb.yaml" "$STICKYLB_PORT" 1 "$MODE" 19001 19002 19003 || exit 2
 "$root/bin/lb" validate --config "$work/lb.yaml" >/dev/null || die "stickylb rejected the generated config $work/lb.yaml"
 
-export PROXY_CMD="exec '$root/bin/lb' run --config '$work/lb.yaml'"
+if [[ -n ${AB_JAVA_OPTS:-} ]]; then
+  base=${LB_JAVA_OPTS:-$(sed -n 's/^DEFAULT_JAVA_OPTS="\(.*\)"$/\1/p' "$root/bin/lb")}
+  cat >"$work/ab.sh" <<AB
+n=\$((\$(cat '$work/ab.count' 2>/dev/null || echo 0) + 1)); echo \$n >'$work/ab.count'
+if ((n % 2)); then export LB_JAVA_OPTS='$base'; else export LB_JAVA_OPTS='$base $AB_JAVA_OPTS'; fi
+exec '$root/bin/lb' run --config '$work/lb.yaml'
+AB
+  export PROXY_CMD="exec bash '$work/ab.sh'"
+else
+  export PROXY_CMD="exec '$root/bin/lb' run --config '$work/lb.yaml'"
+fi
 export PROXY_URL=http://127.0.0.1:$STICKYLB_PORT/
 export PROXY_NAME=${PROXY_NAME:-stickylb-$MODE$suffix}
 export PROXY_WARMUP=${PROXY_WARMUP:-30s}
