@@ -33,6 +33,8 @@ final class ClientPopulation {
     /** The previous request's latency origin plus the think time (0 before the first); null without think time. */
     private final long[] nextOrigin;
     private final long thinkNanos;
+    /** Requests waiting behind their clients' active ones, over all clients. */
+    private int waitingTotal;
 
     ClientPopulation(ClientSpec spec, long seed) {
         this.spec = spec;
@@ -140,11 +142,17 @@ final class ClientPopulation {
         }
         ring[(waitingHead[c] + n) & (ring.length - 1)] = scheduledNanos;
         waiting[c]++;
+        waitingTotal++;
         return true;
     }
 
     boolean hasWaiting(int c) {
         return waiting[c] > 0;
+    }
+
+    /** How many requests wait behind their clients' active ones, over all clients. */
+    int waitingTotal() {
+        return waitingTotal;
     }
 
     /** Takes the client's oldest waiting request and returns its scheduled time; call only if it has one. */
@@ -153,6 +161,7 @@ final class ClientPopulation {
         int head = waitingHead[c];
         waitingHead[c] = (short) ((head + 1) & (ring.length - 1));
         waiting[c]--;
+        waitingTotal--;
         return ring[head];
     }
 

@@ -128,10 +128,17 @@ public final class Experiment {
         m.put("duration", Durations.format(s.duration()));
         m.put("warmup", Durations.format(s.warmup()));
         BackendSpec b = s.backends();
-        m.put("backends", Map.of("count", b.count(), "weights", b.weights(),
-                "serviceTime", Durations.format(b.serviceTime()),
-                "serviceTimeDistribution", b.serviceTimeDistribution().name().toLowerCase(java.util.Locale.ROOT),
-                "maxConcurrency", b.maxConcurrency(), "sessionStore", b.sessionStore().yamlName()));
+        // Ordered maps throughout: Map.of iterates in an order that changes from one JVM to the next, and two
+        // results.json of the same scenario and seed should differ only in what was measured.
+        Map<String, Object> backends = new LinkedHashMap<>();
+        backends.put("count", b.count());
+        backends.put("weights", b.weights());
+        backends.put("serviceTime", Durations.format(b.serviceTime()));
+        backends.put("serviceTimeDistribution",
+                b.serviceTimeDistribution().name().toLowerCase(java.util.Locale.ROOT));
+        backends.put("maxConcurrency", b.maxConcurrency());
+        backends.put("sessionStore", b.sessionStore().yamlName());
+        m.put("backends", backends);
         ClientSpec c = s.clients();
         Map<String, Object> clients = new LinkedHashMap<>();
         clients.put("count", c.count());
@@ -162,8 +169,11 @@ public final class Experiment {
         m.put("strategies", strategies);
         List<Map<String, Object>> events = new ArrayList<>();
         for (FaultEvent ev : s.events()) {
-            events.add(Map.of("at", Durations.format(ev.at()), "action", ev.action().yamlName(),
-                    "backend", BackendFleet.id(ev.backend())));
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("at", Durations.format(ev.at()));
+            e.put("action", ev.action().yamlName());
+            e.put("backend", BackendFleet.id(ev.backend()));
+            events.add(e);
         }
         m.put("events", events);
         return m;

@@ -192,11 +192,18 @@ final class LoadDriver {
             }
             return;
         }
-        // Closed loop: keep the connections busy with the next draws of the same seeded sequence.
-        for (int guard = 0; guard < 10_000 && ready.size() + inFlight < spec.connections(); guard++) {
+        // Closed loop: keep the connections busy with the next draws of the same seeded sequence. A draw waiting
+        // behind its client (or for its think time) is outstanding too: leaving it out drew without end when the
+        // clients were fewer than the connections, and piled the draws up as client-backlog errors.
+        for (int guard = 0; guard < 10_000 && outstanding() < spec.connections(); guard++) {
             arrive(schedule.client(), now, now);
             schedule.advance();
         }
+    }
+
+    /** Drawn requests not yet answered: in flight, ready for a connection, thinking, or waiting behind a client. */
+    private int outstanding() {
+        return inFlight + ready.size() + thinking.size() + clients.waitingTotal();
     }
 
     private void arrive(int c, long due, long now) {

@@ -119,8 +119,14 @@ public final class ScenarioLoader {
             }
         }
         ClientSpec.LoadModel loop = m.enumValue("loop", ClientSpec.LoadModel.class, ClientSpec.LoadModel.OPEN);
+        int natGroups = m.integer("nat-groups", 0, 0, MAX_CLIENTS);
+        if (natGroups > count) {
+            // Likely a typo or a leftover of a bigger scenario: it would silently put everyone behind one address.
+            throw m.get("nat-groups").error(natGroups + " clients per address, but there are only " + count
+                    + " clients (expected 0.." + count + ")");
+        }
         return new ClientSpec(count, dist, s, rps, m.duration("think-time", Duration.ZERO),
-                m.number("keep-cookies", 1.0, 0, 1), m.integer("nat-groups", 0, 0, MAX_CLIENTS),
+                m.number("keep-cookies", 1.0, 0, 1), natGroups,
                 m.enumValue("source", ClientSpec.AddressSource.class, ClientSpec.AddressSource.FORWARDED), loop,
                 m.integer("connections", 256, 1, 4096), m.integer("max-in-flight", 1, 1, 100));
     }

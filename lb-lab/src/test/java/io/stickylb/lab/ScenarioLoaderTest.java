@@ -121,7 +121,9 @@ class ScenarioLoaderTest {
                         "failover.yaml:14: strategies[0].backends: the lab supplies the backends"),
                 Arguments.of("warmup: 2s", "warmup: 31s", "failover.yaml:4: warmup: warm-up 31000ms is not shorter"),
                 Arguments.of("backend: 2 }", "backend: 2, weight: 3 }",
-                        "failover.yaml:21: events[0].weight: weight is for add-backend"));
+                        "failover.yaml:21: events[0].weight: weight is for add-backend"),
+                Arguments.of("nat-groups: 0", "nat-groups: 2001",
+                        "failover.yaml:11: clients.nat-groups: 2001 clients per address, but there are only 2000"));
     }
 
     @ParameterizedTest(name = "{2}")
