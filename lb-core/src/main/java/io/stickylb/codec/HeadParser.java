@@ -14,6 +14,7 @@ import static io.stickylb.codec.HeadBytes.trimEnd;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.Arrays;
 
 /**
  * Parses one complete response head (status line, fields, empty line) in place and works out the body's framing
@@ -105,15 +106,9 @@ final class HeadParser {
                 if (le == pos) {
                     break;
                 }
-                byte first = head[pos];
-                if (first == ' ' || first == '\t') {
-                    if (fields.isEmptyReceived()) {
-                        throw bad("continuation line before the first field");
-                    }
-                    checkValue(head, pos, le);
-                    fields.extendLast(trimEnd(head, pos, le));
-                    pos = lf + 1;
-                    continue;
+                if (isWhite(head[pos])) {
+                    // Folds after a field are taken with it, below: this one follows the status line.
+                    throw bad("continuation line before the first field");
                 }
                 int colon = indexOf(head, pos, le, (byte) ':');
                 if (colon < 0) {
@@ -134,6 +129,13 @@ final class HeadParser {
                 valueEnd = trimEnd(head, valueStart, le);
                 checkValue(head, valueStart, valueEnd);
                 next = lf + 1;
+            }
+            if (next < end && isWhite(head[next])) {
+                // RFC 9112 §5.2: obs-folds become spaces before the value is interpreted, so the framing read here
+                // is the one the relayed (unfolded) field says.
+                valueEnd = unfold(head, valueStart, valueEnd, next, end);
+                next = indexOf(head, valueEnd, end, (byte) '\n') + 1;
+                fields.markRewritten();
             }
             fields.addField(pos, nameEnd, valueStart, valueEnd);
 
@@ -187,10 +189,36 @@ final class HeadParser {
         } else {
             framing = BackendResponse.Framing.UNTIL_CLOSE;
         }
+        // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing; the connection ends after it.
         boolean keepAlive = framing != BackendResponse.Framing.UNTIL_CLOSE && !close
-                && (version == HttpVersion.HTTP_1_1 || keepAliveToken);
+                && (version == HttpVersion.HTTP_1_1 || keepAliveToken && !transferEncoding);
         return new BackendResponse(fields, version, HttpResponseStatus.valueOf(code), codeStart, lineEnd,
                 framing, framing == BackendResponse.Framing.LENGTH ? contentLength : -1, keepAlive, hopByHop);
+    }
+
+    /**
+     * Joins the continuation lines that start at {@code next} to the value at {@code [valueStart, valueEnd)} in place,
+     * one space for each fold, and blanks the rest of those lines up to the LF of the last. Returns the value's end.
+     */
+    private static int unfold(byte[] b, int valueStart, int valueEnd, int next, int end) {
+        int w = valueEnd;
+        int lf = next - 1;
+        while (next < end && isWhite(b[next])) {
+            lf = indexOf(b, next, end, (byte) '\n');
+            int s = HeadBytes.skipWhite(b, next, lf);
+            int e = trimEnd(b, s, lineEnd(b, next, lf));
+            checkValue(b, s, e);
+            if (e > s) {
+                if (w > valueStart) {
+                    b[w++] = ' ';
+                }
+                System.arraycopy(b, s, b, w, e - s);
+                w += e - s;
+            }
+            next = lf + 1;
+        }
+        Arrays.fill(b, w, lf, (byte) ' ');
+        return w;
     }
 
     private static boolean isHttp1(byte[] b, int pos) {

@@ -273,17 +273,6 @@ public final class RawHeaders extends HttpHeaders {
         return b == '\r' || b == '\n' || b == ' ' || b == '\t';
     }
 
-    /** True when no field was received. */
-    boolean isEmptyReceived() {
-        return count == 0;
-    }
-
-    /** Extends the last field's value over a continuation line ending at {@code valueEnd}. */
-    void extendLast(int valueEnd) {
-        fields[(count - 1) * 4 + 3] = valueEnd;
-        rewritten = true;
-    }
-
     private HttpHeaders copied() {
         if (copy == null) {
             HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().newEmptyHeaders();

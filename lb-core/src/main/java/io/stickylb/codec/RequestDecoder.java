@@ -169,6 +169,11 @@ public final class RequestDecoder extends ByteToMessageDecoder {
                         failBody(in, out, "chunk line not ended by CRLF");
                         return;
                     }
+                    if (state == State.CHUNK_SIZE && lf - pos > MAX_CHUNK_LINE) {
+                        // The same limit whether the line came in one read or several.
+                        failBody(in, out, "chunk size line too long");
+                        return;
+                    }
                     int lineEnd = lf - 1;
                     if (state == State.CHUNK_SIZE) {
                         long size = HeadBytes.chunkSize(in, pos, lineEnd);

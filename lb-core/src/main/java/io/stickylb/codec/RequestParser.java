@@ -233,7 +233,8 @@ final class RequestParser {
 
     /**
      * How often {@code chunked} appears among the codings in [from, to), and whether it is the last one: {count,
-     * last ? 1 : 0}. A coding that is not a token (an empty list element included) is malformed.
+     * last ? 1 : 0}. A coding that is not a token (an empty list element included), or chunked with parameters, is
+     * malformed.
      */
     private static int[] chunkedCodings(byte[] b, int from, int to) {
         int count = 0;
@@ -251,6 +252,11 @@ final class RequestParser {
             }
             last = nameEnd - s == 7 && nameIs(b, s, "chunked");
             if (last) {
+                if (semi >= 0) {
+                    // chunked has no parameters (RFC 9112 §7.1): a backend that does not see plain chunked here may
+                    // read no body at all, and the chunk data as its next request.
+                    throw bad("parameters on the chunked coding");
+                }
                 count++;
             }
             start = e + 1;

@@ -202,6 +202,11 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                         break loop;
                     }
                     int lineEnd = lf > pos && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+                    if (state == State.CHUNK_SIZE && lineEnd - pos > maxLine) {
+                        // The same limit whether the line came in one read or several.
+                        failBody(in, out, "chunk line too long");
+                        return;
+                    }
                     if (state == State.CHUNK_SIZE) {
                         long size = HeadBytes.chunkSize(in, pos, lineEnd);
                         if (size < 0) {

@@ -106,6 +106,11 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         log.debug("backend connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        Exchange e = exchange;
+        if (e != null) {
+            // Before the close, which would end a body that runs to the close as if it were whole.
+            e.backendBroken();
+        }
         ctx.close();
     }
 

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -84,6 +85,8 @@ final class Exchange implements ConnectionWaiter {
     private boolean continued;
     private boolean switching;
     private boolean chunkBody;
+    /** The client reads the relayed body up to the close (HTTP/1.0): a plain close would make a cut one look whole. */
+    private boolean closeDelimited;
     private ByteBuf heldHead;
     private ResponseDecoder responseDecoder;
     private boolean backendKeepAlive;
@@ -131,6 +134,11 @@ final class Exchange implements ConnectionWaiter {
         }
         if (upgrade) {
             WebSocketUpgrade.forward(request.headers());
+        }
+        if (http10) {
+            // RFC 9110 §10.1.1: a 100-continue in an HTTP/1.0 request is ignored. Forwarded in HTTP/1.1 it would be
+            // honoured: a body the client sends unasked taken for one held back until the backend asks for it.
+            request.headers().remove(HttpHeaderNames.EXPECT);
         }
         runtime.exchangeStarted();
     }
@@ -412,6 +420,7 @@ final class Exchange implements ConnectionWaiter {
                     if (head.hasHopByHop()) {
                         ForwardedHeaders.rewriteResponse(head);
                     }
+                    dropBodyFraming(head);
                     writeHead(head, 0);
                 }
             } else if (RetryPolicy.mayRetryStatus(poolConfig.retry(), code, method, bodyHeld(), attempts)
@@ -454,12 +463,16 @@ final class Exchange implements ConnectionWaiter {
         }
         pool.strategy().beforeRespond(rctx, response);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (status == HttpResponseStatus.NO_CONTENT.code()) {
+            dropBodyFraming(response);
+        }
         closeClient = !clientKeepAlive || runtime.draining() || bodyMayNeverCome();
         switch (response.framing()) {
             case UNTIL_CLOSE -> {
                 // Read-until-close from the backend: re-frame as chunks for HTTP/1.1, or close for HTTP/1.0.
                 if (http10) {
                     closeClient = true;
+                    closeDelimited = true;
                 } else {
                     response.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
                     chunkBody = true;
@@ -471,6 +484,7 @@ final class Exchange implements ConnectionWaiter {
                     response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
                     responseDecoder.dechunk();
                     closeClient = true;
+                    closeDelimited = true;
                 }
             }
             default -> {
@@ -493,6 +507,19 @@ final class Exchange implements ConnectionWaiter {
         boolean small = inline == 0 && response.framing() == BackendResponse.Framing.LENGTH
                 && response.contentLength() <= MERGE_BODY_BYTES;
         writeHead(response, small ? (int) response.contentLength() : 0);
+    }
+
+    /**
+     * A 1xx or 204 has no body, and RFC 9112 §6.1 and RFC 9110 §8.6 forbid sending it Transfer-Encoding or
+     * Content-Length: a recipient that does not know the status would wait for a body that never comes, or take the
+     * next response for it.
+     */
+    private static void dropBodyFraming(BackendResponse response) {
+        HttpHeaders h = response.headers();
+        if (h.contains(HttpHeaderNames.TRANSFER_ENCODING) || h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+            h.remove(HttpHeaderNames.CONTENT_LENGTH);
+        }
     }
 
     /** Relays the backend's 101 to a WebSocket handshake; the tunnel opens at the end of that response. */
@@ -665,6 +692,17 @@ final class Exchange implements ConnectionWaiter {
     }
 
     /**
+     * The backend connection failed (a reset, say) and is about to close. A response under way is cut off: its close
+     * must not be taken for the end of a body that runs to the close. Before the response, the close is handled as
+     * any other ({@link #backendClosed}).
+     */
+    void backendBroken() {
+        if (!done && responseStarted) {
+            backendFailed(ErrorKind.TRUNCATED);
+        }
+    }
+
+    /**
      * The backend connection was idle too long while bound: a stalled response body, or a backend that stopped taking
      * the request body.
      */
@@ -833,7 +871,7 @@ final class Exchange implements ConnectionWaiter {
         cancelResponseTimer();
         endBackend();
         finish();
-        frontend.exchangeAborted(this, null);
+        frontend.exchangeCutOff(this, closeDelimited);
     }
 
     private void closeBackendChannel() {

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -463,19 +464,29 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         ctx.read();
     }
 
-    /** The exchange failed in a way that ends the connection: answer {@code status} and close, or just close. */
+    /** The exchange failed before its response started, in a way that ends the connection: answer and close. */
     void exchangeAborted(Exchange aborted, HttpResponseStatus status) {
         if (exchange == aborted) {
             exchange = null;
         }
-        if (status != null) {
-            sendAndClose(status);
-        } else {
-            // What the socket takes of the relayed bytes still goes out, then the close tells the client the
-            // response is incomplete. No waiting for a full flush: a client that stopped reading must not hold it.
-            ctx.flush();
-            close();
+        sendAndClose(status);
+    }
+
+    /**
+     * The exchange's response broke off after its head went out: the connection ends. What the socket takes of the
+     * relayed bytes still goes out, then the close tells the client the response is incomplete; no waiting for a full
+     * flush, as a client that stopped reading must not hold it. When the body was to end with the close
+     * ({@code closeDelimited}), a FIN would say it is complete, so the connection is reset instead.
+     */
+    void exchangeCutOff(Exchange aborted, boolean closeDelimited) {
+        if (exchange == aborted) {
+            exchange = null;
         }
+        ctx.flush();
+        if (closeDelimited) {
+            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+        }
+        close();
     }
 
     /**

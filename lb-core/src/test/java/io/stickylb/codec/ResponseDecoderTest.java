@@ -389,6 +389,16 @@ class ResponseDecoderTest {
         assertThat(d.get(0).head()).isNotNull();
     }
 
+    /** A chunk-size line over the line limit fails however it arrives: in one read with its LF, or byte by byte. */
+    @ParameterizedTest(name = "split every {0} bytes")
+    @ValueSource(ints = {1, 100_000})
+    void anOverlongChunkSizeLineFailsWhateverTheReadBoundaries(int split) {
+        List<Decoded> d = decode("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;e=" + "x".repeat(8200)
+                + "\r\nok\r\n0\r\n\r\n", split, HttpMethod.GET, false);
+        assertThat(d).hasSize(1);
+        assertThat(d.get(0).failed()).isTrue();
+    }
+
     /** One head through {@code ch}, read back as the proxy gets it; the caller decides whether to release it. */
     private static BackendResponse next(EmbeddedChannel ch, String head) {
         ch.writeInbound(Unpooled.copiedBuffer(head, StandardCharsets.ISO_8859_1));

@@ -89,6 +89,9 @@ class MalformedRequestTest {
             chunk size with 0x prefix                 | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0x3\\r\\nabc\\r\\n0\\r\\n\\r\\n
             chunk data longer than its size           | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3\\r\\nabcdef\\r\\n0\\r\\n\\r\\n
             chunk extension with control character    | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3;a\\u0001b\\r\\nabc\\r\\n0\\r\\n\\r\\n
+            chunked with a parameter                  | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked;x=1\\r\\n\\r\\n0\\r\\n\\r\\n
+            chunked with an empty parameter           | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: gzip, chunked;\\r\\n\\r\\n0\\r\\n\\r\\n
+            chunk extension over 4 KiB               | 400 | POST / HTTP/1.1\\r\\nHost: h\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n3;EXT\\r\\nabc\\r\\n0\\r\\n\\r\\n
             NUL in header value                       | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A: a\\u0000b\\r\\n\\r\\n
             DEL in header value                       | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A: a\\u007fb\\r\\n\\r\\n
             bare CR inside header value               | 400 | GET / HTTP/1.1\\r\\nHost: h\\r\\nX-A: a\\rb\\r\\n\\r\\n
@@ -124,7 +127,8 @@ class MalformedRequestTest {
                 .replace("\\u00e9", "\u00e9")
                 .replace("/LONG", "/" + "a".repeat(9000))
                 .replace("BIG", "b".repeat(17000))
-                .replace("MANY", "X-H: 1\r\n".repeat(101));
+                .replace("MANY", "X-H: 1\r\n".repeat(101))
+                .replace("EXT", "e=" + "x".repeat(5000));
         try (RawHttp c = new RawHttp(lb.port())) {
             RawHttp.Response r = c.send(request).read();
             assertThat(r).as(name + ": no response").isNotNull();

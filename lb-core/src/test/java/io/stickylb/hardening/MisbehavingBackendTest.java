@@ -1,6 +1,7 @@
 package io.stickylb.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stickylb.config.PoolConfig;
 import io.stickylb.server.LoadBalancer;
@@ -8,6 +9,8 @@ import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.stream.Stream;
@@ -149,6 +152,104 @@ class MisbehavingBackendTest {
             RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.header("X-A")).isEqualTo("1 folded");
+        }
+    }
+
+    /**
+     * A fold in a framing field is unfolded before the field is read (RFC 9112 §5.2), so the proxy frames the body by
+     * the field it relays: {@code 2} folded with {@code 5} is the invalid length {@code 2 5}, not a length of 2.
+     */
+    @Test
+    void aFoldedContentLengthIsReadAsTheUnfoldedValue() throws Exception {
+        start("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n 5\r\n\r\nokHELLO", true, Duration.ofSeconds(5),
+                Duration.ofSeconds(60));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(502);
+        }
+    }
+
+    /** {@code chunked} folded with {@code , gzip} does not end in chunked: the body runs to the close. */
+    @Test
+    void aFoldedTransferEncodingIsReadAsTheUnfoldedValue() throws Exception {
+        start("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n , gzip\r\n\r\n2\r\nok\r\n0\r\n\r\n", false,
+                Duration.ofSeconds(5), Duration.ofSeconds(60));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            // Re-framed by the proxy as the close-delimited body it is, and so relayed with chunked as its last coding.
+            assertThat(r.header("Transfer-Encoding")).isEqualToIgnoringCase("chunked");
+            assertThat(r.body()).isEqualTo("2\r\nok\r\n0\r\n\r\n");
+        }
+    }
+
+    /** A {@code close} on a continuation line of Connection still keeps that connection out of the pool. */
+    @Test
+    void aFoldedConnectionCloseIsHonoured() throws Exception {
+        start("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive,\r\n close\r\n\r\nok", true,
+                Duration.ofSeconds(5), Duration.ofSeconds(60));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            for (int i = 0; i < 2; i++) {
+                assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().body()).isEqualTo("ok");
+            }
+        }
+        assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    /**
+     * A body that runs to the close is cut off, not ended, when the backend resets its connection: the client gets no
+     * last chunk, only a closed connection.
+     */
+    @Test
+    void aResetEndsABodyReadToTheCloseAsCutOffNotAsWhole() throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 200 OK\r\n\r\npartial".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            try {
+                Thread.sleep(200); // the head and the bytes are relayed before the reset
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            s.setSoLinger(true, 0);
+            return false;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.socket().setSoTimeout(5000);
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            String got = new String(c.socket().getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(got).startsWith("HTTP/1.1 200").contains("partial").doesNotContain("\r\n0\r\n\r\n");
+        }
+    }
+
+    /** RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 response is faulty framing, so its connection is not kept. */
+    @Test
+    void anHttp10ResponseWithTransferEncodingDoesNotKeepItsConnection() throws Exception {
+        start("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+                true, Duration.ofSeconds(5), Duration.ofSeconds(60));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            for (int i = 0; i < 2; i++) {
+                assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().body()).isEqualTo("ok");
+            }
+        }
+        assertThat(backend.connections()).isEqualTo(2);
+    }
+
+    /**
+     * An HTTP/1.0 client reads a chunked body, relayed as plain bytes, up to the close: when the backend closes
+     * mid-body that close must not pass for the body's end, so the client connection is reset instead.
+     */
+    @Test
+    void anHttp10ClientIsResetWhenTheBodyItReadsToTheCloseIsCutOff() throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            out.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            return false;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET / HTTP/1.0\r\nHost: h\r\n\r\n");
+            assertThatThrownBy(() -> c.socket().getInputStream().transferTo(OutputStream.nullOutputStream()))
+                    .isInstanceOf(SocketException.class);
         }
     }
 

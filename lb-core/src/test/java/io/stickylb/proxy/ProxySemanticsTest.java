@@ -247,6 +247,25 @@ class ProxySemanticsTest {
         }
     }
 
+    /**
+     * A 1xx or 204 has no body and must not carry Content-Length or Transfer-Encoding (RFC 9110 §8.6, RFC 9112 §6.1):
+     * a client that does not know the status would wait for a body, or read the next answer as one.
+     */
+    @Test
+    void interimAndNoContentAnswersLoseTheFramingFieldsTheyMustNotCarry() throws Exception {
+        start(answering("HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\nContent-Length: 0\r\n\r\n"
+                + "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\nETag: \"x\"\r\n\r\n"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response hints = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            assertThat(hints.status()).isEqualTo(103);
+            assertThat(hints.headers()).containsOnlyKeys("link");
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).isEqualTo(204);
+            assertThat(r.headers()).containsOnlyKeys("etag");
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(103);
+        }
+    }
+
     @Test
     void chunkedRequestBodiesAreReframedAndForwarded() throws Exception {
         start(FakeBackend.ok("ok"));
@@ -270,6 +289,18 @@ class ProxySemanticsTest {
             assertThat(r.body()).isEqualTo("done");
         }
         assertThat(backend.lastRequest().header("Expect")).isEqualTo("100-continue");
+    }
+
+    /** RFC 9110 §10.1.1: 100-continue in an HTTP/1.0 request is ignored, so it is not forwarded in HTTP/1.1. */
+    @Test
+    void anHttp10RequestsContinueExpectationIsNotForwarded() throws Exception {
+        start(FakeBackend.ok("ok"));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("POST /x HTTP/1.0\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc");
+            assertThat(c.read().status()).isEqualTo(200);
+        }
+        assertThat(backend.lastRequest().header("Expect")).isNull();
+        assertThat(new String(backend.lastRequest().body(), StandardCharsets.ISO_8859_1)).isEqualTo("abc");
     }
 
     @Test
