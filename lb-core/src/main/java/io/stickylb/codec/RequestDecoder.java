@@ -244,8 +244,10 @@ public final class RequestDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * Adds one trailer field; false when it is malformed. Framing fields are dropped (RFC 9110 §6.5.1: a trailer must
-     * not carry them), as Netty's decoder does.
+     * Adds one trailer field; false when it is malformed. Fields a trailer must not carry (RFC 9110 §6.5.1) are
+     * dropped: framing, as Netty's decoder does, and also connection-level, routing and forwarding fields, since a
+     * backend that merges trailers into the header would otherwise take a client's Host or X-Forwarded-For for the
+     * ones stickylb routed by and wrote.
      */
     private boolean trailer(ByteBuf in, int from, int to) {
         byte[] line = new byte[to - from];
@@ -260,8 +262,7 @@ public final class RequestDecoder extends ByteToMessageDecoder {
             return false;
         }
         String name = new String(line, 0, colon, StandardCharsets.ISO_8859_1);
-        if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding")
-                || name.equalsIgnoreCase("trailer")) {
+        if (notInTrailers(line, colon, name)) {
             return true;
         }
         if (trailers == null) {
@@ -269,6 +270,13 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         }
         trailers.add(name, new String(line, valueStart, valueEnd - valueStart, StandardCharsets.ISO_8859_1));
         return true;
+    }
+
+    private static boolean notInTrailers(byte[] line, int nameLength, String name) {
+        return HeadBytes.isHopByHop(line, 0, nameLength) || name.equalsIgnoreCase("content-length")
+                || name.equalsIgnoreCase("transfer-encoding") || name.equalsIgnoreCase("host")
+                || name.equalsIgnoreCase("forwarded") || name.equalsIgnoreCase("x-forwarded-for")
+                || name.equalsIgnoreCase("x-forwarded-proto") || name.equalsIgnoreCase("x-forwarded-host");
     }
 
     private void fail(ByteBuf in, List<Object> out, Exception cause) {

@@ -138,6 +138,17 @@ class RequestDecoderTest {
         assertThat(d.get(1).head().uri()).isEqualTo("/a?b=1");
     }
 
+    @Test
+    void trailersLoseTheConnectionRoutingAndForwardingFieldsABackendCouldMergeIntoTheHeader() {
+        String request = "POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n"
+                + "Host: evil\r\nX-Forwarded-For: 6.6.6.6\r\nx-forwarded-proto: https\r\nX-Forwarded-Host: evil\r\n"
+                + "Forwarded: for=6.6.6.6\r\nConnection: close\r\nKeep-Alive: 1\r\nTE: trailers\r\nUpgrade: h2c\r\n"
+                + "Proxy-Connection: close\r\nTrailer: X-Sum\r\nX-Sum: 42\r\n\r\n";
+        List<Decoded> d = decode(request, 100_000);
+        assertThat(d.get(0).body()).isEqualTo("hello");
+        assertThat(d.get(0).trailers()).isEqualTo("[X-Sum=42]");
+    }
+
     @ParameterizedTest(name = "split every {0} bytes")
     @ValueSource(ints = {1, 3, 100_000})
     void contentLengthBodyIsFollowedByTheNextRequest(int split) {
