@@ -5,6 +5,7 @@ import io.stickylb.config.ConfigException;
 import io.stickylb.config.Endpoint;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.pool.TransportUnavailableException;
+import io.stickylb.server.ListenerBindException;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.server.PortInUseException;
 import io.stickylb.warmup.HeapSettler;
@@ -121,8 +122,8 @@ final class RunCommand implements Callable<Integer> {
         lb.warmingUp(!warmup.isZero());
         try {
             lb.start();
-        } catch (PortInUseException | TransportUnavailableException e) {
-            // The address is taken or the configured transport does not load on this machine.
+        } catch (PortInUseException | ListenerBindException | TransportUnavailableException e) {
+            // The address is taken or not this host's, or the configured transport does not load on this machine.
             lifecycle.end();
             return fail("error: " + e.getMessage(), LbCommand.FAILURE);
         } catch (RuntimeException e) {

@@ -130,6 +130,44 @@ class RunCommandTest {
     }
 
     @Test
+    void aListenAddressThatCannotBeBoundIsOneLineNamingItAndExitCodeOne() throws IOException {
+        // 192.0.2.1 (TEST-NET-1) is on no host. Before, the line read "error: bind(..) failed with error(-99): Cannot
+        // assign requested address", or "error: UnresolvedAddressException" for a name: neither said which address.
+        int port = Cli.freePort();
+        Path file = Files.writeString(dir.resolve("lb.yaml"), Files.readString(config(port, b1))
+                .replace("listen: 127.0.0.1:" + port, "listen: 192.0.2.1:" + port));
+
+        Cli.Result r = Cli.run("run", "--config", file.toString(), "--warmup", "0");
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: listen address 192.0.2.1:" + port + " cannot be bound: ")
+                .doesNotContain("bind(..)").hasLineCount(1);
+
+        Cli.Result unresolved = Cli.run("run", "--config", file.toString(), "--warmup", "0",
+                "--listen", "no-such-host.invalid:" + port);
+
+        assertThat(unresolved.exitCode()).isEqualTo(1);
+        assertThat(unresolved.err()).isEqualTo("error: listen address no-such-host.invalid:" + port + " cannot be"
+                + " bound: host name 'no-such-host.invalid' does not resolve" + System.lineSeparator());
+    }
+
+    @Test
+    void anAdminAddressThatCannotBeBoundIsNamedAndTheClientListenerIsReleased() throws IOException {
+        int port = Cli.freePort();
+        int adminPort = Cli.freePort();
+        Path file = Files.writeString(dir.resolve("lb.yaml"), Files.readString(config(port, b1))
+                .replace("shutdown-timeout: 5s\n", "shutdown-timeout: 5s\nadmin: { listen: \"192.0.2.1:"
+                        + adminPort + "\", token: t0ken }\n"));
+
+        Cli.Result r = Cli.run("run", "--config", file.toString(), "--warmup", "0");
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: admin address 192.0.2.1:" + adminPort + " cannot be bound: ")
+                .hasLineCount(1);
+        assertThat(Http.listening(port)).isFalse();
+    }
+
+    @Test
     void itProxiesUntilStoppedAndThenExitsWithZero() throws Exception {
         int port = Cli.freePort();
         Path file = config(port, b1, b2);

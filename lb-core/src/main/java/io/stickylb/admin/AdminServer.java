@@ -11,6 +11,7 @@ import io.netty.util.NetUtil;
 import io.stickylb.config.AdminConfig;
 import io.stickylb.config.ConfigLoader;
 import io.stickylb.pool.Transport;
+import io.stickylb.server.ListenerBindException;
 import io.stickylb.server.PortInUseException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -89,7 +90,7 @@ public final class AdminServer implements AutoCloseable {
                     || String.valueOf(e.getMessage()).contains("Address already in use")) {
                 throw new PortInUseException("admin", config.listen(), e);
             }
-            throw e;
+            throw new ListenerBindException("admin", config.listen(), config.listen().host(), e);
         }
         drains.start();
         AdminServer server = new AdminServer(group, reloads, drains, listener, auth);

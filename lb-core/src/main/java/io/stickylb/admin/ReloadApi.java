@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.stickylb.backend.Backend;
 import io.stickylb.config.ConfigException;
 import io.stickylb.config.LoadBalancerConfig;
+import io.stickylb.config.PoolAdvice;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -84,6 +85,9 @@ final class ReloadApi {
             log.warn("admin: reload of {} requested by {} failed: {}", source, r.remote(), e.getMessage());
             throw ApiException.badRequest(source + ": " + e.getMessage());
         }
+        // And what lb validate says of the pools (a cookie pool signing with a derived key, max-idle in prefix mode):
+        // a pool's strategy logs it when it is made, which a reload that keeps the strategy does not do.
+        next.pools().values().forEach(pool -> warnings.addAll(PoolAdvice.of(pool)));
         fileWarnings.forEach(log::warn);
         Set<String> now = backendNames();
         List<String> added = new ArrayList<>(now);

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Reads a pool's {@code affinity:} section; absent keys take {@link AffinityConfig#DEFAULTS}. */
 final class AffinityConfigReader {
@@ -12,6 +13,8 @@ final class AffinityConfigReader {
             "domain", "http-only", "secure", "same-site", "max-age", "max-idle", "max-life", "max-entries", "ttl");
 
     private static final List<String> SAME_SITE = List.of("Lax", "Strict", "None");
+    /** A cookie's Domain attribute (RFC 6265 §4.1.1): a host name, a leading dot allowed and ignored by browsers. */
+    private static final Pattern DOMAIN = Pattern.compile("\\.?[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*");
 
     private AffinityConfigReader() {
     }
@@ -30,7 +33,14 @@ final class AffinityConfigReader {
         if (!path.startsWith("/")) {
             throw map.get("path").error("'" + path + "' (expected to start with /)");
         }
+        // Both go into Set-Cookie as written: a ';' or a line break there added attributes or whole header lines.
+        if (path.chars().anyMatch(c -> c < ' ' || c == 0x7F || c == ';')) {
+            throw map.get("path").error(Scalars.quoted(path) + " (expected a path without ';' or control characters)");
+        }
         String domain = map.string("domain", d.domain());
+        if (domain != null && !domain.isEmpty() && !DOMAIN.matcher(domain).matches()) {
+            throw map.get("domain").error(Scalars.quoted(domain) + " is not a domain name (expected e.g. example.com)");
+        }
         boolean httpOnly = map.bool("http-only", d.httpOnly());
         boolean secure = map.bool("secure", d.secure());
         String sameSite = map.choice("same-site", "same-site value", SAME_SITE, d.sameSite());

@@ -16,6 +16,8 @@ import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 /**
@@ -78,11 +80,19 @@ public final class ConfigLoader {
         Objects.requireNonNull(yaml, "yaml");
         Objects.requireNonNull(warnings, "warnings");
         YamlSource source = new YamlSource(Objects.requireNonNull(sourceName, "sourceName"), env);
-        Node root = compose(yaml, source).orElseThrow(
+        Node root = compose(yaml, source).filter(node -> !isEmptyDocument(node)).orElseThrow(
                 () -> source.error(1, "", "the file is empty (expected at least a 'pools' section)"));
         LoadBalancerConfig config = LoadBalancerConfigReader.read(new YamlNode(source, root, ""), file);
         source.warnings().forEach(warnings);
         return config;
+    }
+
+    /**
+     * A document with nothing in it ("---" and comments) composes to an empty null scalar, which read as "expected a
+     * mapping, got nothing" at a line after the file's last.
+     */
+    private static boolean isEmptyDocument(Node node) {
+        return node instanceof ScalarNode scalar && Tag.NULL.equals(scalar.getTag()) && scalar.getValue().isEmpty();
     }
 
     /** YAML syntax only: the node tree keeps a line for every key and value, which the readers report. */
@@ -93,6 +103,8 @@ public final class ConfigLoader {
                 // The YAML 1.2 core schema, so ~ and Null mean "no value" as YAML users expect (the JSON schema
                 // knows only null).
                 .setSchema(new CoreSchema())
+                // Refused here, "? [a, b]" failed with no line; YamlMap refuses it with the key's line instead.
+                .setAllowNonScalarKeys(true)
                 .build();
         // Editors on Windows may save a BOM; it is not part of the YAML.
         String text = yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml;

@@ -11,6 +11,11 @@ import java.util.regex.Pattern;
 public final class Durations {
 
     private static final Pattern SYNTAX = Pattern.compile("(\\d{1,12})(ms|s|m|h|d)");
+    /**
+     * Longer than any timeout or cookie lifetime means, and far from where the nanosecond arithmetic of timers and
+     * deadlines overflows: 999999999999d passed the check and then failed lb run with "long overflow".
+     */
+    static final Duration MAX = Duration.ofDays(3650);
 
     private Durations() {
     }
@@ -26,13 +31,17 @@ public final class Durations {
             throw new IllegalArgumentException("'" + text + "' is not a duration (expected e.g. 250ms, 2s, 1m, 1h)");
         }
         long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
+        Duration d = switch (m.group(2)) {
             case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
         };
+        if (d.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("'" + text + "' is too long (expected at most " + format(MAX) + ")");
+        }
+        return d;
     }
 
     /** Formats the way config writes it, so errors and the admin API echo familiar values. */

@@ -42,12 +42,21 @@ final class HealthConfigReader {
         YamlMap map = node.asMap(ACTIVE_KEYS);
         ActiveHealthConfig.Type type = map.enumValue("type", "check type", ActiveHealthConfig.Type.class, d.type());
         String path = map.string("path", d.path());
+        // Both are written into each check's request: a space or a line break there broke every check at run time.
+        if (!Scalars.isVisibleAscii(path)) {
+            throw map.get("path").error(Scalars.quoted(path) + " is not a request path (expected e.g. /health, with"
+                    + " no spaces or control characters; percent-encode them)");
+        }
         Duration interval = map.duration("interval", d.interval());
         Duration timeout = map.duration("timeout", d.timeout());
         int rise = map.integer("rise", d.rise());
         int fall = map.integer("fall", d.fall());
         int[] expect = expect(map.get("expect"), d);
         String host = map.string("host", d.host());
+        if (host != null && !Scalars.isVisibleAscii(host)) {
+            throw map.get("host").error(Scalars.quoted(host) + " is not a Host header value (expected e.g."
+                    + " app.example.com, with no spaces or control characters)");
+        }
         Duration jitter = map.duration("jitter", d.jitter());
         return map.build(() -> new ActiveHealthConfig(type, path, interval, timeout, rise, fall, expect[0], expect[1],
                 host, jitter));

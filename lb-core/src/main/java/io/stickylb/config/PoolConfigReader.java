@@ -27,7 +27,7 @@ final class PoolConfigReader {
         }
         Map<String, PoolConfig> pools = new LinkedHashMap<>();
         for (String name : map.keys()) {
-            map.keyNode(name).asName("pool name");
+            map.keyNode(name).asKeyName("pool name");
             YamlNode value = map.get(name);
             if (value == null) {
                 throw map.keyNode(name).error("empty pool (expected a mapping with at least 'backends')");

@@ -31,18 +31,33 @@ final class Scalars {
     }
 
     static int toInt(String text) {
-        long value = toLong(text);
+        // Beyond a long is beyond an int too; toLong's message would name the long's bound for an int key.
+        long value = INTEGER.matcher(text).matches() && !fitsLong(text) ? Long.MAX_VALUE : toLong(text);
         if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(text + " is out of range (expected at most " + Integer.MAX_VALUE + ")");
         }
         return (int) value;
     }
 
+    private static boolean fitsLong(String text) {
+        try {
+            Long.parseLong(text);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
     static double toDouble(String text) {
         if (!NUMBER.matcher(text).matches()) {
             throw new IllegalArgumentException("'" + text + "' is not a number");
         }
-        return Double.parseDouble(text);
+        double value = Double.parseDouble(text);
+        // 1e400 parses as Infinity, which no setting means (balance-factor: 1e400 was taken as "no bound").
+        if (Double.isInfinite(value)) {
+            throw new IllegalArgumentException(text + " is out of range");
+        }
+        return value;
     }
 
     /** YAML 1.2 only knows true/false; on/off/yes/no are accepted too because YAML 1.1 habits are common. */
@@ -100,6 +115,41 @@ final class Scalars {
                     + " (expected 1-64 letters, digits, '.', '_' or '-')");
         }
         return text;
+    }
+
+    /**
+     * True when {@code text} is printable ASCII with no space: what a request target or a header value such as
+     * {@code Host} that stickylb writes from config may hold, so a config value cannot break the message around it.
+     */
+    static boolean isVisibleAscii(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c <= ' ' || c >= 0x7F) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The text quoted for an error message, control characters escaped so the message stays on one line. */
+    static String quoted(String text) {
+        StringBuilder sb = new StringBuilder(text.length() + 2).append('\'');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '\r' -> sb.append("\\r");
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    if (c < ' ' || c == 0x7F) {
+                        sb.append(String.format("\\x%02X", (int) c));
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.append('\'').toString();
     }
 
     /** One of {@code choices}, matched case-insensitively, returned in its canonical spelling. */

@@ -142,6 +142,22 @@ final class YamlNode {
         return convert(s -> Scalars.toName(s, what), asString());
     }
 
+    /**
+     * A name written as a mapping key (a pool name), taken as written: the mapping's duplicate check saw the raw
+     * text, and a name validated after substitution was stored unsubstituted ("${POOL}" became a pool's name).
+     */
+    String asKeyName(String what) throws ConfigException {
+        if (!(node instanceof ScalarNode scalar)) {
+            throw wrongType("a name");
+        }
+        String text = scalar.getValue();
+        try {
+            return Scalars.toName(text, what);
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage() + (text.contains("${") ? "; ${NAME} is replaced in values, not in keys" : ""));
+        }
+    }
+
     /** One of {@code choices}, case-insensitive, in its canonical spelling. */
     String asChoice(String what, Collection<String> choices) throws ConfigException {
         return convert(s -> Scalars.toChoice(s, what, choices), asString().trim());

@@ -136,7 +136,7 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
                     || String.valueOf(e.getMessage()).contains("Address already in use")) {
                 throw new PortInUseException("listen", config.listen(), e);
             }
-            throw e;
+            throw new ListenerBindException("listen", config.listen(), config.listen().host(), e);
         }
         // After Netty's acceptor (in the pipeline once bound), which pauses accepting on a failure and passes it on.
         listener.pipeline().addLast("accept-failures", new AcceptFailures());

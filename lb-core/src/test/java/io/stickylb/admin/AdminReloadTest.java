@@ -173,6 +173,22 @@ class AdminReloadTest {
         assertThat(get()).isEqualTo(200);
     }
 
+    @Test
+    void theReplyCarriesThePoolWarningsLbValidatePrints() throws Exception {
+        // README: lb validate's warnings are the ones lb reload prints; those of the pools were missing.
+        Files.writeString(file, Files.readString(file).replace("    strategy: round-robin\n",
+                "    strategy: cookie\n    affinity: { mode: prefix, max-idle: 5m }\n"));
+
+        AdminClient.Reply r = admin.post("/api/reload");
+
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("warnings")).extracting(JsonNode::asText).containsExactly(
+                "pool 'app': no affinity secret configured; using one derived from the pool name, which anyone can"
+                        + " compute. Set affinity.secret (the same on every instance) so cookies cannot be forged",
+                "pool 'app': affinity max-idle is ignored in prefix mode (the token is only renewed when the"
+                        + " application sets its cookie); the application's session timeout applies");
+    }
+
     /** Rewrites the admin section of the file, which {@link #write} starts as {@code listen: 127.0.0.1:0} alone. */
     private void editAdmin(String from, String to) throws Exception {
         String text = Files.readString(file);

@@ -453,6 +453,93 @@ class ConfigLoaderErrorTest {
     }
 
     @Test
+    void durationsTooLongForTheTimersAreRefusedAtTheirLine() throws ConfigException {
+        // 999999999999d passed validation, then lb run failed with "long overflow" (start, first request, or stop).
+        assertThat(parseError("shutdown-timeout: 999999999999d\n" + POOLS))
+                .isEqualTo("bad.yaml:1: shutdown-timeout: '999999999999d' is too long (expected at most 3650d)");
+        assertThat(parseError("limits:\n  idle-timeout: 3651d\n" + POOLS))
+                .isEqualTo("bad.yaml:2: limits.idle-timeout: '3651d' is too long (expected at most 3650d)");
+        assertThat(parseError(POOLS.replace("} ] }", "} ], timeouts: { connect: 99999999999h } }")))
+                .isEqualTo("bad.yaml:1: pools.app.timeouts.connect: '99999999999h' is too long (expected at most"
+                        + " 3650d)");
+        assertThat(ConfigLoader.parse("shutdown-timeout: 3650d\n" + POOLS, "ok.yaml", ENV).shutdownTimeout())
+                .isEqualTo(java.time.Duration.ofDays(3650));
+    }
+
+    @Test
+    void aKeyThatIsNotAPlainNameIsReportedAtItsLine() {
+        // SnakeYAML's own refusal carried no line: "bad.yaml: YAML error: Non scalar key is detected ...".
+        assertThat(parseError("listen: 127.0.0.1:8080\n? [a, b]\n: 1\n" + POOLS))
+                .isEqualTo("bad.yaml:2: keys must be plain names");
+        assertThat(parseError("pools:\n  app:\n    backends: [ { id: b1, address: \"localhost:1\" } ]\n"
+                + "    { a: 1 }: x\n"))
+                .isEqualTo("bad.yaml:4: pools.app: keys must be plain names");
+    }
+
+    @Test
+    void aDocumentMarkerWithNothingAfterItIsAnEmptyFile() {
+        // Read as "expected a mapping, got nothing" at line 5 of a four-line file.
+        assertThat(parseError("# settings follow\n\n---\n# none yet\n"))
+                .isEqualTo("bad.yaml:1: the file is empty (expected at least a 'pools' section)");
+        assertThat(parseError("---\n"))
+                .isEqualTo("bad.yaml:1: the file is empty (expected at least a 'pools' section)");
+    }
+
+    @Test
+    void aPoolNameIsTakenAsWrittenSinceKeysAreNotSubstituted() {
+        // The name was checked after substitution but stored as written: a pool named "${POOL}" ran.
+        String yaml = "pools:\n  \"${POOL}\":\n    backends: [ { id: b1, address: \"localhost:1\" } ]\n";
+
+        assertThatThrownBy(() -> ConfigLoader.parse(yaml, "bad.yaml", Map.of("POOL", "app")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("bad.yaml:2: pools.${POOL}: '${POOL}' is not a valid pool name (expected 1-64 letters,"
+                        + " digits, '.', '_' or '-'); ${NAME} is replaced in values, not in keys");
+    }
+
+    @Test
+    void numbersBeyondTheirTypeNameTheKeysOwnBound() {
+        assertThat(parseError(POOLS.replace("} ] }", "} ], retries: 99999999999999999999 }")))
+                .isEqualTo("bad.yaml:1: pools.app.retries: 99999999999999999999 is out of range (expected at most"
+                        + " 2147483647)");
+        // Parsed as Infinity, it was taken as a balance factor that bounds nothing.
+        assertThat(parseError(POOLS.replace("} ] }", "} ], strategy: ip-hash, balance-factor: 1e400 }")))
+                .isEqualTo("bad.yaml:1: pools.app.balance-factor: 1e400 is out of range");
+    }
+
+    private static String pool(String settings) {
+        return "pools:\n  app:\n    backends: [ { id: b1, address: \"localhost:1\" } ]\n" + settings;
+    }
+
+    @Test
+    void cookieAttributesThatWouldBreakSetCookieAreRefused() throws ConfigException {
+        // Written into Set-Cookie as they came: "Domain=example.com; Secure\r\nX-Injected: yes" reached clients.
+        assertThat(parseError(pool("    strategy: cookie\n    affinity:\n      domain: \"example.com; Secure\"\n")))
+                .isEqualTo("bad.yaml:6: pools.app.affinity.domain: 'example.com; Secure' is not a domain name"
+                        + " (expected e.g. example.com)");
+        assertThat(parseError(pool("    affinity: { domain: \"example.com\\r\\nX-Injected: yes\" }\n")))
+                .isEqualTo("bad.yaml:4: pools.app.affinity.domain: 'example.com\\r\\nX-Injected: yes' is not a domain"
+                        + " name (expected e.g. example.com)");
+        assertThat(parseError(pool("    affinity: { path: \"/app; HttpOnly\" }\n")))
+                .isEqualTo("bad.yaml:4: pools.app.affinity.path: '/app; HttpOnly' (expected a path without ';' or"
+                        + " control characters)");
+        AffinityConfig fine = ConfigLoader.parse(pool("    affinity: { domain: .example.com, path: /my app }\n"),
+                "ok.yaml", ENV).pools().get("app").affinity();
+        assertThat(fine.domain()).isEqualTo(".example.com");
+        assertThat(fine.path()).isEqualTo("/my app");
+    }
+
+    @Test
+    void healthCheckPathsAndHostsThatWouldBreakTheCheckRequestAreRefused() {
+        // Each check threw "The URI contain illegal characters" at run time and the backend was never checked.
+        assertThat(parseError(pool("    health: { active: { path: /health x } }\n")))
+                .isEqualTo("bad.yaml:4: pools.app.health.active.path: '/health x' is not a request path (expected"
+                        + " e.g. /health, with no spaces or control characters; percent-encode them)");
+        assertThat(parseError(pool("    health: { active: { host: \"app\\r\\nX-Evil: 1\" } }\n")))
+                .isEqualTo("bad.yaml:4: pools.app.health.active.host: 'app\\r\\nX-Evil: 1' is not a Host header"
+                        + " value (expected e.g. app.example.com, with no spaces or control characters)");
+    }
+
+    @Test
     void unknownKeyIsReportedWithLineAndSuggestion() {
         assertThat(parseError("listen: 127.0.0.1:8080\nlisen: 127.0.0.1:8081\n" + POOLS))
                 .isEqualTo("bad.yaml:2: lisen: unknown key (did you mean 'listen'?)");

@@ -33,9 +33,17 @@ class DidYouMeanTest {
         assertThat(DidYouMean.suggest(word, KEYS)).isEmpty();
     }
 
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"hots, host", "rotue, route", "mdoe, mode", "pol, pool"})
+    void twoLettersSwappedInAShortKeySuggestTheKnownName(String typo, String expected) {
+        // A swap cost two edits, over a short key's bound of one: "routes[0].hots: unknown key" had no hint.
+        assertThat(DidYouMean.suggest(typo, List.of("host", "path-prefix", "pool", "route", "mode", "name")))
+                .contains(expected);
+    }
+
     @ParameterizedTest(name = "{0} / {1} = {2}")
-    @CsvSource({"kitten, sitting, 3", "'', abc, 3", "abc, abc, 0", "flaw, lawn, 2"})
-    void distanceIsTheLevenshteinDistance(String a, String b, int expected) {
+    @CsvSource({"kitten, sitting, 3", "'', abc, 3", "abc, abc, 0", "flaw, lawn, 2", "hots, host, 1", "ab, ba, 1"})
+    void distanceIsTheLevenshteinDistanceWithASwapAsOneEdit(String a, String b, int expected) {
         assertThat(DidYouMean.distance(a, b)).isEqualTo(expected);
     }
 }
