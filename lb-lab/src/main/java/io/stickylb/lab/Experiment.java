@@ -173,6 +173,10 @@ public final class Experiment {
             e.put("at", Durations.format(ev.at()));
             e.put("action", ev.action().yamlName());
             e.put("backend", BackendFleet.id(ev.backend()));
+            if (ev.action() == FaultEvent.Action.ADD_BACKEND) {
+                // The new backend's share of a weighted strategy: without it the settings do not say what was run.
+                e.put("weight", ev.weight());
+            }
             events.add(e);
         }
         m.put("events", events);

@@ -214,11 +214,16 @@ class GroundTruthTest {
                 events:
                   - { at: 1s, action: unhealthy, backend: 1 }
                   - { at: 2s, action: healthy, backend: 1 }
+                  - { at: 3s, action: add-backend, weight: 3 }
                 """, "order.yaml");
         JsonNode settings = ResultFiles.JSON.valueToTree(Experiment.settings(s));
-        for (JsonNode event : settings.get("events")) {
-            assertThat(names(event)).containsExactly("at", "action", "backend");
+        JsonNode events = settings.get("events");
+        for (int i = 0; i < 2; i++) {
+            assertThat(names(events.get(i))).containsExactly("at", "action", "backend");
         }
+        assertThat(names(events.get(2))).containsExactly("at", "action", "backend", "weight");
+        assertThat(events.get(2).get("backend").asText()).isEqualTo("b4");
+        assertThat(events.get(2).get("weight").asInt()).isEqualTo(3);
         assertThat(names(settings.get("backends"))).containsExactly("count", "weights", "serviceTime",
                 "serviceTimeDistribution", "maxConcurrency", "sessionStore");
     }
