@@ -91,9 +91,13 @@ final class AdminApi {
         }
         JsonNode json = parse(response.body());
         if (response.statusCode() >= 400) {
-            String error = json != null && json.hasNonNull("error") ? json.get("error").asText()
-                    : "HTTP " + response.statusCode();
-            throw new RefusedException(response.statusCode(), error);
+            if (json == null || !json.hasNonNull("error")) {
+                // The admin API words every refusal in JSON: a bare error page is some other server (a wrong port,
+                // the proxy listener itself), which is as good as unreachable, and "HTTP 404" alone says nothing.
+                throw new UnreachableException(base + " answered HTTP " + response.statusCode()
+                        + " without a JSON error; is it the stickylb admin API?", null);
+            }
+            throw new RefusedException(response.statusCode(), json.get("error").asText());
         }
         if (json == null) {
             throw new UnreachableException(base + " answered " + response.statusCode()

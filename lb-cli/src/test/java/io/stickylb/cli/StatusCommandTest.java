@@ -269,6 +269,18 @@ class StatusCommandTest {
         assertThat(r.err()).startsWith("error: cannot reach the admin API");
     }
 
+    @Test
+    void aServerThatIsNotTheAdminApiIsNamedAsSuch() {
+        // The proxy's own listener, a likely slip for the admin's port: with no backend it answers a plain-text 503.
+        pool().setState("b1", BackendState.MAINTENANCE, "test");
+        pool().setState("b2", BackendState.MAINTENANCE, "test");
+        String proxy = "http://127.0.0.1:" + lb.port();
+        Cli.Result r = Cli.run("status", "--admin", proxy);
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).startsWith("error: " + proxy + "/ answered HTTP 503 without a JSON error; is it the "
+                + "stickylb admin API?");
+    }
+
     // ---- as a real process: a terminal, a pipe, Ctrl-C -----------------------------------------------------------
 
     @Test

@@ -63,7 +63,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         // Pipelined requests are handled one after the other, as if sent one at a time: a GET after a reload sees it.
         previous = previous.thenComposeAsync(v -> answer(in), ctx.executor())
                 .exceptionally(AdminHandler::failure)
-                .thenAcceptAsync(r -> write(ctx, r, keepAlive), ctx.executor())
+                .thenAcceptAsync(r -> write(ctx, r, keepAlive, HttpMethod.HEAD.equals(in.method())), ctx.executor())
                 .exceptionally(t -> {
                     // Only when the loop is gone (shutdown): nothing left to answer on.
                     log.debug("admin response not written: {}", t.toString());
@@ -84,7 +84,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             refusals.refused(req.remote(), req.method().name(), req.uri(), foreign);
             return now(ApiResponse.error(HttpResponseStatus.FORBIDDEN, foreign));
         }
-        Routes.Match match = routes.match(req.method(), req.uri());
+        Routes.Match match;
+        try {
+            match = routes.match(req.method(), req.uri());
+        } catch (IllegalArgumentException e) {
+            // A broken percent-escape is the client's mistake, not the server's: 400, and no stack trace in the log.
+            return now(ApiResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed path " + req.uri() + ": "
+                    + e.getMessage()));
+        }
         // Open routes (the dashboard's page and assets) skip the token; everything else, including unknown paths and
         // wrong methods, is checked first, so nothing about the API answers without it.
         if (!match.open() && !auth.allows(req.authorization())) {
@@ -120,13 +127,14 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         return ApiResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + cause);
     }
 
-    private static void write(ChannelHandlerContext ctx, ApiResponse r, boolean keepAlive) {
+    private static void write(ChannelHandlerContext ctx, ApiResponse r, boolean keepAlive, boolean head) {
+        // The answer to a HEAD is the GET's head, its Content-Length included, without the body.
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, r.status(),
-                Unpooled.wrappedBuffer(r.body()));
+                head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.body()));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType())
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         r.headers().forEach(res.headers()::set);
-        HttpUtil.setContentLength(res, res.content().readableBytes());
+        HttpUtil.setContentLength(res, r.body().length);
         HttpUtil.setKeepAlive(res, keepAlive);
         var f = ctx.writeAndFlush(res);
         if (!keepAlive) {

@@ -1,12 +1,25 @@
 package io.stickylb.admin;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.NetUtil;
 import io.stickylb.config.AdminConfig;
 import io.stickylb.config.ConfigLoader;
@@ -76,7 +89,7 @@ public final class AdminServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast(CODEC, new HttpServerCodec())
-                                .addLast(AGGREGATOR, new HttpObjectAggregator(MAX_BODY))
+                                .addLast(AGGREGATOR, new Aggregator())
                                 .addLast(HANDLER, new AdminHandler(routes, auth, hosts, refusals));
                     }
                 });
@@ -114,6 +127,48 @@ public final class AdminServer implements AutoCloseable {
                 io.netty.handler.codec.http.HttpResponseStatus.OK, io.stickylb.metrics.ProxyMetrics.contentType(),
                 target.scrapeMetrics().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
         return routes;
+    }
+
+    /**
+     * Netty's aggregator, with its 413 for a body over {@link #MAX_BODY} worded in JSON like every other refusal of
+     * the admin (Netty's own has no body), then the connection closed, since the rest of the body may still come.
+     */
+    private static final class Aggregator extends HttpObjectAggregator {
+
+        Aggregator() {
+            super(MAX_BODY);
+        }
+
+        @Override
+        protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+            Object answer = super.newContinueResponse(start, maxContentLength, pipeline);
+            if (answer instanceof FullHttpResponse r && r.status().code() == 413) {
+                r.release();
+                return tooLarge();
+            }
+            return answer;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) throws Exception {
+            if (oversized instanceof HttpRequest) {
+                ctx.writeAndFlush(tooLarge()).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                super.handleOversizedMessage(ctx, oversized);
+            }
+        }
+
+        private static FullHttpResponse tooLarge() {
+            ApiResponse e = ApiResponse.error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "request body too large (at most " + MAX_BODY + " bytes)");
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, e.status(),
+                    Unpooled.wrappedBuffer(e.body()));
+            r.headers().set(HttpHeaderNames.CONTENT_TYPE, e.contentType())
+                    .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
+                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            HttpUtil.setContentLength(r, e.body().length);
+            return r;
+        }
     }
 
     /** The bound address (with the real port when the config asked for port 0). */

@@ -41,6 +41,10 @@ record ApiRequest(HttpMethod method, String path, Map<String, String> params, by
     /** Where and why the body is not JSON, without the parser's notes about its own settings. */
     private static String notJson(JsonProcessingException e) {
         String why = e.getOriginalMessage();
+        if (why.startsWith("Trailing token")) {
+            // Jackson's own wording names its classes and settings, nothing the sender can act on.
+            why = "something follows the JSON value";
+        }
         int marker = why.indexOf(" (start marker at");
         if (marker > 0) {
             why = why.substring(0, marker);

@@ -59,16 +59,22 @@ final class Routes {
         return this;
     }
 
-    /** Routes a request URI (the query string is ignored; a trailing slash is optional). */
+    /**
+     * Routes a request URI (the query string is ignored; a trailing slash is optional). A HEAD request takes the GET
+     * route of its path (RFC 9110 §9.3.2), so HEAD probes of {@code /ready} and {@code /live} work.
+     *
+     * @throws IllegalArgumentException when a path segment holds a malformed percent-escape
+     */
     Match match(HttpMethod method, String uri) {
         String[] path = segments(new QueryStringDecoder(uri).rawPath());
+        HttpMethod wanted = HttpMethod.HEAD.equals(method) ? HttpMethod.GET : method;
         Set<HttpMethod> allowed = new LinkedHashSet<>();
         for (Route r : routes) {
             Map<String, String> params = bind(r.template, path);
             if (params == null) {
                 continue;
             }
-            if (r.method.equals(method)) {
+            if (r.method.equals(wanted)) {
                 return new Match(r.handler, params, Set.of(), r.open);
             }
             allowed.add(r.method);

@@ -112,7 +112,7 @@ public final class ProxyMetrics {
             int index = i;
             FunctionCounter.builder("stickylb_local_responses", count, c -> c.applyAsLong(index))
                     .description("Requests answered by stickylb itself, never sent to a backend (malformed, no route,"
-                            + " too large, too slow)")
+                            + " too large, too slow, no backend available)")
                     .tags("status", i < statuses.length ? Integer.toString(statuses[i]) : "other").register(registry);
         }
     }

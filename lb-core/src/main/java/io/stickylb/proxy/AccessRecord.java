@@ -12,9 +12,13 @@ public record AccessRecord(
         String client, String method, String uri, String pool, String backend, String affinity,
         int status, long bytesOut, double upstreamMs, double totalMs, String end) {
 
-    /** Common-log-like text. */
+    /**
+     * Common-log-like text. A target the proxy refused may hold a {@code "} or {@code \}, which would end or escape
+     * the quoted request for whatever parses the line, so those (and any byte outside printable ASCII) are written as
+     * {@code \xHH}, as nginx does; a target that was forwarded never holds one.
+     */
     public String toText() {
-        return client + " \"" + method + " " + uri + "\" " + status + " " + bytesOut
+        return client + " \"" + quoted(method) + " " + quoted(uri) + "\" " + status + " " + bytesOut
                 + " pool=" + nz(pool) + " backend=" + nz(backend) + " affinity=" + nz(affinity)
                 + String.format(java.util.Locale.ROOT, " upstream_ms=%.1f total_ms=%.1f", upstreamMs, totalMs)
                 + " end=" + nz(end);
@@ -33,6 +37,30 @@ public record AccessRecord(
         b.append("\"bytes\":").append(bytesOut).append(',');
         b.append(String.format(java.util.Locale.ROOT, "\"upstreamMs\":%.3f,\"totalMs\":%.3f,", upstreamMs, totalMs));
         return field(b, "end", end).append('}').toString();
+    }
+
+    private static String quoted(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                return escape(s, i);
+            }
+        }
+        return s;
+    }
+
+    private static String escape(String s, int from) {
+        StringBuilder b = new StringBuilder(s.length() + 8).append(s, 0, from);
+        for (int i = from; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+                // Targets are read as ISO-8859-1, one char per byte, so two hex digits name the byte.
+                b.append(String.format(java.util.Locale.ROOT, "\\x%02X", c & 0xff));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.toString();
     }
 
     private static String nz(String s) {

@@ -161,6 +161,9 @@ final class Exchange implements ConnectionWaiter {
                 end = "affinity-refused";
             } else if (attempts == 0) {
                 end = "no-backend";
+                // Still set only if a reload removed the backend this request waited in line for and never reached:
+                // the 503 is no backend's answer (the removed one's series are gone), so its access line names none.
+                backend = null;
             }
             fail(attempts > 0 && !refused ? HttpResponseStatus.BAD_GATEWAY : HttpResponseStatus.SERVICE_UNAVAILABLE);
             return;
@@ -848,6 +851,10 @@ final class Exchange implements ConnectionWaiter {
         status = answer.code();
         if (backend != null) {
             backend.stats().response(status);
+        } else {
+            // No backend was ever chosen (none available, or affinity refused): no backend's counters hold this 503,
+            // and without this count a pool refusing every client would show nothing on /metrics.
+            runtime.localAnswers().countStatus(status);
         }
         // The rest of the request may still sit unread in the client queue; if all of it is there, skip it and
         // keep the connection, otherwise the next request cannot be found and the connection must close. A request

@@ -9,13 +9,13 @@ import java.net.SocketAddress;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Requests the proxy answers itself before any backend sees them (400, 404, 405, 408, 413, 414, 431, 505): counted
- * by status for {@code /metrics} and written to the access log like any other request, so refused traffic shows.
+ * Requests the proxy answers itself, never sent to a backend (400, 404, 405, 408, 413, 414, 431, 505, and the 503 of a
+ * pool with no backend to offer): counted by status for {@code /metrics} and logged, so refused traffic shows.
  */
 public final class LocalAnswers {
 
     /** The statuses counted on their own; anything else is counted as {@code other}. */
-    public static final int[] STATUSES = {400, 404, 405, 408, 413, 414, 431, 505};
+    public static final int[] STATUSES = {400, 404, 405, 408, 413, 414, 431, 503, 505};
 
     private final LongAdder[] counts = new LongAdder[STATUSES.length + 1];
 
@@ -30,14 +30,19 @@ public final class LocalAnswers {
         return counts[i].sum();
     }
 
-    /** Counts and logs one answer; {@code request} is null when the head could not be read at all. */
-    void answered(ProxyRuntime runtime, Channel client, HttpRequest request, HttpResponseStatus status) {
-        int code = status.code();
+    /** Counts one answer the caller logs itself (an exchange that found no backend writes its own access line). */
+    void countStatus(int code) {
         int i = 0;
         while (i < STATUSES.length && STATUSES[i] != code) {
             i++;
         }
         counts[i].increment();
+    }
+
+    /** Counts and logs one answer; {@code request} is null when the head could not be read at all. */
+    void answered(ProxyRuntime runtime, Channel client, HttpRequest request, HttpResponseStatus status) {
+        int code = status.code();
+        countStatus(code);
         AccessLog log = runtime.accessLog();
         if (log.enabled()) {
             boolean known = request != null && request.decoderResult().isSuccess();

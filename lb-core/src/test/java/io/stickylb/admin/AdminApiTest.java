@@ -193,6 +193,7 @@ class AdminApiTest {
         "PUT    | /api/pools/app/backends/b1/weight          | {}                  | 400",
         "PUT    | /api/pools/app/backends/b1/weight          | {weight:2           | 400",
         "PUT    | /api/pools/app/backends/b1/weight          | [2]                 | 400",
+        "PUT    | /api/pools/app/backends/b1/weight          | {\"weight\":2} {\"weight\":900} | 400",
         "POST   | /api/pools/app/backends/b1/drain           | {\"untilIdle\":\"2 minutes\"} | 400",
         "POST   | /api/pools/app/backends/b1/drain           | {\"untilIdle\":0}   | 400",
         "POST   | /api/pools/app/backends/b1/drain           | {\"deadline\":\"0\"} | 400",
@@ -233,6 +234,59 @@ class AdminApiTest {
         assertThat(admin.put("/api/pools/app/backends/b1/weight", "{\"weight\":1001}").json().get("error").asText())
                 .isEqualTo("weight: 1001 (expected: 1..1000, or 0 for the configured weight)");
         assertThat(admin.send("DELETE", "/api/pools", null).header("Allow")).isEqualTo("GET");
+    }
+
+    @Test
+    void aMalformedEscapeOrATrailingValueIsNamedInTheError() throws Exception {
+        // java.net.URI refuses such a path, so it goes out raw; before the fix it was a 500 with a stack trace.
+        for (String target : new String[] {"GET /api/pools/%ZZ", "POST /api/pools/app/backends/b%G1/maintenance"}) {
+            try (RawHttp c = new RawHttp(lb.adminAddress().getPort())) {
+                RawHttp.Response r = c.send(target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+                        .read();
+                assertThat(r.status()).as(target).isEqualTo(400);
+                assertThat(r.body()).as(target).contains("\"error\" : \"malformed path " + target.split(" ")[1]);
+            }
+        }
+        assertThat(lb.upstreams().pool("app").backend("b1").orElseThrow().state()).isEqualTo(BackendState.UP);
+        assertThat(admin.put("/api/pools/app/backends/b1/weight", "{\"weight\":2} {\"weight\":900}").json()
+                .get("error").asText()).isEqualTo("body is not valid JSON at line 1, column 14: something follows the"
+                        + " JSON value");
+    }
+
+    @Test
+    void aBodyOverTheLimitIsRefusedWithAJsonError() throws Exception {
+        // Only the head is sent: the answer comes from it, and no unread body turns the close into a reset.
+        for (String expect : new String[] {"", "Expect: 100-continue\r\n"}) {
+            try (RawHttp c = new RawHttp(lb.adminAddress().getPort())) {
+                RawHttp.Response r = c.send("PUT /api/pools/app/backends/b1/weight HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: 70000\r\n" + expect + "\r\n").read();
+                assertThat(r.status()).as(expect).isEqualTo(413);
+                assertThat(r.header("Content-Type")).as(expect).isEqualTo("application/json");
+                assertThat(r.body()).as(expect)
+                        .contains("\"error\" : \"request body too large (at most 65536 bytes)\"");
+                assertThat(c.closedByPeer()).as(expect).isTrue();
+            }
+        }
+        assertThat(lb.upstreams().pool("app").backend("b1").orElseThrow().weight()).isEqualTo(1);
+    }
+
+    @Test
+    void headIsAnsweredAsGetWithoutTheBody() throws Exception {
+        // Probes such as HAProxy's "option httpchk HEAD /ready" send HEAD; a 405 would keep the instance out for good.
+        for (String path : new String[] {"/ready", "/live", "/api/pools", "/metrics", "/"}) {
+            try (RawHttp c = new RawHttp(lb.adminAddress().getPort())) {
+                RawHttp.Response head = c.send("HEAD " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read(true);
+                assertThat(head.status()).as(path).isEqualTo(200);
+                assertThat(head.body()).as(path).isEmpty();
+                assertThat(Integer.parseInt(head.header("Content-Length"))).as(path).isPositive();
+                // The connection stays usable: no body bytes were left in it to be read as the next answer.
+                RawHttp.Response get = c.send("GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read();
+                assertThat(get.status()).as(path).isEqualTo(200);
+                assertThat(get.body()).as(path).contains("live");
+            }
+        }
+        assertThat(admin.send("HEAD", "/api/pools/app/backends/b1/maintenance", null).status()).isEqualTo(405);
+        assertThat(lb.upstreams().pool("app").backend("b1").orElseThrow().state()).isEqualTo(BackendState.UP);
     }
 
     @Test

@@ -149,6 +149,9 @@ class ConnectionQueueTest {
         assertThat(answers.stream().filter(Future::isDone).map(ConnectionQueueTest::statusOf)).containsOnly(503);
         assertThat(b1.waitingRequests()).isZero();
         assertThat(b1.stats().queueTimeouts.sum()).isZero();
+        // No backend answered it: counted where /metrics shows it, not on b1, whose series the reload removed.
+        assertThat(b1.stats().responses(5)).isZero();
+        assertThat(lb.scrapeMetrics()).contains("stickylb_local_responses_total{status=\"503\"} 1.0");
     }
 
     @Test

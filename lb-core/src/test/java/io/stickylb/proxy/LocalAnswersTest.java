@@ -3,6 +3,7 @@ package io.stickylb.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.stickylb.backend.AdminState;
 import io.stickylb.config.AccessLogConfig;
 import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
@@ -72,5 +73,43 @@ class LocalAnswersTest {
                 "127.0.0.1 \"GET /elsewhere\" 404 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-",
                 "127.0.0.1 \"- -\" 400 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-",
                 "127.0.0.1 \"- -\" 408 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-");
+    }
+
+    @Test
+    void aPoolWithNoBackendToOfferCountsItsAnswersAsLocal503s() throws Exception {
+        backend = FakeBackend.ok("fine");
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port()).withAccessLog(AccessLogConfig.DEFAULTS)).start();
+        lb.upstreams().pool("app").setAdminState("b1", AdminState.MAINTENANCE, "test");
+
+        for (int i = 0; i < 2; i++) {
+            try (RawHttp c = new RawHttp(lb.port())) {
+                assertThat(c.send("GET /x HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(503);
+            }
+        }
+
+        assertThat(backend.requests()).isEmpty();
+        // Without this count every client refused would leave /metrics unchanged: no backend holds these answers.
+        assertThat(lb.scrapeMetrics()).contains("stickylb_local_responses_total{status=\"503\"} 2.0",
+                "stickylb_local_responses_total{status=\"other\"} 0.0",
+                "stickylb_backend_responses_total{backend=\"b1\",class=\"5xx\",pool=\"app\"} 0.0",
+                "stickylb_backend_requests_total{backend=\"b1\",pool=\"app\"} 0.0");
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 2);
+        assertThat(lines.lines()).allSatisfy(l -> assertThat(l).contains("\"GET /x\" 503 ").endsWith("end=no-backend"));
+    }
+
+    @Test
+    void aRefusedTargetCannotBreakTheQuotedRequestOfItsTextLine() throws Exception {
+        backend = FakeBackend.ok("fine");
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port()).withAccessLog(AccessLogConfig.DEFAULTS)).start();
+
+        // The head parses, so its method and target are logged; the validator refuses the '"' and '\' in it.
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET /a\"b\\c HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(400);
+        }
+
+        assertThat(backend.requests()).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 1);
+        assertThat(lines.lines().get(0)).isEqualTo("127.0.0.1 \"GET /a\\x22b\\x5Cc\" 400 0 pool=- backend=- affinity=-"
+                + " upstream_ms=-1.0 total_ms=-1.0 end=-");
     }
 }
