@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The whole configuration of one stickylb instance: the client listener, worker threads ({@code 0} = one per core),
@@ -95,62 +96,96 @@ public record LoadBalancerConfig(
     }
 
     public LoadBalancerConfig withListen(Endpoint newListen) {
-        return new LoadBalancerConfig(source, newListen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
+        return copy(f -> f.listen = newListen);
     }
 
     public LoadBalancerConfig withWorkers(int newWorkers) {
-        return new LoadBalancerConfig(source, listen, newWorkers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
+        return copy(f -> f.workers = newWorkers);
     }
 
     public LoadBalancerConfig withAdmin(AdminConfig newAdmin) {
-        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, newAdmin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
+        return copy(f -> f.admin = newAdmin);
     }
 
     public LoadBalancerConfig withAccessLog(AccessLogConfig newAccessLog) {
-        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, newAccessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
+        return copy(f -> f.accessLog = newAccessLog);
     }
 
     public LoadBalancerConfig withPools(Map<String, PoolConfig> newPools) {
-        return new LoadBalancerConfig(source, listen, workers, newPools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
+        return copy(f -> f.pools = newPools);
     }
 
     public LoadBalancerConfig withLimits(LimitsConfig newLimits) {
-        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                newLimits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
+        return copy(f -> f.limits = newLimits);
     }
 
     public LoadBalancerConfig withShutdownTimeout(Duration newTimeout) {
-        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, newTimeout, transport, forwardedHeaders, paths, proxyProtocol, tls);
+        return copy(f -> f.shutdownTimeout = newTimeout);
     }
 
     public LoadBalancerConfig withTransport(TransportChoice newTransport) {
-        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, newTransport, forwardedHeaders, paths, proxyProtocol, tls);
+        return copy(f -> f.transport = newTransport);
     }
 
     public LoadBalancerConfig withForwardedHeaders(boolean send) {
-        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, send, paths, proxyProtocol, tls);
+        return copy(f -> f.forwardedHeaders = send);
     }
 
     public LoadBalancerConfig withPaths(PathsConfig newPaths) {
-        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, newPaths, proxyProtocol, tls);
+        return copy(f -> f.paths = newPaths);
     }
 
     public LoadBalancerConfig withProxyProtocol(boolean expect) {
-        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, expect, tls);
+        return copy(f -> f.proxyProtocol = expect);
     }
 
     public LoadBalancerConfig withTls(TlsConfig newTls) {
-        return new LoadBalancerConfig(source, listen, workers, pools, routes, trustedProxies, admin, accessLog,
-                limits, shutdownTimeout, transport, forwardedHeaders, paths, proxyProtocol, newTls);
+        return copy(f -> f.tls = newTls);
+    }
+
+    /** Each with-method's copy: this config's fields, one of them changed, through the canonical constructor. */
+    private LoadBalancerConfig copy(Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return new LoadBalancerConfig(f.source, f.listen, f.workers, f.pools, f.routes, f.trustedProxies, f.admin,
+                f.accessLog, f.limits, f.shutdownTimeout, f.transport, f.forwardedHeaders, f.paths, f.proxyProtocol,
+                f.tls);
+    }
+
+    /** A mutable copy of the components, so the with-methods name only the one they change. */
+    private static final class Fields {
+        private final Path source;
+        private final List<RouteConfig> routes;
+        private final List<CidrRange> trustedProxies;
+        private Endpoint listen;
+        private int workers;
+        private Map<String, PoolConfig> pools;
+        private AdminConfig admin;
+        private AccessLogConfig accessLog;
+        private LimitsConfig limits;
+        private Duration shutdownTimeout;
+        private TransportChoice transport;
+        private boolean forwardedHeaders;
+        private PathsConfig paths;
+        private boolean proxyProtocol;
+        private TlsConfig tls;
+
+        Fields(LoadBalancerConfig c) {
+            source = c.source;
+            routes = c.routes;
+            trustedProxies = c.trustedProxies;
+            listen = c.listen;
+            workers = c.workers;
+            pools = c.pools;
+            admin = c.admin;
+            accessLog = c.accessLog;
+            limits = c.limits;
+            shutdownTimeout = c.shutdownTimeout;
+            transport = c.transport;
+            forwardedHeaders = c.forwardedHeaders;
+            paths = c.paths;
+            proxyProtocol = c.proxyProtocol;
+            tls = c.tls;
+        }
     }
 }
