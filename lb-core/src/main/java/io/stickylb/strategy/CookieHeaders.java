@@ -20,8 +20,8 @@ final class CookieHeaders {
     }
 
     /**
-     * The range of the value of the first cookie {@code name} in a Cookie header, DQUOTEs removed, or -1 when absent
-     * or empty. Names are case-sensitive (RFC 6265 §5.4 compares them octet by octet).
+     * The range of the value of the first non-empty cookie {@code name} in a Cookie header, DQUOTEs removed, or -1
+     * when there is none. Names are case-sensitive (RFC 6265 §5.4 compares them octet by octet).
      */
     static long value(CharSequence header, String name) {
         return value(header, name, 0);
@@ -34,7 +34,8 @@ final class CookieHeaders {
         while (i < len) {
             int end = pairEnd(header, i);
             long v = valueIfNamed(header, i, end, name);
-            if (v != -2) {
+            // An empty pair (a cookie cleared at another path or domain) is no value: a later pair may still carry one.
+            if (v >= 0) {
                 return v;
             }
             i = end + 1;

@@ -26,10 +26,15 @@ final class HashRing implements KeyTable {
     private final Backend[] owners;
 
     HashRing(Backend[] backends, int pointsPerWeight) {
-        int count = 0;
+        long weight = 0;
         for (Backend b : backends) {
-            count += pointsPerWeight * b.weight();
+            weight += b.weight();
         }
+        // pointsPerWeight comes from configured weights; a runtime weight (admin API, up to 1000 on a backend
+        // configured at 1) must not take the ring past the cap. Only then do points per weight drop, and each
+        // backend keeps the head of its point list, so the keys that move are those of the dropped tail points.
+        int perWeight = (int) Math.max(1, Math.min(pointsPerWeight, MAX_POINTS / Math.max(1, weight)));
+        int count = (int) (perWeight * weight);
         Point[] ring = new Point[count];
         int k = 0;
         StringBuilder name = new StringBuilder();
@@ -39,7 +44,7 @@ final class HashRing implements KeyTable {
             int prefix = name.length();
             // A backend's i-th point depends on its id and i only, so a weight change adds or removes its own tail
             // points and nobody else's keys move.
-            for (int i = 0; i < pointsPerWeight * b.weight(); i++) {
+            for (int i = 0; i < perWeight * b.weight(); i++) {
                 name.setLength(prefix);
                 ring[k++] = new Point(KeyHash.of(name.append(i)), b);
             }

@@ -58,8 +58,8 @@ final class HeaderHash implements LoadBalancingStrategy {
     }
 
     /**
-     * Where the value of cookie {@code name} sits in a Cookie header, as {@code start << 32 | end}, or -1 when absent
-     * or empty. Scans in place (no substrings) and in one pass, so a hostile header costs linear time.
+     * Where the first non-empty value of cookie {@code name} sits in a Cookie header, as {@code start << 32 | end}, or
+     * -1 when there is none. Scans in place (no substrings) and in one pass, so a hostile header costs linear time.
      */
     static long cookieValue(String cookies, String name) {
         int len = cookies.length();
@@ -82,7 +82,11 @@ final class HeaderHash implements LoadBalancingStrategy {
                     nameEnd--;
                 }
                 if (nameEnd - i == name.length() && cookies.regionMatches(i, name, 0, name.length())) {
-                    return valueRange(cookies, eq + 1, end);
+                    // An empty pair (cleared at another path or domain) carries no key; a later one may.
+                    long range = valueRange(cookies, eq + 1, end);
+                    if (range >= 0) {
+                        return range;
+                    }
                 }
             }
             i = end + 1;

@@ -46,7 +46,8 @@ interface KeyTable {
     /**
      * Builds a table of {@code kind} over {@code backends}. {@code universe} is every backend the pool is configured
      * with: sizes derive from it (and from configured, not runtime, weights), so health or weight changes never
-     * resize a table, which would remap every key.
+     * resize a table, which would remap every key (the ring alone thins its points when runtime weights would
+     * take it past its cap).
      */
     static KeyTable create(String kind, Backend[] backends, Backend[] universe) {
         return switch (kind) {

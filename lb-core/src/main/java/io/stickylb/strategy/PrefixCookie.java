@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.stickylb.config.AffinityConfig;
+import io.stickylb.routing.AffinityOutcome;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,7 +17,8 @@ import java.util.List;
  * <p>Invalid prefixes: a value whose part before the first {@code ~} has the shape of a token but does not verify
  * (tampered, foreign key, expired) counts as FORGED (or EXPIRED) and that part is stripped, so the backend still
  * gets its own session id. A value without {@code ~}, or whose part before it is not token-shaped (an application
- * id that happens to contain {@code ~}), is no affinity (NEW) and passes unchanged.
+ * id that happens to contain {@code ~}), is no affinity (NEW) and passes unchanged. Of several cookies of that
+ * name, the first whose prefix verifies counts, as in insert mode.
  *
  * <p>stickylb never invents an application cookie: a token is only written, renewed or re-pinned when the
  * application sends {@code Set-Cookie} for its session (which a successor does for the unknown session it is handed).
@@ -43,14 +45,18 @@ final class PrefixCookie implements AffinityCarrier {
         if (header == null) {
             return;
         }
-        long r = CookieHeaders.value(header, name);
-        int start = CookieHeaders.start(r);
-        int tilde = header.indexOf(SEPARATOR, start);
-        if (tilde < 0 || tilde >= CookieHeaders.end(r) || !TokenCodec.looksLikeToken(header, start, tilde)) {
-            return;
+        // Every prefixed pair is stripped before forwarding, so each must be seen here: a plain or foreign value
+        // first (another deployment's cookie on a shared parent domain) must neither hide ours nor let it through.
+        for (long r = CookieHeaders.value(header, name); r >= 0 && state.token == null
+                && state.unpinned != AffinityOutcome.EXPIRED;
+                r = CookieHeaders.value(header, name, CookieHeaders.end(r) + 1)) {
+            int start = CookieHeaders.start(r);
+            int tilde = header.indexOf(SEPARATOR, start);
+            if (tilde >= 0 && tilde < CookieHeaders.end(r) && TokenCodec.looksLikeToken(header, start, tilde)) {
+                state.strip = true;
+                issuer.read(header, start, tilde, state);
+            }
         }
-        state.strip = true;
-        issuer.read(header, start, tilde, state);
     }
 
     @Override

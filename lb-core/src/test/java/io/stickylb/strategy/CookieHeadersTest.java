@@ -33,6 +33,7 @@ class CookieHeadersTest {
         "lb_route=abc                  | NULL",
         "LB_ROUTE=                     | NULL",
         "LB_ROUTE=first; LB_ROUTE=two  | first",
+        "LB_ROUTE=; LB_ROUTE=two       | two",
         "a=LB_ROUTE=x                  | NULL",
     })
     void valuesAreFoundByExactName(String header, String expected) {

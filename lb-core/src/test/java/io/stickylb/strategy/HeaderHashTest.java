@@ -138,6 +138,8 @@ class HeaderHashTest {
             "=sid; sid=ok         | ok",
             "'a=1 ;  sid = abc  ' | abc",
             "sid=first; sid=later | first",
+            "sid=; sid=later      | later",
+            "sid=\"\"; sid=later  | later",
             "''                   | NONE"})
     void cookieValuesAreFoundInPlace(String header, String expected) {
         long range = HeaderHash.cookieValue(header, "sid");

@@ -222,4 +222,17 @@ class InsertCookieTest {
         otherPool.cookies.putAll(c.cookies);
         assertThat(otherPool.send().outcome()).isEqualTo(AffinityOutcome.FORGED);
     }
+
+    @Test
+    void anEmptyCookieOfTheSameNameBeforeOursDoesNotBreakAffinity() {
+        Client c = h.client();
+        String home = c.send().backendId();
+        // As a browser sends an LB_ROUTE cleared at a more specific path or another domain ahead of ours.
+        c.cookies.put("LB_ROUTE", "; LB_ROUTE=" + c.cookies.get("LB_ROUTE"));
+        Exchange e = c.send();
+        assertThat(e.outcome()).isEqualTo(AffinityOutcome.HIT);
+        assertThat(e.backendId()).isEqualTo(home);
+        assertThat(e.setCookies()).isEmpty();
+        assertThat(e.forwardedCookie()).isNull();
+    }
 }

@@ -193,4 +193,24 @@ class KeyTableTest {
         assertThatThrownBy(() -> KeyTable.create("crc", new Backend[0], new Backend[0]))
                 .hasMessage("hash: 'crc' (expected: maglev|ring|modulo)");
     }
+
+    @Test
+    void aRuntimeWeightCannotGrowTheRingPastItsCap() {
+        List<BackendConfig> configs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            configs.add(new BackendConfig("b" + i, new Endpoint("10.0.0." + (i + 1), 8080), 1));
+        }
+        BackendPool pool = new BackendPool(PoolConfig.of("p", "ip-hash", configs));
+        // The admin API allows up to 1000 on a backend configured at 1: sized from configured weights, the ring
+        // would hold a million points, built on an event loop.
+        pool.setWeight("b0", 1000, "test");
+        Backend[] all = pool.snapshot().all();
+        KeyTable ring = KeyTable.create("ring", all, all);
+        assertThat(ring.size()).isLessThanOrEqualTo(HashRing.MAX_POINTS);
+        int heavy = 0;
+        for (int i = 0; i < KEYS; i++) {
+            heavy += ring.lookup(key(i)).id().equals("b0") ? 1 : 0;
+        }
+        assertThat((double) heavy / KEYS).as("weights still followed").isGreaterThan(0.99);
+    }
 }

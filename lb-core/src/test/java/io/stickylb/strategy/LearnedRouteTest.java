@@ -83,4 +83,14 @@ class LearnedRouteTest {
         assertThat(late.send().outcome()).isEqualTo(AffinityOutcome.NEW);
         assertThat(t.strategy.learnedExpirations()).isEqualTo(10);
     }
+
+    @Test
+    void anEmptySessionCookieBeforeTheLearntOneDoesNotHideIt() {
+        Client c = h.client();
+        String home = c.send(b -> List.of("JSESSIONID=s-" + b.id() + "; Path=/")).backendId();
+        c.cookies.put("JSESSIONID", "; JSESSIONID=" + c.cookies.get("JSESSIONID"));
+        Exchange e = c.send();
+        assertThat(e.outcome()).isEqualTo(AffinityOutcome.HIT);
+        assertThat(e.backendId()).isEqualTo(home);
+    }
 }

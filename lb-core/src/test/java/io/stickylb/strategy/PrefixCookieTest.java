@@ -11,6 +11,7 @@ import io.stickylb.config.AffinityConfig.Mode;
 import io.stickylb.routing.AffinityOutcome;
 import io.stickylb.strategy.AffinityHarness.Client;
 import io.stickylb.strategy.AffinityHarness.Exchange;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -112,5 +113,24 @@ class PrefixCookieTest {
         Exchange e = c.send(QUIET);
         assertThat(e.outcome()).isEqualTo(AffinityOutcome.HIT);
         assertThat(e.forwardedCookie()).isEqualTo("JSESSIONID=\"q1\"");
+    }
+
+    @Test
+    void anEmptyOrForeignSessionCookieBeforeOursNeitherBreaksAffinityNorLetsTheTokenThrough() {
+        Client c = h.client();
+        String home = c.send(app("abc")).backendId();
+        String ours = c.cookies.get("JSESSIONID");
+        AffinityHarness other = new AffinityHarness(pool(3, affinity(Mode.PREFIX, List.of("another secret"),
+                Duration.ZERO, Duration.ZERO)));
+        Client foreign = other.client();
+        foreign.send(app("zzz"));
+        for (String before : List.of("", "plain", foreign.cookies.get("JSESSIONID"))) {
+            c.cookies.put("JSESSIONID", before + "; JSESSIONID=" + ours);
+            Exchange e = c.send(QUIET);
+            assertThat(e.outcome()).as(before).isEqualTo(AffinityOutcome.HIT);
+            assertThat(e.backendId()).isEqualTo(home);
+            assertThat(e.forwardedCookie()).as("no token reaches the backend").doesNotContain("~")
+                    .contains("JSESSIONID=abc-" + home);
+        }
     }
 }
