@@ -26,14 +26,22 @@ public final class ActiveHealthChecker {
     private final ActiveHealthConfig config;
     private final EventLoopGroup loops;
     private final Transport transport;
+    /** The pool's passive detector, told when these checks lift its ejection; null when passive checks are off. */
+    private final OutlierDetector passive;
     private final Map<Backend, Tracker> trackers = new ConcurrentHashMap<>();
     private volatile boolean running;
 
     public ActiveHealthChecker(BackendPool pool, ActiveHealthConfig config, EventLoopGroup loops, Transport transport) {
+        this(pool, config, loops, transport, null);
+    }
+
+    ActiveHealthChecker(BackendPool pool, ActiveHealthConfig config, EventLoopGroup loops, Transport transport,
+                        OutlierDetector passive) {
         this.pool = pool;
         this.config = config;
         this.loops = loops;
         this.transport = transport;
+        this.passive = passive;
     }
 
     public void start() {
@@ -124,7 +132,12 @@ public final class ActiveHealthChecker {
                     if (backend.ejected()) {
                         // Recovered by its checks (Envoy's successful_active_health_check_uneject_host): a passive
                         // ejection from its dead spell must not keep it out any longer.
-                        pool.setEjected(backend.id(), false, "active check: recovered, passive ejection lifted");
+                        String why = "active check: recovered, passive ejection lifted";
+                        if (passive != null) {
+                            passive.lift(backend, why);
+                        } else {
+                            pool.setEjected(backend.id(), false, why);
+                        }
                     }
                 }
             } else {

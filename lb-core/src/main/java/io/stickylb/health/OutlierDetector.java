@@ -52,6 +52,8 @@ public final class OutlierDetector implements RequestOutcomeListener {
         int ejections;
         /** Counts every ejection, so an ending scheduled for one never ends a later one. */
         long ejectionSeq;
+        /** The ejection whose early end {@link #lift} recorded, so its scheduled end does not move that time. */
+        long liftedSeq;
         long lastEjectionEndMillis;
         boolean capWarned;
         long capWarnedAtMillis;
@@ -132,13 +134,33 @@ public final class OutlierDetector implements RequestOutcomeListener {
                 if (s.ejectionSeq != seq) {
                     return; // lifted early (its active checks passed) and ejected again since: that one ends itself
                 }
-                s.lastEjectionEndMillis = clockMillis.getAsLong();
+                if (s.liftedSeq != seq) {
+                    s.lastEjectionEndMillis = clockMillis.getAsLong();
+                }
             }
             if (backend.ejected()) {
                 String reason = "passive: ejection ended after " + durationMillis + "ms";
                 logUnlessStateChanges(backend, () -> pool.setEjected(backend.id(), false, reason), reason);
             }
         }, durationMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Ends an ejection early because the backend's active checks brought it back, and notes when: the healthy period
+     * that forgets the doubling starts now, so a backend that fails again soon is ejected for longer, not afresh.
+     */
+    public void lift(Backend backend, String reason) {
+        synchronized (pool) {
+            if (!backend.ejected()) {
+                return;
+            }
+            State s = states.get(backend);
+            if (s != null) {
+                s.lastEjectionEndMillis = clockMillis.getAsLong();
+                s.liftedSeq = s.ejectionSeq;
+            }
+            logUnlessStateChanges(backend, () -> pool.setEjected(backend.id(), false, reason), reason);
+        }
     }
 
     /**

@@ -32,8 +32,8 @@ public final class PoolHealth {
         this.pool = pool;
         this.config = pool.config();
         HealthConfig h = config.health();
-        this.active = h.hasActive() ? new ActiveHealthChecker(pool, h.active(), loops, transport) : null;
         this.passive = h.passive().enabled() ? new OutlierDetector(pool, h.passive(), loops.next()) : null;
+        this.active = h.hasActive() ? new ActiveHealthChecker(pool, h.active(), loops, transport, passive) : null;
         this.slowStart = config.slowStart().isZero() ? null : new SlowStart(pool, config.slowStart(), loops.next());
         // A layer a reload starts may find the pool in panic already: that entry was counted and logged by the last.
         this.inPanic = pool.snapshot().panic();

@@ -1,17 +1,28 @@
 package io.stickylb.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.netty.channel.EventLoopGroup;
+import io.stickylb.backend.AdminState;
+import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
 import io.stickylb.backend.BackendState;
 import io.stickylb.backend.RequestOutcomeListener;
+import io.stickylb.config.ActiveHealthConfig;
+import io.stickylb.config.HealthConfig;
+import io.stickylb.config.PassiveHealthConfig;
+import io.stickylb.metrics.ErrorKind;
 import io.stickylb.pool.Transport;
+import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.TestConfigs;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,6 +103,76 @@ class PoolHealthTest {
                     .extracting(b -> b.id()).containsExactly("b1", "b3");
         } finally {
             health.stop();
+        }
+    }
+
+    @Test
+    void aBackendThatFailsAgainSoonAfterItsChecksLiftedItsEjectionIsEjectedForTwiceAsLong() throws Exception {
+        // The lift ended the ejection early; its scheduled end had not come, so the detector never learnt when it
+        // ended and took the backend for one healthy since the epoch: the doubling started over at the base time.
+        try (FakeBackend backend = FakeBackend.ok("ok")) {
+            int port = backend.port();
+            ActiveHealthConfig checks = new ActiveHealthConfig(ActiveHealthConfig.Type.HTTP, "/health",
+                    Duration.ofMillis(100), Duration.ofSeconds(1), 1, 2, 200, 399, null, Duration.ZERO);
+            PassiveHealthConfig passive = new PassiveHealthConfig(true, 1, Duration.ofSeconds(30),
+                    Duration.ofMinutes(5), 50, false);
+            BackendPool pool = new BackendPool(TestConfigs.pool("round-robin", port, port, port)
+                    .withHealth(new HealthConfig(checks, passive, 50)));
+            List<String> seen = new CopyOnWriteArrayList<>();
+            pool.addStateListener((b, from, to, reason) -> seen.add(from + "->" + to + ": " + reason));
+            PoolHealth health = PoolHealth.start(pool, loops, Transport.best());
+            try {
+                Backend b1 = pool.backend("b1").orElseThrow();
+                health.passive().failure(b1, ErrorKind.CONNECT);
+                assertThat(b1.ejected()).isTrue();
+                // Its checks hold it DOWN for a moment (as for a restarted server), then bring it back.
+                pool.setHealthy("b1", false, "test: active check failed");
+                await().atMost(Duration.ofSeconds(10)).until(() -> b1.state() == BackendState.UP);
+                assertThat(b1.ejected()).isFalse();
+                health.passive().failure(b1, ErrorKind.CONNECT);
+                assertThat(b1.ejected()).isTrue();
+                assertThat(health.passive().ejections(b1)).isEqualTo(2);
+                assertThat(seen).filteredOn(r -> r.startsWith("UP->DOWN")).last().asString()
+                        .contains("ejected for 60000ms");
+            } finally {
+                health.stop();
+            }
+        }
+    }
+
+    @Test
+    void anEjectionItsChecksLiftWhileTheBackendIsInMaintenanceIsLoggedAsEnded() throws Exception {
+        // README: every ejection and its end is logged, also when the backend's state does not change. In
+        // maintenance the lift changes no state, so the pool's own transition log says nothing about it.
+        ListAppender<ILoggingEvent> detectorLogs = new ListAppender<>();
+        Logger detectorLogger = (Logger) LoggerFactory.getLogger(OutlierDetector.class);
+        detectorLogs.start();
+        detectorLogger.addAppender(detectorLogs);
+        try (FakeBackend backend = FakeBackend.ok("ok")) {
+            int port = backend.port();
+            ActiveHealthConfig checks = new ActiveHealthConfig(ActiveHealthConfig.Type.HTTP, "/health",
+                    Duration.ofMillis(100), Duration.ofSeconds(1), 1, 2, 200, 399, null, Duration.ZERO);
+            PassiveHealthConfig passive = new PassiveHealthConfig(true, 1, Duration.ofMinutes(1),
+                    Duration.ofMinutes(5), 50, false);
+            BackendPool pool = new BackendPool(TestConfigs.pool("round-robin", port, port, port)
+                    .withHealth(new HealthConfig(checks, passive, 50)));
+            PoolHealth health = PoolHealth.start(pool, loops, Transport.best());
+            try {
+                Backend b1 = pool.backend("b1").orElseThrow();
+                pool.setAdminState("b1", AdminState.MAINTENANCE, "test: operator");
+                health.passive().failure(b1, ErrorKind.RESET);
+                assertThat(b1.ejected()).isTrue();
+                pool.setHealthy("b1", false, "test: active check failed");
+                await().atMost(Duration.ofSeconds(10)).until(() -> !b1.ejected());
+                assertThat(b1.state()).isEqualTo(BackendState.MAINTENANCE);
+                assertThat(detectorLogs.list).extracting(ILoggingEvent::getFormattedMessage)
+                        .anySatisfy(m -> assertThat(m).contains("app/b1 stays MAINTENANCE")
+                                .contains("passive ejection lifted"));
+            } finally {
+                health.stop();
+            }
+        } finally {
+            detectorLogger.detachAppender(detectorLogs);
         }
     }
 }
