@@ -111,13 +111,7 @@ class PoolHealthTest {
         // The lift ended the ejection early; its scheduled end had not come, so the detector never learnt when it
         // ended and took the backend for one healthy since the epoch: the doubling started over at the base time.
         try (FakeBackend backend = FakeBackend.ok("ok")) {
-            int port = backend.port();
-            ActiveHealthConfig checks = new ActiveHealthConfig(ActiveHealthConfig.Type.HTTP, "/health",
-                    Duration.ofMillis(100), Duration.ofSeconds(1), 1, 2, 200, 399, null, Duration.ZERO);
-            PassiveHealthConfig passive = new PassiveHealthConfig(true, 1, Duration.ofSeconds(30),
-                    Duration.ofMinutes(5), 50, false);
-            BackendPool pool = new BackendPool(TestConfigs.pool("round-robin", port, port, port)
-                    .withHealth(new HealthConfig(checks, passive, 50)));
+            BackendPool pool = checkedAndEjecting(backend.port(), Duration.ofSeconds(30));
             List<String> seen = new CopyOnWriteArrayList<>();
             pool.addStateListener((b, from, to, reason) -> seen.add(from + "->" + to + ": " + reason));
             PoolHealth health = PoolHealth.start(pool, loops, Transport.best());
@@ -149,13 +143,7 @@ class PoolHealthTest {
         detectorLogs.start();
         detectorLogger.addAppender(detectorLogs);
         try (FakeBackend backend = FakeBackend.ok("ok")) {
-            int port = backend.port();
-            ActiveHealthConfig checks = new ActiveHealthConfig(ActiveHealthConfig.Type.HTTP, "/health",
-                    Duration.ofMillis(100), Duration.ofSeconds(1), 1, 2, 200, 399, null, Duration.ZERO);
-            PassiveHealthConfig passive = new PassiveHealthConfig(true, 1, Duration.ofMinutes(1),
-                    Duration.ofMinutes(5), 50, false);
-            BackendPool pool = new BackendPool(TestConfigs.pool("round-robin", port, port, port)
-                    .withHealth(new HealthConfig(checks, passive, 50)));
+            BackendPool pool = checkedAndEjecting(backend.port(), Duration.ofMinutes(1));
             PoolHealth health = PoolHealth.start(pool, loops, Transport.best());
             try {
                 Backend b1 = pool.backend("b1").orElseThrow();
@@ -174,5 +162,14 @@ class PoolHealthTest {
         } finally {
             detectorLogger.detachAppender(detectorLogs);
         }
+    }
+
+    /** Three backends on {@code port}, checked every 100 ms (rise 1, fall 2) and ejected for {@code ejection}. */
+    private static BackendPool checkedAndEjecting(int port, Duration ejection) {
+        ActiveHealthConfig checks = new ActiveHealthConfig(ActiveHealthConfig.Type.HTTP, "/health",
+                Duration.ofMillis(100), Duration.ofSeconds(1), 1, 2, 200, 399, null, Duration.ZERO);
+        PassiveHealthConfig passive = new PassiveHealthConfig(true, 1, ejection, Duration.ofMinutes(5), 50, false);
+        return new BackendPool(TestConfigs.pool("round-robin", port, port, port)
+                .withHealth(new HealthConfig(checks, passive, 50)));
     }
 }

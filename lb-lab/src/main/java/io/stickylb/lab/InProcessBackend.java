@@ -37,6 +37,11 @@ final class InProcessBackend implements LabBackend {
         return new InProcessBackend(backend);
     }
 
+    /** A lab backend over a sample backend already started (tests that read its counters after the run). */
+    static LabBackend of(SampleBackend started) {
+        return new InProcessBackend(started);
+    }
+
     @Override
     public String id() {
         return backend.id();

@@ -251,33 +251,7 @@ class GroundTruthTest {
                     .serviceTime(Duration.ofMillis(1)).build());
             backend.start();
             started.add(backend);
-            int port = backend.port();
-            return new LabBackend() {
-                @Override
-                public String id() {
-                    return id;
-                }
-
-                @Override
-                public int port() {
-                    return port;
-                }
-
-                @Override
-                public void kill() {
-                    backend.stop();
-                }
-
-                @Override
-                public void stop() {
-                    backend.stop();
-                }
-
-                @Override
-                public void close() {
-                    backend.stop();
-                }
-            };
+            return InProcessBackend.of(backend);
         }
 
         synchronized List<BackendStats> stats() {
