@@ -122,10 +122,21 @@ final class Charts {
     }
 
     static String affinity(List<RunResult> runs) {
+        return svg(affinityChart(runs));
+    }
+
+    /** The affinity chart before export (XChart draws its text as outlines, so tests read the series instead). */
+    static CategoryChart affinityChart(List<RunResult> runs) {
         CategoryChart chart = category("Requests that reached the backend holding their session", "%");
-        chart.addSeries("affinity", names(runs), values(runs, r -> 100 * r.affinityRatio()));
+        // A run without a single session request has no affinity ratio: no bar (XChart skips null) and "n/a" under
+        // its name, rather than a 0 % that reads as broken affinity.
+        List<Double> percent = runs.stream().map(r -> r.affinityRatio() == null ? null : 100 * r.affinityRatio())
+                .toList();
+        List<String> names = runs.stream().map(r -> r.affinityRatio() == null ? r.name() + " (n/a)" : r.name())
+                .toList();
+        chart.addSeries("affinity", names, percent);
         chart.getStyler().setYAxisMax(100.0);
-        return svg(chart);
+        return chart;
     }
 
     static String latency(List<RunResult> runs) {

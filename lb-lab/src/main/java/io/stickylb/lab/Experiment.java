@@ -31,7 +31,9 @@ public final class Experiment {
 
     public Experiment(Scenario scenario, Path outDir, Progress progress, AtomicBoolean stop) {
         this.scenario = scenario;
-        this.outDir = outDir;
+        // Normalized: Files.createDirectories resolves "missing/../x" to ./x, while opening missing/../x/results.json
+        // fails because "missing" does not exist; the files were then lost after the whole run (exit 1).
+        this.outDir = outDir.toAbsolutePath().normalize();
         this.progress = progress;
         this.stop = stop;
     }

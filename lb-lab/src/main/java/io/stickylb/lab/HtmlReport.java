@@ -92,7 +92,8 @@ final class HtmlReport {
             t.append("<tr><td>").append(esc(r.name())).append(r.interrupted() ? " (interrupted)" : "")
                     .append("</td><td>").append(esc(r.strategy())).append("</td><td>").append(r.sessionStore())
                     .append("</td>").append(n(r.requests())).append(n2(r.imbalanceMaxMean())).append(n3(r.cov()))
-                    .append("<td class=\"n\">").append(num(100 * r.affinityRatio())).append(" %</td>")
+                    .append("<td class=\"n\">").append(RunResults.affinityPercent(r.affinityRatio(), " %"))
+                    .append("</td>")
                     .append("<td class=\"n\">").append(r.sessionsLost()).append(" / ").append(r.sessionsLostExpected())
                     .append("</td>").append(n(r.errors())).append(n2(r.p50Ms())).append(n2(r.p99Ms()))
                     .append(n2(r.p999Ms())).append(n(r.retries())).append("</tr>\n");

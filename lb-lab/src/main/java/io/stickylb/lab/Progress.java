@@ -61,9 +61,10 @@ public class Progress {
     }
 
     void runFinished(RunResult r) {
-        line(String.format(Locale.ROOT, "%s done: %,d requests, %,d errors, max/mean %.2f, affinity %.1f%%, "
+        line(String.format(Locale.ROOT, "%s done: %,d requests, %,d errors, max/mean %.2f, affinity %s, "
                 + "sessions lost %,d (expected %,d), p99 %.1f ms", run, r.requests(), r.errors(), r.imbalanceMaxMean(),
-                100 * r.affinityRatio(), r.sessionsLost(), r.sessionsLostExpected(), r.p99Ms()));
+                RunResults.affinityPercent(r.affinityRatio(), "%"), r.sessionsLost(), r.sessionsLostExpected(),
+                r.p99Ms()));
     }
 
     /** A line of its own (ends a bar being redrawn first). */

@@ -26,12 +26,14 @@ final class ResultFiles {
     static void writeCsv(ExperimentResult result, Path file) throws IOException {
         StringBuilder csv = new StringBuilder(CSV_HEADER).append('\n');
         for (RunResult r : result.runs()) {
+            // Empty when not applicable (no request carried a session), as a CSV reader takes a missing value.
+            String affinity = r.affinityRatio() == null ? "" : num(r.affinityRatio());
             for (RunResult.BackendResult b : r.perBackend()) {
                 csv.append(String.join(",", quote(r.name()), quote(r.strategy()), r.sessionStore(), b.id(),
                         Long.toString(b.requests()), num(b.share()), num(b.steadyShare()),
                         Integer.toString(b.inFlightPeak()), Long.toString(b.sessionsCreated()), num(b.p50Ms()),
                         num(b.p99Ms()), num(b.p999Ms()), Long.toString(b.retries()), num(r.imbalanceMaxMean()),
-                        num(r.cov()), num(r.affinityRatio()), Long.toString(r.sessionsLost()),
+                        num(r.cov()), affinity, Long.toString(r.sessionsLost()),
                         Long.toString(r.sessionsLostExpected()), Long.toString(r.errors()))).append('\n');
             }
         }

@@ -11,6 +11,7 @@ import java.util.Map;
  * {@code imbalanceMaxMean} and {@code cov} describe per-backend request counts in the steady window (after the
  * warm-up, before the first fault); {@code sessionsLostExpected} is the number of sessions that were pinned to a
  * failed backend when it failed and whose clients came back afterwards (0 with a Redis store).
+ * {@code affinityRatio} is null when no request carried a session cookie: 0 of 0 is not "no affinity".
  */
 public record RunResult(
         String name,
@@ -26,7 +27,7 @@ public record RunResult(
         double imbalanceMaxMean,
         double cov,
         String imbalanceWindow,
-        double affinityRatio,
+        Double affinityRatio,
         long requestsWithSession,
         long affineRequests,
         long sessionsCreated,

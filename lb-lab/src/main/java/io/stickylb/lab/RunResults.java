@@ -58,7 +58,7 @@ final class RunResults {
                 round(measuredSeconds), measured + errorCount, errorCount, errors, unsent,
                 round((measured + errorCount) / measuredSeconds), round(maxOverMean(steadyLoad)),
                 round(cov(steadyLoad)),
-                window, round(ratio(r.affine, r.withSession)), r.withSession,
+                window, affinity(r.affine, r.withSession), r.withSession,
                 r.affine, r.sessionsCreated, r.sessionsLost, expected, ms(r.overall, 50), ms(r.overall, 99),
                 ms(r.overall, 99.9), round(r.overall.getMaxValue() / 1000.0), sum(retries), perBackend, events,
                 new RunResult.Timeline(ids, timeline, r.lostPerSecond.clone(), r.errorsPerSecond.clone()));
@@ -87,6 +87,16 @@ final class RunResults {
 
     private static double ms(Histogram h, double percentile) {
         return h.getTotalCount() == 0 ? 0 : round(h.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    /** Null when no request carried a session: the outputs then say "n/a" instead of a misleading 0 %. */
+    static Double affinity(long affine, long withSession) {
+        return withSession == 0 ? null : round((double) affine / withSession);
+    }
+
+    /** The affinity ratio as a percentage with one decimal, or "n/a" (see {@link #affinity}). */
+    static String affinityPercent(Double ratio, String suffix) {
+        return ratio == null ? "n/a" : String.format(java.util.Locale.ROOT, "%.1f", 100 * ratio) + suffix;
     }
 
     private static double ratio(long a, long b) {

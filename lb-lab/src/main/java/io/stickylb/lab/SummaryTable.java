@@ -19,7 +19,7 @@ public final class SummaryTable {
                 String.format(Locale.ROOT, "%,d", r.requests()),
                 String.format(Locale.ROOT, "%.2f", r.imbalanceMaxMean()),
                 String.format(Locale.ROOT, "%.3f", r.cov()),
-                String.format(Locale.ROOT, "%.1f%%", 100 * r.affinityRatio()),
+                RunResults.affinityPercent(r.affinityRatio(), "%"),
                 String.format(Locale.ROOT, "%,d / %,d", r.sessionsLost(), r.sessionsLostExpected()),
                 String.format(Locale.ROOT, "%,d", r.errors()),
                 String.format(Locale.ROOT, "%.1f", r.p99Ms()),
