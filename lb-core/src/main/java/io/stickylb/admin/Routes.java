@@ -78,6 +78,10 @@ final class Routes {
                 return new Match(r.handler, params, Set.of(), r.open);
             }
             allowed.add(r.method);
+            if (r.method.equals(HttpMethod.GET)) {
+                // HEAD is answered wherever GET is, so a 405's Allow must name it too (RFC 9110 §10.2.1).
+                allowed.add(HttpMethod.HEAD);
+            }
         }
         return new Match(null, Map.of(), allowed, false);
     }

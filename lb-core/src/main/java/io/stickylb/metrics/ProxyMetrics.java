@@ -179,7 +179,8 @@ public final class ProxyMetrics {
             int c = cls;
             FunctionCounter.builder("stickylb_backend_responses", s, x -> x.responses(c))
                     .description("Answers clients got for requests the backend served, by status class"
-                            + " (stickylb's own 502/504 when it failed; not an answer dropped for a retry)")
+                            + " (stickylb's own 502/504 when it failed, 400/408/413 for a body refused on the way;"
+                            + " not an answer dropped for a retry)")
                     .tags(tags.and("class", cls + "xx")).register(registry);
         }
         for (ErrorKind kind : ErrorKind.values()) {

@@ -29,9 +29,7 @@ public final class ErrorResponses {
 
     /** As {@link #of(HttpResponseStatus, boolean)}; the answer to a HEAD request has the same head and no body. */
     public static FullHttpResponse of(HttpResponseStatus status, boolean close, boolean headRequest) {
-        ByteBuf body = BODIES.computeIfAbsent(status.code(), c -> Unpooled.unreleasableBuffer(
-                Unpooled.unmodifiableBuffer(Unpooled.copiedBuffer(status.code() + " " + status.reasonPhrase() + "\n",
-                        StandardCharsets.US_ASCII))));
+        ByteBuf body = body(status);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 headRequest ? Unpooled.EMPTY_BUFFER : body.duplicate());
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.TEXT_PLAIN);
@@ -41,5 +39,16 @@ public final class ErrorResponses {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
         return r;
+    }
+
+    /** The body bytes {@link #of(HttpResponseStatus, boolean, boolean)} sends, for the access log's {@code bytes}. */
+    static int bodyBytes(HttpResponseStatus status, boolean headRequest) {
+        return headRequest ? 0 : body(status).readableBytes();
+    }
+
+    private static ByteBuf body(HttpResponseStatus status) {
+        return BODIES.computeIfAbsent(status.code(), c -> Unpooled.unreleasableBuffer(
+                Unpooled.unmodifiableBuffer(Unpooled.copiedBuffer(status.code() + " " + status.reasonPhrase() + "\n",
+                        StandardCharsets.US_ASCII))));
     }
 }

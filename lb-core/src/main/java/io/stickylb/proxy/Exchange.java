@@ -94,6 +94,8 @@ final class Exchange implements ConnectionWaiter {
     private boolean done;
     private int status;
     private long responseBytes;
+    /** Body bytes of an answer stickylb wrote itself (502, 503, 504, ...): logged, but never the backend's. */
+    private int localBytes;
     private long headNanos;
     /** The last backend failure of this exchange (a retry may have followed it), or null. */
     private ErrorKind lastFailure;
@@ -834,8 +836,17 @@ final class Exchange implements ConnectionWaiter {
         cancelResponseTimer();
         endBackend();
         status = answer.code();
+        // Counted as fail() counts its answers: the client got this status, so some series on /metrics must show it.
+        // Not in the pool's outcomes: the request was at fault, not the backend.
+        if (backend != null) {
+            backend.stats().response(status);
+        } else {
+            runtime.localAnswers().countStatus(status);
+        }
+        boolean head = method.equals(HttpMethod.HEAD);
+        localBytes = ErrorResponses.bodyBytes(answer, head);
         finish();
-        frontend.exchangeAborted(this, answer);
+        frontend.exchangeAborted(this, answer, head);
     }
 
     /** Answers the client ourselves; only possible before any response byte was relayed. */
@@ -862,7 +873,9 @@ final class Exchange implements ConnectionWaiter {
         // decoder hands on the head's empty end, which the frontend then drops.
         boolean complete = requestComplete || frontend.skipQueuedBody() || !request.hasBody();
         boolean keepAlive = clientKeepAlive && complete && !runtime.draining();
-        client.writeAndFlush(ErrorResponses.of(answer, !keepAlive, method.equals(HttpMethod.HEAD)));
+        boolean head = method.equals(HttpMethod.HEAD);
+        client.writeAndFlush(ErrorResponses.of(answer, !keepAlive, head));
+        localBytes = ErrorResponses.bodyBytes(answer, head);
         long now = finish();
         frontend.exchangeDone(this, keepAlive, complete, now);
     }
@@ -967,7 +980,7 @@ final class Exchange implements ConnectionWaiter {
         if (accessLog.enabled()) {
             String client = NetUtil.toAddressString(rctx.clientAddress());
             accessLog.log(new AccessRecord(client, method.name(), uri, pool.name(),
-                    backend == null ? null : backend.id(), rctx.affinity().label(), status, responseBytes,
+                    backend == null ? null : backend.id(), rctx.affinity().label(), status, responseBytes + localBytes,
                     headNanos == 0 ? -1 : (headNanos - startNanos) / 1e6, (now - startNanos) / 1e6, end));
         }
         return now;

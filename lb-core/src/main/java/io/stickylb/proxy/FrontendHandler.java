@@ -271,14 +271,14 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (invalid != null) {
             log.debug("rejected request from {}: {}", ctx.channel().remoteAddress(), invalid);
             runtime.localAnswers().answered(runtime, ctx.channel(), request, invalid);
-            sendAndClose(invalid);
+            sendAndClose(invalid, request.method().equals(HttpMethod.HEAD));
             return;
         }
         long maxBody = runtime.config().limits().maxBodySize();
         if (maxBody > 0 && request.contentLength() > maxBody) {
             runtime.localAnswers().answered(runtime, ctx.channel(), request,
                     HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
-            sendAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE);
+            sendAndClose(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, request.method().equals(HttpMethod.HEAD));
             return;
         }
         Upstreams upstreams = runtime.upstreams();
@@ -315,27 +315,33 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         log.debug("malformed request from {}: {}", ctx.channel().remoteAddress(), String.valueOf(cause));
         runtime.localAnswers().answered(runtime, ctx.channel(), head, status);
         // The decoder cannot find the next message boundary after an error, so the connection must end.
-        sendAndClose(status);
+        sendAndClose(status, head.decoderResult().isSuccess() && head.method().equals(HttpMethod.HEAD));
     }
 
     /** Answers without a backend (404). Keeps the connection only when no request body is left to skip. */
     private void answerLocally(ClientRequest request, HttpResponseStatus status) {
         runtime.localAnswers().answered(runtime, ctx.channel(), request, status);
         boolean keepAlive = request.keepAlive() && !request.hasBody() && !runtime.draining();
+        boolean head = request.method().equals(HttpMethod.HEAD);
         if (!keepAlive) {
-            sendAndClose(status);
+            sendAndClose(status, head);
             return;
         }
-        ctx.writeAndFlush(ErrorResponses.of(status, false, request.method().equals(HttpMethod.HEAD)));
+        ctx.writeAndFlush(ErrorResponses.of(status, false, head));
         // A request answered here is activity like any other: the idle time counts from this answer, not from the
         // last one a backend gave, or a client busy with such requests is cut off as idle between two of them.
         idleDeadline.set(runtime.config().limits().clientIdleTimeout().toMillis());
     }
 
     void sendAndClose(HttpResponseStatus status) {
+        sendAndClose(status, false);
+    }
+
+    /** Answers and closes; an answer to a HEAD request ({@code headRequest}) has no body (RFC 9110 §9.3.2). */
+    void sendAndClose(HttpResponseStatus status, boolean headRequest) {
         closing = true;
         releasePending();
-        FullHttpResponse response = ErrorResponses.of(status, true);
+        FullHttpResponse response = ErrorResponses.of(status, true, headRequest);
         if (status.code() == HttpResponseStatus.METHOD_NOT_ALLOWED.code()) {
             // RFC 9110 §15.5.6: a 405 must say which methods would be served.
             response.headers().set(HttpHeaderNames.ALLOW, RequestValidator.FORWARDED_METHODS);
@@ -465,11 +471,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The exchange failed before its response started, in a way that ends the connection: answer and close. */
-    void exchangeAborted(Exchange aborted, HttpResponseStatus status) {
+    void exchangeAborted(Exchange aborted, HttpResponseStatus status, boolean headRequest) {
         if (exchange == aborted) {
             exchange = null;
         }
-        sendAndClose(status);
+        sendAndClose(status, headRequest);
     }
 
     /**

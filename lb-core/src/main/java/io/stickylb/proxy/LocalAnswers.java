@@ -1,6 +1,7 @@
 package io.stickylb.proxy;
 
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.NetUtil;
@@ -39,7 +40,10 @@ public final class LocalAnswers {
         counts[i].increment();
     }
 
-    /** Counts and logs one answer; {@code request} is null when the head could not be read at all. */
+    /**
+     * Counts and logs one answer; {@code request} is null when the head could not be read at all. Its body goes out
+     * unless the request is a HEAD one that parsed.
+     */
     void answered(ProxyRuntime runtime, Channel client, HttpRequest request, HttpResponseStatus status) {
         int code = status.code();
         countStatus(code);
@@ -48,7 +52,8 @@ public final class LocalAnswers {
             boolean known = request != null && request.decoderResult().isSuccess();
             String ip = clientIp(ProxyProtocolHandler.clientAddress(client));
             log.log(new AccessRecord(ip, known ? request.method().name() : "-", known ? request.uri() : "-", null, null,
-                    null, code, 0, -1, -1, null));
+                    null, code, ErrorResponses.bodyBytes(status, known && request.method().equals(HttpMethod.HEAD)),
+                    -1, -1, null));
         }
     }
 

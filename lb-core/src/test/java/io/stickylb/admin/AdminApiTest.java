@@ -233,7 +233,18 @@ class AdminApiTest {
                 .contains("'b9'").contains("b1, b2");
         assertThat(admin.put("/api/pools/app/backends/b1/weight", "{\"weight\":1001}").json().get("error").asText())
                 .isEqualTo("weight: 1001 (expected: 1..1000, or 0 for the configured weight)");
-        assertThat(admin.send("DELETE", "/api/pools", null).header("Allow")).isEqualTo("GET");
+        assertThat(admin.send("DELETE", "/api/pools", null).header("Allow")).isEqualTo("GET, HEAD");
+    }
+
+    @Test
+    void aMethodNotAllowedNamesHeadWhereverGetIsServed() throws Exception {
+        // HEAD is answered as GET (below), so an Allow without it told clients a served method was not.
+        for (String path : new String[] {"/api/pools", "/metrics", "/ready", "/"}) {
+            assertThat(admin.send("DELETE", path, null).header("Allow")).as(path).isEqualTo("GET, HEAD");
+        }
+        assertThat(admin.send("GET", "/api/reload", null).header("Allow")).isEqualTo("POST");
+        assertThat(admin.send("HEAD", "/api/pools/app/backends/b1/maintenance", null).header("Allow"))
+                .isEqualTo("POST");
     }
 
     @Test

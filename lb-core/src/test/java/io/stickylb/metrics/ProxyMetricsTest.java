@@ -3,11 +3,13 @@ package io.stickylb.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.stickylb.config.LimitsConfig;
 import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,6 +51,35 @@ public class ProxyMetricsTest {
                 assertThat(m.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes"));
                 assertThat(m.keySet()).anyMatch(k -> k.startsWith("process_uptime_seconds"));
                 assertThat(PrometheusTextFormatWriter.CONTENT_TYPE).startsWith("text/plain");
+            } finally {
+                lb.close();
+            }
+        }
+    }
+
+    @Test
+    void anAnswerForABodyFoundBadInFlightIsCountedAtItsBackend() throws IOException {
+        // A chunked body over max-body-size or with broken framing is refused after the head went to the backend.
+        LimitsConfig limits = new LimitsConfig(8192, 16384, 100, 100, Duration.ofSeconds(10), Duration.ofSeconds(60),
+                100, 1024);
+        try (FakeBackend b1 = FakeBackend.ok("one")) {
+            LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(b1.port()).withLimits(limits)).start();
+            try {
+                String head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+                try (RawHttp c = new RawHttp(lb.port())) {
+                    assertThat(c.send(head + "c8\r\n" + "x".repeat(200) + "\r\n0\r\n\r\n").read().status())
+                            .isEqualTo(413);
+                }
+                try (RawHttp c = new RawHttp(lb.port())) {
+                    assertThat(c.send(head + "zz\r\nabc\r\n0\r\n\r\n").read().status()).isEqualTo(400);
+                }
+                // Before, neither this series nor stickylb_local_responses_total counted them: the clients' answers
+                // were nowhere on /metrics, though both requests were.
+                Map<String, Double> m = parse(lb.metrics().scrape());
+                assertThat(m).containsEntry("stickylb_backend_requests_total{backend=\"b1\",pool=\"app\"}", 2.0);
+                assertThat(m).containsEntry(
+                        "stickylb_backend_responses_total{backend=\"b1\",class=\"4xx\",pool=\"app\"}", 2.0);
+                assertThat(m).containsEntry("stickylb_local_responses_total{status=\"413\"}", 0.0);
             } finally {
                 lb.close();
             }

@@ -80,7 +80,7 @@ class AccessLogEndTest {
         try (RawHttp c = new RawHttp(lb.port())) {
             assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(502);
         }
-        assertThat(onlyLine()).startsWith("127.0.0.1 \"GET /\" 502 ").endsWith(" end=connect");
+        assertThat(onlyLine()).startsWith("127.0.0.1 \"GET /\" 502 16 ").endsWith(" end=connect");
     }
 
     @Test
@@ -91,7 +91,7 @@ class AccessLogEndTest {
         try (RawHttp c = new RawHttp(lb.port())) {
             assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(504);
         }
-        assertThat(onlyLine()).startsWith("127.0.0.1 \"GET /\" 504 ").endsWith(" end=timeout");
+        assertThat(onlyLine()).startsWith("127.0.0.1 \"GET /\" 504 20 ").endsWith(" end=timeout");
     }
 
     @Test
@@ -102,7 +102,13 @@ class AccessLogEndTest {
         try (RawHttp c = new RawHttp(lb.port())) {
             assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(503);
         }
-        assertThat(onlyLine()).startsWith("127.0.0.1 \"GET /\" 503 ").endsWith(" end=no-backend");
+        // The bytes are those of the body stickylb wrote ("503 Service Unavailable\n"), as for a backend's answer.
+        assertThat(onlyLine()).startsWith("127.0.0.1 \"GET /\" 503 24 ").endsWith(" end=no-backend");
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("HEAD / HTTP/1.1\r\nHost: h\r\n\r\n").read(true).status()).isEqualTo(503);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 2);
+        assertThat(lines.lines().get(1)).startsWith("127.0.0.1 \"HEAD /\" 503 0 ").endsWith(" end=no-backend");
     }
 
     @Test

@@ -50,6 +50,7 @@ class LocalAnswersTest {
         try (RawHttp c = new RawHttp(lb.port())) {
             assertThat(c.send("GET /app/x HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
             assertThat(c.send("GET /elsewhere HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(404);
+            assertThat(c.send("HEAD /elsewhere HTTP/1.1\r\nHost: h\r\n\r\n").read(true).body()).isEmpty();
         }
         try (RawHttp c = new RawHttp(lb.port())) {
             assertThat(c.send("POST /app HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked"
@@ -62,17 +63,44 @@ class LocalAnswersTest {
         assertThat(backend.requests()).as("only the routed request reached the backend").hasSize(1);
         System.gc(); // Micrometer holds a meter's supplier weakly: the counts must outlive a collection
         assertThat(lb.scrapeMetrics()).contains("stickylb_local_responses_total{status=\"400\"} 1.0",
-                "stickylb_local_responses_total{status=\"404\"} 1.0",
+                "stickylb_local_responses_total{status=\"404\"} 2.0",
                 "stickylb_local_responses_total{status=\"408\"} 1.0",
                 "stickylb_local_responses_total{status=\"other\"} 0.0");
-        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 4);
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 5);
         List<String> logged = lines.lines();
         assertThat(logged.get(0)).startsWith("127.0.0.1 \"GET /app/x\" 200 4 pool=app backend=b1 ");
-        // A head that failed to parse is logged without its method and target: nothing of it can be trusted.
-        assertThat(logged.subList(1, 4)).containsExactly(
-                "127.0.0.1 \"GET /elsewhere\" 404 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-",
-                "127.0.0.1 \"- -\" 400 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-",
-                "127.0.0.1 \"- -\" 408 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-");
+        // A head that failed to parse is logged without its method and target: nothing of it can be trusted. The
+        // bytes are those of the body sent ("404 Not Found\n" ...), as for a backend's answer, not 0.
+        assertThat(logged.subList(1, 5)).containsExactly(
+                "127.0.0.1 \"GET /elsewhere\" 404 14 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-",
+                "127.0.0.1 \"HEAD /elsewhere\" 404 0 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-",
+                "127.0.0.1 \"- -\" 400 16 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-",
+                "127.0.0.1 \"- -\" 408 20 pool=- backend=- affinity=- upstream_ms=-1.0 total_ms=-1.0 end=-");
+    }
+
+    @Test
+    void anAnswerToHeadThatClosesTheConnectionHasNoBody() throws Exception {
+        backend = FakeBackend.ok("fine");
+        LoadBalancerConfig base = TestConfigs.roundRobin(backend.port());
+        lb = new LoadBalancer(new LoadBalancerConfig(null, base.listen(), base.workers(), base.pools(),
+                List.of(new RouteConfig("*", "/app", "app")), List.of(), null, AccessLogConfig.DEFAULTS,
+                base.limits(), base.shutdownTimeout())).start();
+
+        // RFC 9110 §9.3.2: never a body to HEAD, also when the answer closes (client's close, HTTP/1.0, a refusal).
+        String[] heads = {"HEAD /elsewhere HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n",
+            "HEAD /elsewhere HTTP/1.0\r\n\r\n", "HEAD /app HTTP/1.1\r\nHost: h\r\nHost: h2\r\n\r\n"};
+        for (String head : heads) {
+            try (RawHttp c = new RawHttp(lb.port())) {
+                RawHttp.Response r = c.send(head).read(true);
+                assertThat(r.status()).as(head).isIn(400, 404);
+                assertThat(Integer.parseInt(r.header("Content-Length"))).as(head).isPositive();
+                assertThat(c.closedByPeer()).as(head + ": nothing after the head").isTrue();
+            }
+        }
+
+        assertThat(backend.requests()).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 3);
+        assertThat(lines.lines()).allSatisfy(l -> assertThat(l).contains("\"HEAD /").containsPattern("\" 40[04] 0 "));
     }
 
     @Test
@@ -109,7 +137,7 @@ class LocalAnswersTest {
 
         assertThat(backend.requests()).isEmpty();
         await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 1);
-        assertThat(lines.lines().get(0)).isEqualTo("127.0.0.1 \"GET /a\\x22b\\x5Cc\" 400 0 pool=- backend=- affinity=-"
+        assertThat(lines.lines().get(0)).isEqualTo("127.0.0.1 \"GET /a\\x22b\\x5Cc\" 400 16 pool=- backend=- affinity=-"
                 + " upstream_ms=-1.0 total_ms=-1.0 end=-");
     }
 }
