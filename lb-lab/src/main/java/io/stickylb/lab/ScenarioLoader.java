@@ -61,6 +61,12 @@ public final class ScenarioLoader {
         }
         ScenarioNode.Mapping top = new ScenarioNode(file, root, "").asMap(TOP);
         String name = top.string("name", fileName(file));
+        // The name is the default output directory (lab-results/<name>): a '/' or '..' would write elsewhere.
+        if (!validName(name)) {
+            String problem = "'" + name + "' (expected 1-64 letters, digits, '.', '_' or '-', not '.' or '..')";
+            throw top.has("name") ? top.get("name").error(problem)
+                    : ScenarioNode.error(file, 1, "name", problem + ", taken from the file name: set name:");
+        }
         long seed = top.has("seed") ? top.get("seed").asLong(Long.MIN_VALUE, Long.MAX_VALUE) : 1;
         Duration duration = positive(top.required("duration"));
         Duration warmup = top.duration("warmup", Duration.ZERO);
@@ -143,7 +149,7 @@ public final class ScenarioLoader {
             ScenarioNode.Mapping m = entry.asMap(null);
             PoolConfig pool = PoolSettings.read(entry, file, backendCount);
             String name = m.string("name", pool.strategy());
-            if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+            if (!validName(name)) {
                 throw m.get("name").error("'" + name + "' (expected 1-64 letters, digits, '.', '_' or '-')");
             }
             if (!names.add(name)) {
@@ -216,6 +222,11 @@ public final class ScenarioLoader {
             throw node.error("must be more than 0");
         }
         return d;
+    }
+
+    /** A scenario's or strategy's name: also a directory name, so no separators and no '.' or '..'. */
+    private static boolean validName(String name) {
+        return name.matches("[A-Za-z0-9._-]{1,64}") && !name.equals(".") && !name.equals("..");
     }
 
     private static String fileName(String file) {

@@ -122,6 +122,10 @@ class ScenarioLoaderTest {
                 Arguments.of("warmup: 2s", "warmup: 31s", "failover.yaml:4: warmup: warm-up 31000ms is not shorter"),
                 Arguments.of("backend: 2 }", "backend: 2, weight: 3 }",
                         "failover.yaml:21: events[0].weight: weight is for add-backend"),
+                Arguments.of("name: failover", "name: ../escaped",
+                        "failover.yaml:1: name: '../escaped' (expected 1-64 letters, digits, '.', '_' or '-'"),
+                Arguments.of("name: failover", "name: ..", "failover.yaml:1: name: '..' (expected"),
+                Arguments.of("name: ip-modulo", "name: ..", "failover.yaml:17: strategies[3].name: '..' (expected"),
                 Arguments.of("nat-groups: 0", "nat-groups: 2001",
                         "failover.yaml:11: clients.nat-groups: 2001 clients per address, but there are only 2000"));
     }
@@ -141,6 +145,14 @@ class ScenarioLoaderTest {
     void yamlSyntaxErrorsHaveALine() {
         assertThatThrownBy(() -> ScenarioLoader.parse("name: x\nbackends: { count: 3\n", "bad.yaml"))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("bad.yaml:3: YAML syntax error");
+    }
+
+    @Test
+    void aNameTakenFromTheFileNameMustBeADirectoryName() {
+        assertThatThrownBy(() -> ScenarioLoader.parse("duration: 5s\nbackends: { count: 2 }\nclients: { count: 10 }\n"
+                + "strategies:\n  - { strategy: round-robin }\n", "my scenario.yaml"))
+                .hasMessageStartingWith("my scenario.yaml:1: name: 'my scenario' (expected")
+                .hasMessageEndingWith("taken from the file name: set name:");
     }
 
     @Test
