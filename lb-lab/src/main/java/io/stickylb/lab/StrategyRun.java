@@ -39,6 +39,8 @@ final class StrategyRun {
     private final List<BackendConfig> inPool = new ArrayList<>();
     /** Weights that add-backend events gave, by backend index: a restart of such a backend keeps its weight. */
     private final Map<Integer, Integer> addedWeights = new HashMap<>();
+    /** Backends a remove event took out (added on the fault thread): their retries still count in the report. */
+    private final List<Backend> removed = new java.util.concurrent.CopyOnWriteArrayList<>();
     private BackendFleet fleet;
     private LoadBalancer lb;
 
@@ -71,7 +73,11 @@ final class StrategyRun {
             driver = new LoadDriver(lb.address(), clients, new ClientSchedule(clients, scenario.seed()),
                     new ClientPopulation(clients, scenario.seed()), recorder, new ReplyParser(BackendFleet::index),
                     this::sampleInFlight);
-            driver.connect().get(10, TimeUnit.SECONDS);
+            try {
+                driver.connect().get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new LabException("the load driver could not start: " + e.getMessage(), e);
+            }
             var done = driver.run(durationNanos);
             List<FaultTracker> watching = new ArrayList<>();
             int next = 0;
@@ -98,7 +104,8 @@ final class StrategyRun {
             return RunResults.of(strategy, recorder, spec.count(), fleet.size(), retries(), driver.unsent, elapsed,
                     stop.get());
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new LabException("the load driver could not start: " + e.getMessage(), e);
+            // Only marking a fault waits on the driver here (its start is caught above).
+            throw new LabException("the load driver did not take a fault event in time: " + e, e);
         } finally {
             actions.shutdownNow();
             if (driver != null) {
@@ -133,6 +140,10 @@ final class StrategyRun {
                     lb.reload(config());
                 }
                 case REMOVE -> {
+                    Backend leaving = pool().snapshot().find(id);
+                    if (leaving != null) {
+                        removed.add(leaving);
+                    }
                     inPool.removeIf(b -> b.id().equals(id));
                     lb.reload(config());
                 }
@@ -168,12 +179,15 @@ final class StrategyRun {
         }
     }
 
+    /** Per backend, the retries its failures caused: those still in the pool and those a remove event took out. */
     private long[] retries() {
         long[] retries = new long[fleet.size()];
-        for (Backend b : pool().backends()) {
+        List<Backend> all = new ArrayList<>(pool().backends());
+        all.addAll(removed);
+        for (Backend b : all) {
             int index = BackendFleet.index(b.id());
             if (index >= 0 && index < retries.length) {
-                retries[index] = b.stats().retries.sum();
+                retries[index] += b.stats().retries.sum();
             }
         }
         return retries;

@@ -52,6 +52,27 @@ class FaultScheduleTest {
     }
 
     @Test
+    void retriesCausedByABackendStillCountAfterARemoveTookItOut() throws Exception {
+        Scenario s = ScenarioLoader.parse("""
+                name: stop-remove
+                seed: 9
+                duration: 3s
+                backends: { count: 2, service-time: 1ms, mode: in-process }
+                clients: { count: 100, rate: { total-rps: 300 } }
+                strategies:
+                  - { name: rr, strategy: round-robin, health: { passive: { consecutive-failures: 1000 } } }
+                events:
+                  - { at: 1s, action: stop, backend: 1 }
+                  - { at: 2s, action: remove, backend: 1 }
+                """, "stop-remove.yaml");
+        RunResult r = new Experiment(s, out, Progress.silent(), new AtomicBoolean()).warmUp(Duration.ZERO).run()
+                .runs().get(0);
+        // Between the stop and the remove every other request finds b1 refusing and is retried on b2.
+        assertThat(r.perBackend().get(0).retries()).as("b1's retries").isGreaterThan(50);
+        assertThat(r.retries()).isEqualTo(r.perBackend().get(0).retries() + r.perBackend().get(1).retries());
+    }
+
+    @Test
     void anAddedBackendTakesTheWeightItsEventGives() throws Exception {
         Scenario s = ScenarioLoader.parse("""
                 name: weighted-add
