@@ -94,9 +94,10 @@ final class DemoCommand implements Callable<Integer> {
                 log.info("SIGHUP ignored: the demo has no config file to reload");
             }
         } finally {
-            lifecycle.end();
+            // After the drain, as in lb run: a signal during it must not reach the JVM's default handlers.
             lb.close();
             samples.close();
+            lifecycle.end();
         }
         return LbCommand.OK;
     }

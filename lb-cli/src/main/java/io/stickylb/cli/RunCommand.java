@@ -156,8 +156,10 @@ final class RunCommand implements Callable<Integer> {
                 warmup.stop();
                 awaitWarmup();
             }
-            lifecycle.end();
+            // Our handlers stay through the drain: restored first, the JVM's own ended the process at once on a
+            // SIGHUP (exit 129) and on a second SIGTERM (143), cutting the requests still being served.
             lb.close();
+            lifecycle.end();
         }
         return LbCommand.OK;
     }

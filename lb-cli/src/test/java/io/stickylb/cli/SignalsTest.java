@@ -4,11 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -16,7 +26,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code lb run} as a real process: SIGHUP reloads, SIGTERM and SIGINT shut down gracefully with exit code 0. */
+/**
+ * {@code lb run} as a real process: SIGHUP reloads, SIGTERM and SIGINT shut down gracefully with exit code 0, and
+ * during that drain a SIGHUP changes nothing while a second SIGTERM exits at once with 1.
+ */
 class SignalsTest {
 
     @TempDir
@@ -136,6 +149,99 @@ class SignalsTest {
         assertThat(Http.backendId(port)).isEqualTo("b1");
     }
 
+    @Test
+    void aSighupDuringTheDrainNeitherEndsTheProcessNorCutsTheRequestStillInFlight() throws Exception {
+        try (HeldServer held = new HeldServer()) {
+            int port = Cli.freePort();
+            process = lb("run", "--config", write(port, "held", held.port()).toString(), "--warmup", "0");
+            awaitServedBy(port, "held", 30);
+            CompletableFuture<Integer> inFlight = held.request(port);
+            signal("TERM");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Http.listening(port)); // the drain has begun
+
+            signal("HUP");
+            // A signal's effect takes milliseconds: the process must still be draining a second later.
+            assertThat(process.waitFor(1, TimeUnit.SECONDS)).as("ended by the SIGHUP").isFalse();
+            held.release.countDown();
+            assertThat(inFlight.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isZero();
+        }
+    }
+
+    @Test
+    void aSecondSigtermDuringTheDrainExitsAtOnceWithOneAndSaysSo() throws Exception {
+        try (HeldServer held = new HeldServer()) {
+            int port = Cli.freePort();
+            process = lb("run", "--config", write(port, "held", held.port()).toString(), "--warmup", "0");
+            awaitServedBy(port, "held", 30);
+            held.request(port);
+            signal("TERM");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Http.listening(port));
+
+            signal("TERM");
+            assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).isEqualTo(LbCommand.FAILURE);
+            assertThat(log()).contains("SIGTERM received again: exiting without waiting for in-flight requests");
+        }
+    }
+
+    /** A backend that holds {@code GET /hold} until released; anything else it answers at once. */
+    private static final class HeldServer implements AutoCloseable {
+        final CountDownLatch arrived = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final ExecutorService threads = Executors.newCachedThreadPool();
+        private final HttpServer server;
+
+        HeldServer() throws IOException {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+            server.setExecutor(threads);
+            server.createContext("/", exchange -> {
+                if (exchange.getRequestURI().getPath().equals("/hold")) {
+                    arrived.countDown();
+                    try {
+                        release.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                exchange.getResponseHeaders().add("X-Backend-Id", "held");
+                exchange.sendResponseHeaders(200, 4);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write("held".getBytes(StandardCharsets.US_ASCII));
+                }
+            });
+            server.start();
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        /** Sends {@code GET /hold} through the proxy on {@code port}; returns once the request reached this server. */
+        CompletableFuture<Integer> request(int port) throws InterruptedException {
+            CompletableFuture<Integer> status = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Http.get(port, "/hold").statusCode();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(arrived.await(10, TimeUnit.SECONDS)).as("the request reached the backend").isTrue();
+            return status;
+        }
+
+        @Override
+        public void close() {
+            release.countDown();
+            server.stop(0);
+            threads.shutdownNow();
+        }
+    }
+
     private void awaitServedBy(int port, String id, int seconds) throws IOException {
         try {
             await().atMost(Duration.ofSeconds(seconds)).until(() -> id.equals(Http.backendId(port)));
@@ -159,12 +265,16 @@ class SignalsTest {
     }
 
     private Path write(int port, String id, IdServer backend) throws IOException {
+        return write(port, id, backend.port());
+    }
+
+    private Path write(int port, String id, int backendPort) throws IOException {
         return Files.writeString(dir.resolve("lb.yaml"), "listen: 127.0.0.1:" + port + "\n"
                 + "access-log: off\n"
                 + "shutdown-timeout: 5s\n"
                 + "pools:\n"
                 + "  app:\n"
                 + "    backends:\n"
-                + "      - { id: " + id + ", address: 127.0.0.1:" + backend.port() + " }\n");
+                + "      - { id: " + id + ", address: 127.0.0.1:" + backendPort + " }\n");
     }
 }

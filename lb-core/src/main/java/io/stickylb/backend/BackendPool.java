@@ -180,6 +180,21 @@ public final class BackendPool {
      * kept, with what it learned (round-robin position, learned sessions).
      */
     public synchronized List<Backend> reconfigure(PoolConfig newConfig, List<Backend> moved) {
+        return reconfigure(newConfig, moved, strategyFor(newConfig));
+    }
+
+    /**
+     * The strategy {@code newConfig} calls for: this pool's own while its settings are unchanged, else a new one. It
+     * throws {@link IllegalArgumentException} for settings the engine refuses, before anything changed, so a reload can
+     * prepare every pool's strategy first and be refused as a whole.
+     */
+    public LoadBalancingStrategy strategyFor(PoolConfig newConfig) {
+        return config.sameStrategySettings(newConfig) ? strategy : LoadBalancingStrategy.create(newConfig);
+    }
+
+    /** As {@link #reconfigure(PoolConfig, List)}, with the strategy {@link #strategyFor} prepared for it. */
+    public synchronized List<Backend> reconfigure(PoolConfig newConfig, List<Backend> moved,
+            LoadBalancingStrategy prepared) {
         Map<String, Backend> next = new LinkedHashMap<>();
         List<Backend> movedHere = new ArrayList<>();
         for (BackendConfig bc : newConfig.backends()) {
@@ -212,11 +227,8 @@ public final class BackendPool {
                         + " address lifted", x -> x.ejected(false));
             }
         }
-        PoolConfig old = this.config;
         this.config = newConfig;
-        if (!old.sameStrategySettings(newConfig)) {
-            this.strategy = LoadBalancingStrategy.create(newConfig);
-        }
+        this.strategy = prepared;
         publish();
         return removed;
     }

@@ -67,6 +67,11 @@ public final class RequestDecoder extends ByteToMessageDecoder {
         watch.headEnded();
     }
 
+    /** True while part of a request head has arrived and the rest has not. */
+    public boolean headArriving() {
+        return state == State.HEAD && actualReadableBytes() > 0;
+    }
+
     /** Bytes received but not yet decoded (part of a head, say). */
     public int buffered() {
         return actualReadableBytes();

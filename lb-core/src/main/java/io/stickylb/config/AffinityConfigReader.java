@@ -1,5 +1,8 @@
 package io.stickylb.config;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,8 +83,27 @@ final class AffinityConfigReader {
             if (secret.isEmpty()) {
                 throw n.error("empty secret");
             }
+            for (String earlier : secrets) {
+                if (!earlier.equals(secret) && keyId(earlier) == keyId(secret)) {
+                    // The engine cannot tell which key signed a token then, and refused the pool only when it was
+                    // built: lb validate passed the file that lb run and a reload refused, without file or line.
+                    throw n.error("shares its key id with secrets[" + secrets.indexOf(earlier)
+                            + "] (a token names its key by the first 24 bits of the secret's SHA-256); change one");
+                }
+            }
             secrets.add(secret);
         }
         return secrets;
+    }
+
+    /** A secret's key id as affinity tokens carry it (io.stickylb.strategy.SigningKey): its SHA-256's first 24 bits. */
+    private static int keyId(String secret) {
+        byte[] f;
+        try {
+            f = MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is unavailable", e);
+        }
+        return (f[0] & 0xFF) << 16 | (f[1] & 0xFF) << 8 | f[2] & 0xFF;
     }
 }

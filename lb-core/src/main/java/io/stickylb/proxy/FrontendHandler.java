@@ -59,7 +59,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private BodyDiscard discard;
     /** The answer went out and output was shut down (lingering close): a quiet gap may end the connection now. */
     private boolean finSent;
-    /** Counted in {@link ProxyRuntime#lingeringConnections()} until the channel closes (a shutdown waits for it). */
+    /**
+     * Counted in {@link ProxyRuntime#lingeringConnections()} until the channel closes (a shutdown waits for it): a
+     * gentle close, or a request whose head was arriving when the shutdown began.
+     */
     private boolean lingerCounted;
     /** Set while {@link #process()} runs: an exchange that ends inside it leaves the next request to that loop. */
     private boolean processing;
@@ -190,7 +193,17 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 // No next request will be served: stop waiting for the body's end, but still let the answer land.
                 lingerClose();
             } else if (exchange == null && pending.isEmpty() && discard == null) {
-                close();
+                RequestDecoder decoder = ctx.pipeline().get(RequestDecoder.class);
+                if (decoder != null && decoder.headArriving() && !closing && ctx.channel().isActive()) {
+                    // A request is on its way, not idle: let its head arrive (header-timeout still applies) and its
+                    // answer go out with Connection: close. Counted like a gentle close, so the drain waits for it.
+                    if (!lingerCounted) {
+                        lingerCounted = true;
+                        runtime.lingerStarted();
+                    }
+                } else {
+                    close();
+                }
             }
             return;
         }

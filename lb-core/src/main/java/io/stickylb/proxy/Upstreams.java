@@ -7,8 +7,10 @@ import io.stickylb.config.PoolConfig;
 import io.stickylb.routing.ClientAddressResolver;
 import io.stickylb.routing.PathNormalizer;
 import io.stickylb.routing.Router;
+import io.stickylb.strategy.LoadBalancingStrategy;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,17 +47,28 @@ public final class Upstreams {
 
     /**
      * Builds the next generation: pools with the same name are reconfigured in place (backends with the same id keep
-     * state, counters and connections). Backends that disappear are added to {@code removed}.
+     * state, counters and connections). Backends that disappear are added to {@code removed}. A config the engine
+     * refuses (an {@link IllegalArgumentException}) leaves every pool as it was.
      */
     public Upstreams next(LoadBalancerConfig config, List<Backend> removed) {
+        // Whatever may refuse the config runs before the first pool changes: pools are reconfigured in place, and a
+        // refusal after that left earlier pools serving backends the running config and health checks knew nothing of.
         Map<String, BackendPool> next = new LinkedHashMap<>();
+        Map<BackendPool, LoadBalancingStrategy> strategies = new HashMap<>();
         for (PoolConfig pc : config.pools().values()) {
             BackendPool existing = pools.get(pc.name());
             if (existing != null) {
-                removed.addAll(existing.reconfigure(pc, removed));
+                strategies.put(existing, existing.strategyFor(pc));
                 next.put(pc.name(), existing);
             } else {
                 next.put(pc.name(), new BackendPool(pc));
+            }
+        }
+        Upstreams upstreams = new Upstreams(next, config);
+        for (PoolConfig pc : config.pools().values()) {
+            BackendPool existing = pools.get(pc.name());
+            if (existing != null) {
+                removed.addAll(existing.reconfigure(pc, removed, strategies.get(existing)));
             }
         }
         for (BackendPool old : pools.values()) {
@@ -63,7 +76,7 @@ public final class Upstreams {
                 removed.addAll(old.backends());
             }
         }
-        return new Upstreams(next, config);
+        return upstreams;
     }
 
     public Map<String, BackendPool> pools() {

@@ -406,6 +406,14 @@ class ConfigLoaderErrorTest {
                               secret: a
                               secrets: [ b ]
                         """, "bad.yaml:6: pools.app.affinity.secrets: give either secret or secrets, not both"),
+                arguments("two secrets with one key id", """
+                        pools:
+                          app:
+                            backends: [ { id: b1, address: "localhost:1" } ]
+                            affinity:
+                              secrets: [ secret-238, secret-5985 ]
+                        """, "bad.yaml:5: pools.app.affinity.secrets[1]: shares its key id with secrets[0] (a token"
+                                + " names its key by the first 24 bits of the secret's SHA-256); change one"),
                 arguments("SameSite None without Secure", """
                         pools:
                           app:
