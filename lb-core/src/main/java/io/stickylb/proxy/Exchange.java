@@ -340,6 +340,11 @@ final class Exchange implements ConnectionWaiter {
         frontend.maybeRead();
     }
 
+    /** Whether the client asked to keep its connection (HTTP/1.1 without {@code close}, or 1.0 keep-alive). */
+    boolean clientKeepAlive() {
+        return clientKeepAlive;
+    }
+
     boolean acceptsRequestContent() {
         return backendChannel != null && !requestComplete && !done;
     }

@@ -378,7 +378,10 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
         exchange = null;
         boolean bodyLeft = !requestComplete && !skipQueuedBody();
         if (!keepAlive || runtime.draining()) {
-            if (bodyLeft) {
+            if (bodyLeft || done.clientKeepAlive()) {
+                // A client that asked to keep the connection may have pipelined more requests, here or still in the
+                // socket: unread, they would turn a plain close into a reset, which drops what the client has not
+                // read of this answer yet (RFC 9112 §9.6). One that asked for the close must not send more.
                 lingerClose();
                 return;
             }
