@@ -152,6 +152,8 @@ final class RunCommand implements Callable<Integer> {
                 reload(lb);
             }
         } finally {
+            // Out of rotation and refusing reloads from the signal on, not only once the warm-up has stopped.
+            lb.shutdownBegins();
             if (warmup != null) {
                 warmup.stop();
                 awaitWarmup();

@@ -64,6 +64,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
     private Duration nameRefresh = BackendAddresses.DEFAULT_REFRESH;
     private Duration firstLookupWait = BackendAddresses.DEFAULT_FIRST_WAIT;
     private volatile boolean closed;
+    /** Set by {@link #shutdownBegins()}: the shutdown was asked for, though {@link #close} has not started yet. */
+    private volatile boolean stopping;
     private boolean quiet;
     /** Applied to every reloaded config before it takes effect, from a SIGHUP or the admin API alike. */
     private volatile UnaryOperator<LoadBalancerConfig> reloadFit = UnaryOperator.identity();
@@ -171,7 +173,15 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
 
     @Override
     public boolean shuttingDown() {
-        return closed;
+        return closed || stopping;
+    }
+
+    /**
+     * Marks the shutdown as begun before {@link #close} runs (lb run first stops its JIT warm-up, which can take a
+     * moment): {@code GET /ready} answers 503 and reloads are refused from here on, while requests are still served.
+     */
+    public void shutdownBegins() {
+        stopping = true;
     }
 
     @Override

@@ -106,6 +106,24 @@ class AdminDuringShutdownTest {
         }
     }
 
+    @Test
+    void fromTheShutdownsRequestReadyIs503AndReloadsAreRefusedWhileRequestsAreStillServed() throws Exception {
+        startBehindASlowBackend("{ listen: 127.0.0.1:0 }");
+        AdminClient admin = new AdminClient(lb.adminAddress());
+        release.countDown();
+
+        // lb run says so on the signal, then stops its JIT warm-up, and only then closes.
+        lb.shutdownBegins();
+        AdminClient.Reply ready = admin.get("/ready");
+        assertThat(ready.status()).isEqualTo(503);
+        assertThat(ready.json().get("status").asText()).isEqualTo("shutting down");
+        assertThat(admin.post("/api/reload").status()).isEqualTo(503);
+        try (RawHttp client = new RawHttp(lb.port())) {
+            client.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            assertThat(client.read().status()).as("still serving until close").isEqualTo(200);
+        }
+    }
+
     /** A load balancer with the given admin section, in front of a backend that answers once {@link #release}d. */
     private void startBehindASlowBackend(String adminSection) throws Exception {
         backend = new FakeBackend((req, out, s) -> {
