@@ -200,7 +200,8 @@ public final class ProxyMetrics {
         FunctionCounter.builder("stickylb_backend_retries", s, x -> x.retries.sum())
                 .description("Requests retried elsewhere after failing on this backend").tags(tags).register(registry);
         FunctionCounter.builder("stickylb_backend_connections_opened", s, x -> x.connectionsOpened.sum())
-                .description("Connections opened to the backend").tags(tags).register(registry);
+                .description("Connections opened to the backend, counted at the attempt (failed ones included)")
+                .tags(tags).register(registry);
         FunctionCounter.builder("stickylb_backend_requests_queued", s, x -> x.queued.sum())
                 .description("Requests that waited for a connection because max-pending-per-backend connects to the "
                         + "backend were open").tags(tags).register(registry);
