@@ -98,6 +98,7 @@ public enum Transport {
      * each time its loop wakes. Netty 4.2's epoll listener otherwise accepts one: its level-triggered read handle
      * asks "maybe more data?" by comparing the accepted descriptor with 1, which is never true. A burst of 256
      * connections then took 256 turns of a busy loop, and the last one waited up to a second for its first byte.
+     * Its handler ({@link RegisterAfterBatch}) must stay: add more to the listener's pipeline, do not replace it.
      */
     public ServerBootstrap listener(EventLoopGroup group) {
         return new ServerBootstrap()
@@ -106,7 +107,9 @@ public enum Transport {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new ServerChannelRecvByteBufAllocator()
                         .respectMaybeMoreData(false)
-                        .maxMessagesPerRead(ACCEPTS_PER_WAKEUP));
+                        .maxMessagesPerRead(ACCEPTS_PER_WAKEUP))
+                // Accepted connections join their loops after the listener's I/O batch, as backend connects do.
+                .handler(RegisterAfterBatch.INSTANCE);
     }
 
     public EventLoopGroup newGroup(int threads, String name) {

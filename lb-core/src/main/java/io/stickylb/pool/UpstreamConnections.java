@@ -6,6 +6,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.stickylb.backend.Backend;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -77,15 +79,40 @@ public final class UpstreamConnections {
 
     /**
      * Opens a new connection to {@code address}, this backend's {@link Backend#socketAddress()}, on this loop, its
-     * pipeline built by {@code initializer}; it fails at once while the backend's host name is not resolved yet.
+     * pipeline built by {@code initializer}; it fails at once while the backend's host name is not resolved yet. The
+     * future completes on this loop with the connected channel.
+     *
+     * <p>The socket is created from a task, never inside the loop's I/O batch. Why: Netty's epoll loop
+     * ({@code io.netty.channel.epoll.EpollIoHandler#processReady}) finds the channel of each ready event of a batch
+     * by its descriptor number. A connection closed while the batch is handled (a client's reset closing its backend
+     * connection, a write to a client that reset failing and Netty closing it) frees its number at once; a socket
+     * opened later in that batch gets the same number and received the closed one's pending event, which failed a
+     * connect to a healthy backend. Tasks run after the batch, when no event is pending. Only new connections pay
+     * the task; a request served by a pooled connection does not.
      */
-    public ChannelFuture connect(Backend backend, InetSocketAddress address, int connectTimeoutMillis,
-                                 ChannelHandler initializer) {
+    public Future<Channel> connect(Backend backend, InetSocketAddress address, int connectTimeoutMillis,
+                                   ChannelHandler initializer) {
         backend.stats().connectionsOpened.increment();
-        return LocalConnectFailure.onLoop(bootstrap.clone()
+        Bootstrap b = bootstrap.clone()
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .handler(initializer)
-                .connect(address), loop);
+                .handler(initializer);
+        Promise<Channel> connected = loop.newPromise();
+        try {
+            loop.execute(() -> open(b, address, connected));
+        } catch (RejectedExecutionException stopped) {
+            open(b, address, connected); // the loop is stopping: no batch of its follows, and the connect fails
+        }
+        return connected;
+    }
+
+    private void open(Bootstrap b, InetSocketAddress address, Promise<Channel> connected) {
+        LocalConnectFailure.onLoop(b.connect(address), loop).addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) {
+                connected.trySuccess(f.channel());
+            } else {
+                connected.tryFailure(f.cause());
+            }
+        });
     }
 
     /**

@@ -2,7 +2,6 @@ package io.stickylb.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.http.HttpContent;
@@ -16,6 +15,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
@@ -204,7 +204,7 @@ final class Exchange implements ConnectionWaiter {
         BackendChannelInitializer init =
                 new BackendChannelInitializer(poolConfig.timeouts().idle(), address, b, connections);
         connections.connect(b, address, timeout, init)
-                .addListener((ChannelFuture f) -> {
+                .addListener((Future<Channel> f) -> {
                     connections.connectFinished(b);
                     connected(b, address, f);
                 });
@@ -278,16 +278,16 @@ final class Exchange implements ConnectionWaiter {
         }
     }
 
-    private void connected(Backend b, InetSocketAddress address, ChannelFuture f) {
+    private void connected(Backend b, InetSocketAddress address, Future<Channel> f) {
         if (done) {
             // The client left while we were connecting; a fresh, unused connection is still good for the pool.
             if (f.isSuccess()) {
-                connections.release(b, f.channel(), address);
+                connections.release(b, f.getNow(), address);
             }
             return;
         }
         if (f.isSuccess()) {
-            attach(f.channel());
+            attach(f.getNow());
             return;
         }
         if (LocalConnectFailure.is(f.cause())) {

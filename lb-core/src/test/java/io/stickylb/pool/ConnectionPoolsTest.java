@@ -89,7 +89,7 @@ class ConnectionPoolsTest {
             Backend b = before.pool("app").backend("b1").orElseThrow();
             InetSocketAddress openedTo = b.socketAddress();
             Channel ch = loop.submit(() -> connections.connect(b, openedTo, 2000, new ChannelInboundHandlerAdapter()))
-                    .get().sync().channel();
+                    .get().sync().getNow();
             loop.submit(() -> connections.release(b, ch, openedTo)).sync();
             assertThat(b.stats().idleConnections.get()).isEqualTo(1);
 
