@@ -422,6 +422,11 @@ final class Exchange implements ConnectionWaiter {
                     return;
                 }
                 interim = true;
+                if (requestComplete) {
+                    // An interim answer (102 Processing) is how a backend says it is still working: the wait for the
+                    // final head starts again, as any read restarts HAProxy's server timeout and nginx's read timeout.
+                    startResponseTimer();
+                }
                 if (http10) {
                     // RFC 9110 §15.2: no 1xx to an HTTP/1.0 client; it waits for the final answer.
                     head.release();

@@ -180,6 +180,38 @@ class ProxyErrorsTest {
     }
 
     @Test
+    void interimAnswersRestartTheResponseTimeout() throws Exception {
+        // Four 102s 400 ms apart: 1.6 s in all against a 1 s response timeout, never 1 s without a word.
+        backend = new FakeBackend((req, out, s) -> {
+            try {
+                for (int i = 0; i < 4; i++) {
+                    out.write("HTTP/1.1 102 Processing\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    out.flush();
+                    Thread.sleep(400);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ndone".getBytes(StandardCharsets.ISO_8859_1));
+            return true;
+        });
+        PoolConfig pool = TestConfigs.withTimeouts(TestConfigs.pool("round-robin", backend.port()),
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(60));
+        lb = new LoadBalancer(TestConfigs.single(pool)).start();
+        try (RawHttp c = new RawHttp(lb.port())) {
+            RawHttp.Response r = c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read();
+            int interims = 0;
+            while (r.status() == 102) {
+                interims++;
+                r = c.read();
+            }
+            assertThat(interims).isEqualTo(4);
+            assertThat(r.status()).as("the final answer, not a 504").isEqualTo(200);
+            assertThat(r.body()).isEqualTo("done");
+        }
+    }
+
+    @Test
     void aShortResponseTimeoutHoldsAfterALongerOneOnTheSameConnection() throws Exception {
         backend = new FakeBackend((req, out, s) -> {
             if (req.requestLine().startsWith("GET /fast")) {
