@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.knowm.xchart.CategorySeries;
 
@@ -21,15 +21,11 @@ import org.knowm.xchart.CategorySeries;
  * A run in which no request carried a session cookie has no affinity ratio (0 of 0): every output says so ("n/a",
  * an empty CSV cell, null in JSON) instead of 0 %, which would read as affinity totally broken.
  */
+@ExtendWith(NoChildProcessLeft.class)
 class AffinityNotApplicableTest {
 
     @TempDir
     Path out;
-
-    @AfterEach
-    void noProcessOutlivesATest() {
-        assertThat(ChildProcesses.alive()).isZero();
-    }
 
     @Test
     void clientsWithoutCookiesGetNoAffinityRatioInAnyOutput() throws Exception {

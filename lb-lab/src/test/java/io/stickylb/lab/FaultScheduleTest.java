@@ -5,20 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The fault actions other than kill, applied to in-process backends, and real loopback client addresses. */
+@ExtendWith(NoChildProcessLeft.class)
 class FaultScheduleTest {
 
     @TempDir
     Path out;
-
-    @AfterEach
-    void noProcessOutlivesATest() {
-        assertThat(ChildProcesses.alive()).isZero();
-    }
 
     @Test
     void addDrainRemoveAndRestartChangeWhereRequestsGo() throws Exception {

@@ -16,14 +16,15 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The report's numbers recomputed from ground truth: what the sample backends themselves counted (requests, sessions
  * created, sessions they did not know), and the definitions of imbalance and affinity applied to those counts.
  */
+@ExtendWith(NoChildProcessLeft.class)
 class GroundTruthTest {
 
     /** Passive checks only: every request a backend counts is then one the lab sent. */
@@ -31,11 +32,6 @@ class GroundTruthTest {
 
     @TempDir
     Path out;
-
-    @AfterEach
-    void noProcessOutlivesATest() {
-        assertThat(ChildProcesses.alive()).isZero();
-    }
 
     @Test
     void perBackendRequestsSessionsImbalanceAndAffinityMatchWhatTheBackendsCounted() throws Exception {

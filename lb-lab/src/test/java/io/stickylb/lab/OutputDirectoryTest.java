@@ -6,20 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Where an experiment writes its files, also when the output path goes through a directory that does not exist. */
+@ExtendWith(NoChildProcessLeft.class)
 class OutputDirectoryTest {
 
     @TempDir
     Path tmp;
-
-    @AfterEach
-    void noProcessOutlivesATest() {
-        assertThat(ChildProcesses.alive()).isZero();
-    }
 
     @Test
     void aPathThroughAMissingDirectoryAndDotDotGetsItsResults() throws Exception {

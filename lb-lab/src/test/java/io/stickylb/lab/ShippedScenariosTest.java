@@ -8,23 +8,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Short versions of the shipped scenarios (seconds, fewer clients, a few of their strategies) asserting the
  * qualitative result each one is there to show, with margins: the machine running them may be busy.
  */
+@ExtendWith(NoChildProcessLeft.class)
 class ShippedScenariosTest {
 
     @TempDir
     Path out;
-
-    @AfterEach
-    void noProcessOutlivesATest() {
-        assertThat(ChildProcesses.alive()).as("child processes still running").isZero();
-    }
 
     @Test
     void natMakesIpHashUnbalancedWhileCookieAffinityStaysEven() throws Exception {
