@@ -91,6 +91,27 @@ public final class BackendResponse extends DefaultHttpResponse implements Refere
         return keepAlive;
     }
 
+    /**
+     * True when {@code Transfer-Encoding} names more than a single chunked: a coding other than chunked
+     * ({@code gzip}, say), or chunked twice. stickylb undoes none of them, so the body must reach the client with the
+     * field that names them.
+     */
+    public boolean hasOtherCodings() {
+        if (framing != Framing.CHUNKED && framing != Framing.UNTIL_CLOSE) {
+            return false;
+        }
+        int chunked = 0;
+        for (String value : fields.getAll("transfer-encoding")) {
+            for (String coding : value.split(",")) {
+                String c = coding.trim();
+                if (!c.isEmpty() && (!c.equalsIgnoreCase("chunked") || ++chunked > 1)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     /** The fields, with their in-place operations. */
     public RawHeaders fields() {
         return fields;

@@ -202,6 +202,9 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                         break loop;
                     }
                     int lineEnd = lf > pos && in.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+                    if (lineEnd == lf && !dechunk) {
+                        emitFrom = endLineWithCrlf(in, out, emitFrom, lf);
+                    }
                     if (state == State.CHUNK_SIZE && lineEnd - pos > maxLine) {
                         // The same limit whether the line came in one read or several.
                         failBody(in, out, "chunk line too long");
@@ -256,6 +259,9 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
                         }
                         pos += 2;
                     } else if (b == '\n') {
+                        if (!dechunk) {
+                            emitFrom = endLineWithCrlf(in, out, emitFrom, pos);
+                        }
                         pos++;
                     } else {
                         failBody(in, out, "chunk data not followed by CRLF");
@@ -277,6 +283,20 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
             out.add(LastHttpContent.EMPTY_LAST_CONTENT);
             responseEnded(in);
         }
+    }
+
+    /**
+     * Passes on the framing bytes before the bare LF at {@code lf}, then a CRLF in its place; returns where the bytes
+     * still to pass on start. A bare LF is read (as for a head, RFC 9112 §2.2) but not relayed: §7.1 has chunk lines
+     * end in CRLF, and strict clients (llhttp, in Node.js) reject the chunked body otherwise; nginx and HAProxy write
+     * chunk framing afresh.
+     */
+    private static int endLineWithCrlf(ByteBuf in, List<Object> out, int emitFrom, int lf) {
+        if (lf > emitFrom) {
+            out.add(new DefaultHttpContent(in.retainedSlice(emitFrom, lf - emitFrom)));
+        }
+        out.add(new DefaultHttpContent(ChunkFraming.crlf()));
+        return lf + 1;
     }
 
     /**

@@ -436,6 +436,8 @@ final class Exchange implements ConnectionWaiter {
                         ForwardedHeaders.rewriteResponse(head);
                     }
                     dropBodyFraming(head);
+                    // RFC 9110 §6.2: an intermediary sends its own version, in interim answers as in final ones.
+                    head.setProtocolVersion(HttpVersion.HTTP_1_1);
                     writeHead(head, 0);
                 }
             } else if (RetryPolicy.mayRetryStatus(poolConfig.retry(), code, method, bodyHeld(), attempts)
@@ -451,6 +453,11 @@ final class Exchange implements ConnectionWaiter {
                 endBackend();
                 retryElsewhere(failed);
                 return;
+            } else if (http10 && head.hasOtherCodings()) {
+                // RFC 9112 §6.1: no Transfer-Encoding to an HTTP/1.0 client, and without it a gzip or other coding,
+                // which stickylb does not decode, would pass for the content itself. nginx answers 502 too.
+                head.release();
+                backendFailed(ErrorKind.PROTOCOL);
             } else {
                 relayHead(head);
             }
@@ -484,8 +491,12 @@ final class Exchange implements ConnectionWaiter {
         closeClient = !clientKeepAlive || runtime.draining() || bodyMayNeverCome();
         switch (response.framing()) {
             case UNTIL_CLOSE -> {
-                // Read-until-close from the backend: re-frame as chunks for HTTP/1.1, or close for HTTP/1.0.
-                if (http10) {
+                // Read-until-close from the backend: re-frame as chunks for HTTP/1.1, or close for HTTP/1.0. Codings
+                // before a missing final chunked (RFC 9112 §6.3) stay named, so that body also runs to the close.
+                if (http10 || response.hasOtherCodings()) {
+                    if (http10) {
+                        response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+                    }
                     closeClient = true;
                     closeDelimited = true;
                 } else {

@@ -179,4 +179,67 @@ class ResponseRelayTest {
             assertThat(head.header("Transfer-Encoding")).isNull();
         }
     }
+
+    private void startClosing(String rawResponse) throws IOException {
+        backend = new FakeBackend((req, out, s) -> {
+            out.write(rawResponse.getBytes(StandardCharsets.ISO_8859_1));
+            return false;
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+    }
+
+    /**
+     * A coding other than chunked with no final chunked is framed by the close (RFC 9112 §6.3). Re-framed as chunked
+     * under a {@code Transfer-Encoding: chunked} that replaced {@code gzip}, the gzip bytes passed for the content.
+     */
+    @Test
+    void aBodyInAnotherTransferCodingReachesAnHttp11ClientWithThatCodingNamedAndEndsAtTheClose() throws Exception {
+        startClosing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nGZIP-BYTES");
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            InputStream in = c.socket().getInputStream();
+            String head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n";
+            assertThat(readBytes(in, head.length())).isEqualToIgnoringCase(head);
+            // The client asked to keep its connection: the close is what ends the body.
+            assertThat(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1)).isEqualTo("GZIP-BYTES");
+        }
+    }
+
+    /**
+     * An HTTP/1.0 client must not be sent Transfer-Encoding (RFC 9112 §6.1), and without it a coding stickylb does not
+     * decode (or chunked applied twice, RFC 9112 §6.1) would pass for the content: 502, as nginx answers any coding
+     * but chunked.
+     */
+    @Test
+    void anHttp10ClientGets502ForABodyInATransferCodingOtherThanChunked() throws Exception {
+        backend = new FakeBackend((req, out, s) -> {
+            String line = req.requestLine();
+            String response = line.contains("/close") ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nGZIP-BYTES"
+                    : "HTTP/1.1 200 OK\r\nTransfer-Encoding: " + (line.contains("/gzip") ? "gzip" : "chunked")
+                    + ", chunked\r\n\r\n3\r\nGZ!\r\n0\r\n\r\n";
+            out.write(response.getBytes(StandardCharsets.ISO_8859_1));
+            return !line.contains("/close");
+        });
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())).start();
+        for (String path : List.of("/gzip", "/twice", "/close")) {
+            try (RawHttp c = new RawHttp(lb.port())) {
+                RawHttp.Response r = c.send("GET " + path + " HTTP/1.0\r\nHost: h\r\n\r\n").read();
+                assertThat(r.status()).as(path).isEqualTo(502);
+                assertThat(r.body()).as(path).doesNotContain("GZ");
+            }
+        }
+    }
+
+    /** An intermediary sends its own HTTP version (RFC 9110 §6.2), in an interim answer too. */
+    @Test
+    void interimAnswersFromAnHttp10BackendGoOutAsHttp11() throws Exception {
+        start("HTTP/1.0 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
+                + "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok");
+        try (RawHttp c = new RawHttp(lb.port())) {
+            c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+            String expected = "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\nHTTP/1.1 200 OK\r\n"
+                    + "Content-Length: 2\r\n\r\nok";
+            assertThat(readBytes(c.socket().getInputStream(), expected.length())).isEqualTo(expected);
+        }
+    }
 }
