@@ -14,11 +14,16 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,43 +32,95 @@ import org.slf4j.LoggerFactory;
  * The last step of the admin pipeline: refuses what a browser sends for another site ({@link HostCheck},
  * {@link OriginCheck}), checks the bearer token, routes the aggregated request and writes the JSON answer. Handlers
  * may answer later from another thread (reload); the requests of one connection are chained, so pipelined requests
- * are handled and answered in order. Handling and writing run on the channel's event loop.
+ * are handled and answered in order. A connection that owes no answer and brings no complete request for
+ * {@link #IDLE_TIMEOUT} is closed. Handling and writing run on the channel's event loop.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
     private static final String SEC_FETCH_SITE = "Sec-Fetch-Site";
+    /** As the proxy listener's default {@code limits.idle-timeout}. */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     private final Routes routes;
     private final BearerAuth auth;
     private final HostCheck hosts;
     private final RefusalLog refusals;
+    private final Duration idleTimeout;
     /** The previous response on this connection; touched only on the event loop. */
     private CompletableFuture<Void> previous = CompletableFuture.completedFuture(null);
+    /** Requests read and not answered yet, and the close due while there are none; touched only on the event loop. */
+    private int unanswered;
+    private ScheduledFuture<?> idleClose;
 
     AdminHandler(Routes routes, BearerAuth auth, HostCheck hosts, RefusalLog refusals) {
+        this(routes, auth, hosts, refusals, IDLE_TIMEOUT);
+    }
+
+    AdminHandler(Routes routes, BearerAuth auth, HostCheck hosts, RefusalLog refusals, Duration idleTimeout) {
         this.routes = routes;
         this.auth = auth;
         this.hosts = hosts;
         this.refusals = refusals;
+        this.idleTimeout = idleTimeout;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        awaitRequest(ctx);
+        ctx.fireChannelActive();
+    }
+
+    /**
+     * Closes the connection unless a complete request arrives in time. Bytes alone do not put the close off: without
+     * it, a peer that never finished a request (or never sent one) held its connection, and a file descriptor of the
+     * whole process, for good, before any token was checked.
+     */
+    private void awaitRequest(ChannelHandlerContext ctx) {
+        idleClose = ctx.executor().schedule(() -> {
+            if (unanswered == 0) {
+                ctx.close();
+            }
+        }, idleTimeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (idleClose != null) {
+            idleClose.cancel(false);
+        }
+        ctx.fireChannelInactive();
     }
 
     /** What this handler needs of a request, copied out of Netty's buffers (released when channelRead0 returns). */
-    private record Incoming(boolean decoded, HttpMethod method, String uri, String authorization, byte[] body,
+    private record Incoming(ApiResponse malformed, HttpMethod method, String uri, String authorization, byte[] body,
             String remote, String host, String origin, String fetchSite) {
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
-        Incoming in = new Incoming(req.decoderResult().isSuccess(), req.method(), req.uri(),
+        ApiResponse malformed = malformed(req);
+        // After a request it could not parse the codec discards the rest of the connection: keeping it open left the
+        // client's next request unanswered for good.
+        boolean keepAlive = malformed == null && HttpUtil.isKeepAlive(req);
+        unanswered++;
+        if (idleClose != null) {
+            idleClose.cancel(false);
+            idleClose = null;
+        }
+        Incoming in = new Incoming(malformed, req.method(), req.uri(),
                 req.headers().get(HttpHeaderNames.AUTHORIZATION), ByteBufUtil.getBytes(req.content()),
                 who(ctx.channel().remoteAddress()), req.headers().get(HttpHeaderNames.HOST),
                 req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(SEC_FETCH_SITE));
         // Pipelined requests are handled one after the other, as if sent one at a time: a GET after a reload sees it.
         previous = previous.thenComposeAsync(v -> answer(in), ctx.executor())
                 .exceptionally(AdminHandler::failure)
-                .thenAcceptAsync(r -> write(ctx, r, keepAlive, HttpMethod.HEAD.equals(in.method())), ctx.executor())
+                .thenAcceptAsync(r -> {
+                    write(ctx, r, keepAlive, HttpMethod.HEAD.equals(in.method()));
+                    if (--unanswered == 0 && keepAlive && ctx.channel().isActive()) {
+                        awaitRequest(ctx);
+                    }
+                }, ctx.executor())
                 .exceptionally(t -> {
                     // Only when the loop is gone (shutdown): nothing left to answer on.
                     log.debug("admin response not written: {}", t.toString());
@@ -72,8 +129,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private CompletionStage<ApiResponse> answer(Incoming req) {
-        if (!req.decoded()) {
-            return now(ApiResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed request"));
+        if (req.malformed() != null) {
+            return now(req.malformed());
         }
         // Before the token and the route: a page of another site learns nothing, not even whether a path exists.
         String foreign = hosts.refusal(req.host());
@@ -116,6 +173,30 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (RuntimeException e) {
             return now(failure(e));
         }
+    }
+
+    /**
+     * The answer to a request the codec could not parse, saying why (a header block over the codec's limit, e.g. a
+     * browser's cookies for this host, is 431 as RFC 6585 has it), or to one without exactly one Host where HTTP/1.1
+     * requires it; null for a well-formed request.
+     */
+    private static ApiResponse malformed(FullHttpRequest req) {
+        Throwable cause = req.decoderResult().cause();
+        if (cause == null) {
+            int hosts = req.headers().getAll(HttpHeaderNames.HOST).size();
+            // RFC 9112 §3.2: a server MUST answer 400 to more than one Host, and to an HTTP/1.1 request with none.
+            if (hosts > 1 || hosts == 0 && !HttpVersion.HTTP_1_0.equals(req.protocolVersion())) {
+                return ApiResponse.error(HttpResponseStatus.BAD_REQUEST, "malformed request: "
+                        + (hosts == 0 ? "no Host header" : hosts + " Host headers") + " (expected exactly one)");
+            }
+            return null;
+        }
+        HttpResponseStatus status = cause instanceof TooLongHttpHeaderException
+                ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                : cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                : HttpResponseStatus.BAD_REQUEST;
+        return ApiResponse.error(status, "malformed request"
+                + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
     }
 
     private static ApiResponse failure(Throwable t) {

@@ -264,6 +264,38 @@ class AdminApiTest {
                         + " JSON value");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "cookies over the header limit | Cookie: {big}\\r\\n           | 431 | HTTP header is larger than 8192 bytes",
+        "a Content-Length of letters   | Content-Length: abc\\r\\n      | 400 | Content-Length value is not a number",
+        "two Content-Lengths | Content-Length: 1\\r\\nContent-Length: 2\\r\\n | 400 | Multiple Content-Length values",
+        "no Host                       | {noHost}                     | 400 | no Host header (expected exactly one)",
+        "two Hosts                     | Host: evil.example\\r\\n       | 400 | 2 Host headers (expected exactly one)",
+    })
+    void aRequestThatCannotBeParsedIsAnsweredWithWhyAndTheConnectionCloses(String what, String fields, int status,
+            String why) throws Exception {
+        // The codec discards whatever follows a request it could not parse: a kept-alive connection left the
+        // client's next request unanswered for good.
+        String head = "GET /api/pools HTTP/1.1\r\nHost: 127.0.0.1\r\n" + fields.replace("\\r\\n", "\r\n")
+                .replace("{big}", "a".repeat(10_000));
+        if (fields.equals("{noHost}")) {
+            head = "GET /api/pools HTTP/1.1\r\n";
+        }
+        try (RawHttp c = new RawHttp(lb.adminAddress().getPort())) {
+            RawHttp.Response r = c.send(head + "\r\n").read();
+            assertThat(r.status()).isEqualTo(status);
+            assertThat(r.body()).contains("\"error\" : \"malformed request: ").contains(why);
+            assertThat(r.header("Connection")).isEqualTo("close");
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        // HTTP/1.0 does not require Host, and a kept-alive connection goes on after a well-formed request.
+        try (RawHttp c = new RawHttp(lb.adminAddress().getPort())) {
+            c.send("GET /live HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(200);
+            assertThat(c.send("GET /live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").read().status()).isEqualTo(200);
+        }
+    }
+
     @Test
     void aBodyOverTheLimitIsRefusedWithAJsonError() throws Exception {
         // Only the head is sent: the answer comes from it, and no unread body turns the close into a reset.
