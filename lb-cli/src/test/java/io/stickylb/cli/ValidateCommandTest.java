@@ -255,6 +255,17 @@ class ValidateCommandTest {
     }
 
     @Test
+    void aDeeplyNestedFileIsABadConfigNotACrash() throws IOException {
+        Path file = write("listen: " + "[".repeat(20_000) + "]".repeat(20_000) + "\n");
+
+        Cli.Result r = Cli.run("validate", "--config", file.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo(file + ":1: nested more than 64 levels deep (a config needs a handful)"
+                + System.lineSeparator());
+    }
+
+    @Test
     void aMissingFileIsABadConfig() {
         Path file = dir.resolve("nope.yaml");
 

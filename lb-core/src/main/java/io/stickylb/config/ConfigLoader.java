@@ -1,10 +1,5 @@
 package io.stickylb.config;
 
-import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -47,19 +42,7 @@ public final class ConfigLoader {
     /** As {@link #load(Path)}, handing each warning ({@code <file>:<line>: <key.path>: <problem>}) to the sink. */
     public static LoadBalancerConfig load(Path file, Consumer<String> warnings) throws ConfigException {
         Objects.requireNonNull(file, "file");
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file + ": cannot read: no such file", e);
-        } catch (AccessDeniedException e) {
-            throw new ConfigException(file + ": cannot read: permission denied", e);
-        } catch (CharacterCodingException e) {
-            throw new ConfigException(file + ": cannot read: not valid UTF-8", e);
-        } catch (IOException e) {
-            String reason = Files.isDirectory(file) ? "is a directory" : String.valueOf(e.getMessage());
-            throw new ConfigException(file + ": cannot read: " + reason, e);
-        }
+        String text = ConfigText.read(file);
         return parse(text, file.toString(), System.getenv(), file, warnings);
     }
 
@@ -109,6 +92,7 @@ public final class ConfigLoader {
         // Editors on Windows may save a BOM; it is not part of the YAML.
         String text = yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml;
         try {
+            YamlLimits.check(text, settings);
             return new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
             throw new ConfigException(source.name() + ":" + line(e) + ": YAML syntax error: " + describe(e)

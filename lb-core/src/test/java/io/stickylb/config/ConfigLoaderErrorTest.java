@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -602,6 +604,19 @@ class ConfigLoaderErrorTest {
     }
 
     @Test
+    void aFileFarLargerThanAnyConfigIsRefusedWithoutReadingItWhole(@TempDir Path dir) throws Exception {
+        // A 3 GiB log or image given by mistake (sparse here): reading it whole ended in OutOfMemoryError.
+        Path file = dir.resolve("huge.yaml");
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
+
+        assertThatThrownBy(() -> ConfigLoader.load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": cannot read: larger than 4 MiB, which is no config");
+    }
+
+    @Test
     void errorsFromAFileNameThatFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("lb.yaml");
         Files.writeString(file, "pools:\n  app:\n    backends:\n      - { id: b1, address: localhost }\n");
@@ -610,6 +625,39 @@ class ConfigLoaderErrorTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessage(file + ":4: pools.app.backends[0].address: 'localhost' is not host:port"
                         + " (e.g. 127.0.0.1:9001)");
+    }
+
+    @Test
+    void aDocumentNestedDeeperThanAnyConfigIsRefusedAtItsLineInsteadOfOverflowingTheStack() {
+        // 20,000 levels in 40 KB: SnakeYAML's composer recursed once per level and threw StackOverflowError.
+        String lists = "[".repeat(20_000) + "]".repeat(20_000);
+        String maps = "{a: ".repeat(20_000) + "1" + "}".repeat(20_000);
+
+        assertThat(parseError(POOLS + "limits: " + lists + "\n"))
+                .isEqualTo("bad.yaml:2: nested more than 64 levels deep (a config needs a handful)");
+        assertThat(parseError(POOLS + "admin:\n  listen: " + maps + "\n"))
+                .isEqualTo("bad.yaml:3: nested more than 64 levels deep (a config needs a handful)");
+        // 64 levels, the root mapping counted, are left to the readers.
+        assertThat(parseError(POOLS + "limits: " + "[".repeat(63) + "]".repeat(63) + "\n"))
+                .isEqualTo("bad.yaml:2: limits: expected a mapping, got a list");
+    }
+
+    @Test
+    void anAliasBombIsRefusedAtTheLineOfTheAliasTooMany() {
+        StringBuilder yaml = new StringBuilder("a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (char c = 'b'; c <= 'g'; c++) {
+            String nine = String.join(", ", Collections.nCopies(9, "*" + (char) (c - 1)));
+            yaml.append(c).append(": &").append(c).append(" [").append(nine).append("]\n");
+        }
+
+        // 45 aliases on lines 2-6, the 51st on line 7; SnakeYAML's own check said only "Number of aliases for
+        // non-scalar nodes exceeds the specified max=50", with no line.
+        assertThat(parseError(yaml.toString())).isEqualTo("bad.yaml:7: more than 50 aliases of lists or mappings"
+                + " (each repeats the whole of one; a config needs few)");
+        // Aliases of a single value repeat nothing large, and an anchor given again to a value is no longer a list.
+        String scalars = "x: &x 1\ny: &y [1]\ny2: &y 2\nz: [" + String.join(", ", Collections.nCopies(60, "*x, *y"))
+                + "]\n";
+        assertThat(parseError(scalars)).startsWith("bad.yaml:1: x: unknown key");
     }
 
     @Test

@@ -1,10 +1,9 @@
 package io.stickylb.lab;
 
 import io.stickylb.config.ConfigException;
+import io.stickylb.config.ConfigText;
 import io.stickylb.config.PoolConfig;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.stickylb.config.YamlLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,19 +38,15 @@ public final class ScenarioLoader {
     }
 
     public static Scenario load(Path file) throws ConfigException {
-        try {
-            return parse(Files.readString(file), file.toString());
-        } catch (NoSuchFileException e) {
-            throw new ConfigException(file + ": cannot read: no such file", e);
-        } catch (IOException e) {
-            throw new ConfigException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        return parse(ConfigText.read(file), file.toString());
     }
 
     public static Scenario parse(String yaml, String file) throws ConfigException {
         Node root;
         try {
-            root = new Compose(LoadSettings.builder().setLabel(file).build()).composeString(yaml)
+            LoadSettings settings = LoadSettings.builder().setLabel(file).build();
+            YamlLimits.check(yaml, settings);
+            root = new Compose(settings).composeString(yaml)
                     .orElseThrow(() -> ScenarioNode.error(file, 1, "", "the file is empty"));
         } catch (MarkedYamlEngineException e) {
             int line = e.getProblemMark().or(e::getContextMark).map(m -> m.getLine() + 1).orElse(1);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.stickylb.config.ConfigException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ScenarioLoaderTest {
 
@@ -145,6 +147,27 @@ class ScenarioLoaderTest {
     void yamlSyntaxErrorsHaveALine() {
         assertThatThrownBy(() -> ScenarioLoader.parse("name: x\nbackends: { count: 3\n", "bad.yaml"))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("bad.yaml:3: YAML syntax error");
+    }
+
+    @Test
+    void aFileFarLargerThanAnyScenarioIsRefusedWithoutReadingItWhole(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("huge.yaml");
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(3L << 30);
+        }
+
+        assertThatThrownBy(() -> ScenarioLoader.load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": cannot read: larger than 4 MiB, which is no config");
+    }
+
+    @Test
+    void aDeeplyNestedScenarioIsRefusedAtItsLineInsteadOfOverflowingTheStack() {
+        String yaml = "name: x\nbackends: " + "[".repeat(20_000) + "]".repeat(20_000) + "\n";
+
+        assertThatThrownBy(() -> ScenarioLoader.parse(yaml, "bad.yaml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("bad.yaml:2: nested more than 64 levels deep (a config needs a handful)");
     }
 
     @Test
