@@ -1,6 +1,7 @@
 package io.stickylb.config;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +15,29 @@ final class PoolConfigReader {
             "retries", "retry-on", "retry-non-idempotent", "retry-buffer", "slow-start", "timeouts", "health",
             "backends");
 
+    /** The settings that only some strategies read, with those strategies (the rest apply to every pool). */
+    private static final Map<String, List<String>> USED_BY = usedBy();
+
     private static final Set<String> TIMEOUT_KEYS = YamlMap.allowed("connect", "response", "idle", "tunnel");
 
     private PoolConfigReader() {
+    }
+
+    private static Map<String, List<String>> usedBy() {
+        List<String> affinity = List.of(StrategyNames.IP_HASH, StrategyNames.HEADER_HASH, StrategyNames.COOKIE);
+        List<String> hashing = List.of(StrategyNames.IP_HASH, StrategyNames.HEADER_HASH);
+        List<String> cookie = List.of(StrategyNames.COOKIE);
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        m.put("fallback", affinity);
+        m.put("hash", hashing);
+        m.put("balance-factor", hashing);
+        m.put("hash-header", List.of(StrategyNames.HEADER_HASH));
+        m.put("hash-cookie", List.of(StrategyNames.HEADER_HASH));
+        m.put("affinity", cookie);
+        m.put("on-unavailable", affinity);
+        m.put("return-home", cookie);
+        m.put("change-cookie-on-failure", cookie);
+        return Collections.unmodifiableMap(m);
     }
 
     /** All pools in file order (routes and error messages list them that way). */
@@ -46,6 +67,7 @@ final class PoolConfigReader {
         String hashHeader = map.string("hash-header", null);
         String hashCookie = map.string("hash-cookie", null);
         checkHashSource(map, strategy, hashHeader, hashCookie);
+        warnUnused(map, strategy);
         AffinityConfig affinity = AffinityConfigReader.read(map.get("affinity"));
         var onUnavailable = map.enumValue("on-unavailable", "on-unavailable policy", PoolConfig.OnUnavailable.class,
                 null);
@@ -58,6 +80,21 @@ final class PoolConfigReader {
         List<BackendConfig> backends = BackendConfigReader.readAll(map.required("backends"));
         return map.build(() -> new PoolConfig(name, strategy, backends, timeouts, hash, balanceFactor, hashHeader,
                 hashCookie, affinity, fallback, onUnavailable, returnHome, changeCookie, retry, slowStart, health));
+    }
+
+    /**
+     * Warns of each setting the pool's strategy never reads: {@code affinity} on a round-robin pool looks like sticky
+     * sessions in review and routes nothing. A warning, not an error, so a strategy can be switched for a trial
+     * without deleting the other's settings.
+     */
+    private static void warnUnused(YamlMap map, String strategy) {
+        for (String key : map.keys()) {
+            List<String> strategies = USED_BY.get(key);
+            if (strategies != null && !strategies.contains(strategy)) {
+                map.get(key).warn("ignored: strategy is " + strategy + ", and " + key + " applies only to "
+                        + String.join(" and ", strategies));
+            }
+        }
     }
 
     /** header-hash hashes exactly one thing; silently picking one of two would surprise someone. */

@@ -79,6 +79,42 @@ class ConfigWarningsTest {
     }
 
     @Test
+    void settingsTheStrategyNeverReadsAreNamedWithTheStrategiesTheyApplyTo() throws ConfigException {
+        parse("""
+                pools:
+                  app:
+                    strategy: round-robin
+                    affinity: { mode: insert, name: SRV }
+                    balance-factor: 1.25
+                    backends: [ { id: b1, address: "127.0.0.1:9001" } ]
+                  sticky:
+                    strategy: cookie
+                    affinity: { mode: insert, name: SRV, secret: "0123456789abcdef0123456789abcdef" }
+                    on-unavailable: fail
+                    hash: ring
+                    backends: [ { id: b1, address: "127.0.0.1:9002" } ]
+                  hashed:
+                    strategy: ip-hash
+                    hash: ring
+                    balance-factor: 1.25
+                    on-unavailable: fail
+                    fallback: least-connections
+                    return-home: immediate
+                    backends: [ { id: b1, address: "127.0.0.1:9003" } ]
+                routes: [ { path-prefix: /s, pool: sticky }, { path-prefix: /h, pool: hashed }, { pool: app } ]
+                """);
+
+        assertThat(warnings).containsExactly(
+                "lb.yaml:4: pools.app.affinity: ignored: strategy is round-robin, and affinity applies only to cookie",
+                "lb.yaml:5: pools.app.balance-factor: ignored: strategy is round-robin, and balance-factor applies"
+                        + " only to ip-hash and header-hash",
+                "lb.yaml:11: pools.sticky.hash: ignored: strategy is cookie, and hash applies only to ip-hash and"
+                        + " header-hash",
+                "lb.yaml:19: pools.hashed.return-home: ignored: strategy is ip-hash, and return-home applies only to"
+                        + " cookie");
+    }
+
+    @Test
     void anInvalidFileReportsItsErrorAndNoWarnings() {
         assertThatThrownBy(() -> parse("""
                 trusted-proxies: [ 10.0.0.1/8 ]
