@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.stickylb.codec.RawHeaders;
 import java.util.Iterator;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -61,6 +62,15 @@ final class CookieHeaders {
             }
         }
         return null;
+    }
+
+    /**
+     * The Cookie headers of a request after the first: for the rare request that carries several, as a gateway from
+     * HTTP/2 may send its cookie crumbs (RFC 9113 §8.2.3), where one header must not hide a cookie in another.
+     */
+    static List<String> afterFirst(HttpHeaders headers) {
+        List<String> all = headers.getAll(HttpHeaderNames.COOKIE);
+        return all.size() < 2 ? List.of() : all.subList(1, all.size());
     }
 
     /** The first non-empty value of cookie {@code name} over all Cookie headers of a request, or null. */

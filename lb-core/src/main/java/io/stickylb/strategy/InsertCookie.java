@@ -34,26 +34,35 @@ final class InsertCookie implements AffinityCarrier {
         if (header == null) {
             return;
         }
-        long r = CookieHeaders.value(header, name);
-        if (r < 0) {
-            // Not in the first Cookie header (RFC 6265 §5.4 has user agents send only one): look in the others.
-            String other = CookieHeaders.headerWith(headers, name);
-            if (other == null) {
-                // An empty "LB_ROUTE=" is no affinity, but it is still ours to remove.
-                state.strip = header.contains(name);
-                return;
+        readPairs(header, state);
+        // RFC 6265 §5.4 has user agents send one Cookie header, but a gateway from HTTP/2 may pass its crumbs as
+        // several (RFC 9113 §8.2.3): a foreign or empty pair in one must not hide ours in another.
+        if (!settled(state)) {
+            for (String other : CookieHeaders.afterFirst(headers)) {
+                readPairs(other, state);
             }
-            header = other;
-            r = CookieHeaders.value(header, name);
         }
+    }
+
+    /**
+     * Reads our pairs in one Cookie header until one verifies. A value that does not may be another deployment's
+     * cookie of the same name (a shared parent domain, a changed Domain or Path): a later one of ours still counts.
+     */
+    private void readPairs(String header, AffinityState state) {
+        if (header.indexOf(name) < 0) {
+            return;
+        }
+        // Even an empty "LB_ROUTE=" is no affinity but still ours to remove.
         state.strip = true;
-        issuer.read(header, CookieHeaders.start(r), CookieHeaders.end(r), state);
-        // A value that does not verify may be another deployment's cookie of the same name (a shared parent domain,
-        // a changed Domain or Path): a later one of ours still counts. Only this rare path looks further.
-        while (state.token == null && state.unpinned == AffinityOutcome.FORGED
-                && (r = CookieHeaders.value(header, name, CookieHeaders.end(r) + 1)) >= 0) {
+        for (long r = CookieHeaders.value(header, name); r >= 0 && !settled(state);
+                r = CookieHeaders.value(header, name, CookieHeaders.end(r) + 1)) {
             issuer.read(header, CookieHeaders.start(r), CookieHeaders.end(r), state);
         }
+    }
+
+    /** A verified token, or one of ours that expired: later pairs are not read. */
+    private static boolean settled(AffinityState state) {
+        return state.token != null || state.unpinned == AffinityOutcome.EXPIRED;
     }
 
     @Override

@@ -41,14 +41,26 @@ final class PrefixCookie implements AffinityCarrier {
 
     @Override
     public void read(HttpRequest request, AffinityState state) {
-        String header = CookieHeaders.headerWith(request.headers(), name);
+        HttpHeaders headers = request.headers();
+        String header = headers.get(HttpHeaderNames.COOKIE);
         if (header == null) {
             return;
         }
-        // Every prefixed pair is stripped before forwarding, so each must be seen here: a plain or foreign value
-        // first (another deployment's cookie on a shared parent domain) must neither hide ours nor let it through.
-        for (long r = CookieHeaders.value(header, name); r >= 0 && state.token == null
-                && state.unpinned != AffinityOutcome.EXPIRED;
+        readPairs(header, state);
+        // Several Cookie headers (a gateway from HTTP/2, RFC 9113 §8.2.3): ours may be in any of them.
+        if (!settled(state)) {
+            for (String other : CookieHeaders.afterFirst(headers)) {
+                readPairs(other, state);
+            }
+        }
+    }
+
+    /**
+     * Every prefixed pair is stripped before forwarding, so each must be seen here: a plain or foreign value first
+     * (another deployment's cookie on a shared parent domain) must neither hide ours nor let it through.
+     */
+    private void readPairs(String header, AffinityState state) {
+        for (long r = CookieHeaders.value(header, name); r >= 0 && !settled(state);
                 r = CookieHeaders.value(header, name, CookieHeaders.end(r) + 1)) {
             int start = CookieHeaders.start(r);
             int tilde = header.indexOf(SEPARATOR, start);
@@ -57,6 +69,11 @@ final class PrefixCookie implements AffinityCarrier {
                 issuer.read(header, start, tilde, state);
             }
         }
+    }
+
+    /** A verified token, or one of ours that expired: later pairs are not read. */
+    private static boolean settled(AffinityState state) {
+        return state.token != null || state.unpinned == AffinityOutcome.EXPIRED;
     }
 
     @Override

@@ -88,10 +88,25 @@ class CookieStripOnTheWireTest {
     }
 
     @Test
+    void aForgedAffinityCookieInOneCookieHeaderDoesNotHideOursInAnother() throws Exception {
+        // As a gateway from HTTP/2 may pass a browser's cookie crumbs on: another deployment's LB_ROUTE (a shared
+        // parent domain) in one header, ours in the next.
+        char last = token.charAt(token.length() - 1);
+        String forged = "LB_ROUTE=" + token.substring(0, token.length() - 1) + (last == 'A' ? 'B' : 'A');
+        String route = "LB_ROUTE=" + token;
+        assertThat(forwarded(forged, "a=1; " + route)).containsExactly("a=1");
+        assertThat(forwarded("b=2; " + forged, route, "c=3")).containsExactly("b=2", "c=3");
+        assertThat(forwarded("LB_ROUTE=", route)).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(hits()).isEqualTo(3));
+        assertThat(AffinityCluster.affinity(lb, AffinityOutcome.FORGED)).isZero();
+    }
+
+    @Test
     void anEmptyOrForeignAffinityCookieIsRemovedToo() throws Exception {
         assertThat(forwarded("LB_ROUTE=")).isEmpty();
         assertThat(forwarded("a=1; LB_ROUTE=; b=2")).containsExactly("a=1; b=2");
         assertThat(forwarded("LB_ROUTE=1.AAAA.bm90LWEtdG9rZW4.AAAAAAAAAAAAAAAAAAAAAA")).isEmpty();
+        assertThat(forwarded("a=1", "LB_ROUTE=")).as("empty, in a second Cookie header").containsExactly("a=1");
         assertThat(forwarded("LB_ROUTEX=1; XLB_ROUTE=2")).as("similar names are not ours")
                 .containsExactly("LB_ROUTEX=1; XLB_ROUTE=2");
         assertThat(forwarded()).isEmpty();

@@ -5,12 +5,15 @@ import static io.stickylb.strategy.AffinityHarness.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendState;
 import io.stickylb.config.AffinityConfig.Mode;
 import io.stickylb.routing.AffinityOutcome;
+import io.stickylb.routing.RequestContext;
 import io.stickylb.strategy.AffinityHarness.Client;
 import io.stickylb.strategy.AffinityHarness.Exchange;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
@@ -131,6 +134,28 @@ class PrefixCookieTest {
             assertThat(e.backendId()).isEqualTo(home);
             assertThat(e.forwardedCookie()).as("no token reaches the backend").doesNotContain("~")
                     .contains("JSESSIONID=abc-" + home);
+        }
+    }
+
+    @Test
+    void ourPrefixedCookieIsFoundAndStrippedInAnyCookieHeader() {
+        Client c = h.client();
+        String home = c.send(app("abc")).backendId();
+        String ours = "JSESSIONID=" + c.cookies.get("JSESSIONID");
+        AffinityHarness other = new AffinityHarness(pool(3, affinity(Mode.PREFIX, List.of("another secret"),
+                Duration.ZERO, Duration.ZERO)));
+        Client foreign = other.client();
+        foreign.send(app("zzz"));
+        // Several Cookie headers, as a gateway from HTTP/2 may send a browser's cookie crumbs.
+        for (String before : List.of("JSESSIONID=plain", "JSESSIONID=" + foreign.cookies.get("JSESSIONID"))) {
+            HttpRequest request = c.request();
+            request.headers().set(HttpHeaderNames.COOKIE, List.of("a=1; " + before, ours));
+            RequestContext ctx = new RequestContext(h.pool, request, InetAddress.getLoopbackAddress());
+            Exchange e = c.finish(ctx, h.strategy.choose(ctx), QUIET);
+            assertThat(e.outcome()).as(before).isEqualTo(AffinityOutcome.HIT);
+            assertThat(e.backendId()).isEqualTo(home);
+            assertThat(request.headers().getAll(HttpHeaderNames.COOKIE)).as("no token reaches the backend")
+                    .allSatisfy(v -> assertThat(v).doesNotContain("~")).contains("JSESSIONID=abc-" + home);
         }
     }
 }
