@@ -37,6 +37,10 @@ public final class ResponseDecoder extends ByteToMessageDecoder {
 
     /** Bodies up to this size that arrive with their head travel inside it. */
     static final int INLINE_BODY_BYTES = 1024;
+    /** The longest status line relayed; active health checks read answers under the same limits. */
+    public static final int MAX_STATUS_LINE = 8192;
+    /** The largest response head relayed. */
+    public static final int MAX_HEAD = 32 * 1024;
 
     private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, TRAILERS, UNTIL_CLOSE, SWITCHED, BAD }
 

@@ -91,7 +91,9 @@ final class HealthConfigReader {
         boolean enabled = map.bool("enabled", d.enabled());
         int failures = map.integer("consecutive-failures", d.consecutiveFailures());
         Duration ejection = map.duration("ejection-time", d.ejectionTime());
-        Duration maxEjection = map.duration("max-ejection-time", d.maxEjectionTime());
+        // Unset, the cap follows a longer ejection-time (Envoy's rule): 5m would silently shorten a 10m ejection.
+        Duration maxEjection = map.duration("max-ejection-time", ejection.compareTo(d.maxEjectionTime()) > 0
+                ? ejection : d.maxEjectionTime());
         int maxPercent = map.integer("max-ejection-percent", d.maxEjectionPercent());
         boolean failOn5xx = map.bool("fail-on-5xx", d.failOn5xx());
         return map.build(() -> new PassiveHealthConfig(enabled, failures, ejection, maxEjection, maxPercent,

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.stickylb.backend.Backend;
+import io.stickylb.codec.ResponseDecoder;
 import io.stickylb.config.ActiveHealthConfig;
 import io.stickylb.pool.LocalConnectFailure;
 import io.stickylb.pool.Transport;
@@ -42,6 +43,9 @@ final class CheckProbe {
             this(passed, detail, false);
         }
     }
+
+    /** The body is never looked at; reading it in small pieces is enough. */
+    private static final int CHUNK_BYTES = 8192;
 
     private final Backend backend;
     private final ActiveHealthConfig config;
@@ -72,7 +76,11 @@ final class CheckProbe {
                     @Override
                     protected void initChannel(Channel ch) {
                         if (config.type() == ActiveHealthConfig.Type.HTTP) {
-                            ch.pipeline().addLast(new HttpClientCodec()).addLast(new StatusReader());
+                            // The limits the proxy relays answers under (not the codec's 8 KiB): a check stricter
+                            // than that would hold DOWN a backend that serves its clients.
+                            ch.pipeline().addLast(new HttpClientCodec(ResponseDecoder.MAX_STATUS_LINE,
+                                    ResponseDecoder.MAX_HEAD, CHUNK_BYTES))
+                                    .addLast(new StatusReader());
                         }
                     }
                 });
@@ -132,7 +140,7 @@ final class CheckProbe {
         done.accept(verdict);
     }
 
-    /** Reads the status line of the answer; the body is not needed. */
+    /** Reads the status line of the final answer; the body is not needed. */
     private final class StatusReader extends SimpleChannelInboundHandler<HttpObject> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
@@ -142,6 +150,11 @@ final class CheckProbe {
                     return;
                 }
                 int code = r.status().code();
+                if (code >= 100 && code < 200 && code != 101) {
+                    // An interim answer (100, 102 Processing, 103 Early Hints) is not the verdict: a client must read
+                    // on to the final one (RFC 9110 §15.2), as Envoy's checks do.
+                    return;
+                }
                 boolean ok = code >= config.expectMin() && code <= config.expectMax();
                 finish(ok, "HTTP " + code);
             }

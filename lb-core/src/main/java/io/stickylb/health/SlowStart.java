@@ -50,8 +50,12 @@ public final class SlowStart implements BackendPool.StateListener {
         if (ticker != null) {
             ticker.cancel(false);
         }
-        rampStart.keySet().forEach(b -> b.weightScale(1.0));
-        rampStart.clear();
+        if (!rampStart.isEmpty()) {
+            rampStart.keySet().forEach(b -> b.weightScale(1.0));
+            rampStart.clear();
+            // Strategies build their schedules per snapshot: unpublished, the full weights waited for the next change.
+            pool.republish();
+        }
     }
 
     /** Starts a ramp for a backend that was just added by a reload. */

@@ -23,9 +23,6 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
     public static final String DECODER = "http-decoder";
     public static final String BACKEND = "backend";
 
-    private static final int MAX_RESPONSE_LINE = 8192;
-    private static final int MAX_RESPONSE_HEADERS = 32 * 1024;
-
     private final long idleMillis;
     private final InetSocketAddress address;
     private final Backend backend;
@@ -48,7 +45,7 @@ public final class BackendChannelInitializer extends ChannelInitializer<Channel>
         ChannelPipeline p = ch.pipeline();
         p.addLast(IDLE, new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
         p.addLast(ENCODER, new RequestEncoder());
-        p.addLast(DECODER, new ResponseDecoder(MAX_RESPONSE_LINE, MAX_RESPONSE_HEADERS));
+        p.addLast(DECODER, new ResponseDecoder(ResponseDecoder.MAX_STATUS_LINE, ResponseDecoder.MAX_HEAD));
         p.addLast(BACKEND, new BackendHandler(address, backend, owner));
     }
 }

@@ -139,6 +139,27 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anEjectionTimeLongerThanTheDefaultCapIsNotCutToItWhenNoCapIsSet() throws Exception {
+        // As Envoy's max_ejection_time: unset, it is the default (5m) or ejection-time, whichever is larger. An
+        // operator's 10m ejection lasted 5m.
+        PassiveHealthConfig longer = parse(passive("{ ejection-time: 10m }")).pools().get("app").health().passive();
+        assertThat(longer.ejectionTime()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(longer.maxEjectionTime()).isEqualTo(Duration.ofMinutes(10));
+
+        PassiveHealthConfig shorter = parse(passive("{ ejection-time: 30s }")).pools().get("app").health().passive();
+        assertThat(shorter.maxEjectionTime()).isEqualTo(PassiveHealthConfig.DEFAULTS.maxEjectionTime());
+
+        PassiveHealthConfig capped = parse(passive("{ ejection-time: 10m, max-ejection-time: 2m }")).pools().get("app")
+                .health().passive();
+        assertThat(capped.maxEjectionTime()).isEqualTo(Duration.ofMinutes(2));
+    }
+
+    private static String passive(String settings) {
+        return "pools:\n  app:\n    backends: [ { id: b1, address: \"localhost:9001\" } ]\n"
+                + "    health: { passive: " + settings + " }\n";
+    }
+
+    @Test
     void environmentVariablesAreSubstitutedInAnyScalarAndDoubledDollarEscapes() throws Exception {
         LoadBalancerConfig config = ConfigLoader.parse("""
                 listen: ${HOST}:${PORT}

@@ -217,6 +217,39 @@ class HealthTest {
     }
 
     @Test
+    void aSlowStartStoppedMidRampGivesTheBackendItsFullShareAtOnce() {
+        // A reload that turns slow start off or changes the health settings stops the ramp. Round robin builds its
+        // schedule per published snapshot, so the full weight must be published: b2 kept a tenth of its share until
+        // some unrelated change, while the admin API and /metrics already showed its full weight.
+        BackendPool pool = new BackendPool(TestConfigs.pool("round-robin", 1, 2));
+        var sched = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            SlowStart s = new SlowStart(pool, Duration.ofHours(1), sched, () -> 0L);
+            s.start();
+            pool.setAdminState("b2", io.stickylb.backend.AdminState.MAINTENANCE, "test");
+            pool.setAdminState("b2", io.stickylb.backend.AdminState.ENABLED, "test");
+            s.tick();
+            assertThat(picks(pool, 22)).filteredOn("b2"::equals).hasSizeLessThan(5);
+
+            s.stop();
+
+            assertThat(pool.backend("b2").orElseThrow().effectiveWeight()).isEqualTo(1.0);
+            assertThat(picks(pool, 20)).filteredOn("b2"::equals).hasSize(10);
+        } finally {
+            sched.shutdownNow();
+        }
+    }
+
+    private static List<String> picks(BackendPool pool, int n) {
+        List<String> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(pool.strategy().choose(new io.stickylb.routing.RequestContext(pool, null,
+                    java.net.InetAddress.getLoopbackAddress())).id());
+        }
+        return ids;
+    }
+
+    @Test
     void panicModeSpreadsTrafficWhenTooFewBackendsAreHealthy() {
         BackendPool pool = new BackendPool(TestConfigs.pool("round-robin", 1, 2, 3, 4));
         pool.setState("b1", BackendState.DOWN, "test");
