@@ -455,9 +455,14 @@ final class Exchange implements ConnectionWaiter {
                 return;
             } else if (http10 && head.hasOtherCodings()) {
                 // RFC 9112 §6.1: no Transfer-Encoding to an HTTP/1.0 client, and without it a gzip or other coding,
-                // which stickylb does not decode, would pass for the content itself. nginx answers 502 too.
+                // which stickylb does not decode, would pass for the content itself. nginx answers 502 too. The
+                // backend, asked in HTTP/1.1, did nothing wrong: counted as its error, but not against its health.
                 head.release();
-                backendFailed(ErrorKind.PROTOCOL);
+                lastFailure = ErrorKind.PROTOCOL;
+                backend.stats().error(ErrorKind.PROTOCOL);
+                closeBackendChannel();
+                endBackend();
+                fail(HttpResponseStatus.BAD_GATEWAY);
             } else {
                 relayHead(head);
             }
