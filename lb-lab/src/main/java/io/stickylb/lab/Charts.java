@@ -177,6 +177,19 @@ final class Charts {
         }
     }
 
+    /**
+     * Bars that are all 0 (no session lost in any run, no steady window) leave XChart a y axis from 0 to 0, which it
+     * scales by dividing by zero: NaN coordinates in the SVG, which browsers reject, and a lone "0" mid-chart. A
+     * range of 0..1 draws them as the empty bars they are.
+     */
+    private static void giveFlatAxisARange(CategoryChart chart) {
+        boolean flat = chart.getSeriesMap().values().stream().flatMap(s -> s.getYData().stream())
+                .allMatch(v -> v == null || v.doubleValue() == 0);
+        if (flat && chart.getStyler().getYAxisMax() == null) {
+            chart.getStyler().setYAxisMax(1.0);
+        }
+    }
+
     private static List<String> names(List<RunResult> runs) {
         return runs.stream().map(RunResult::name).toList();
     }
@@ -189,6 +202,9 @@ final class Charts {
 
     /** The chart as an {@code <svg>} element (the XML prolog and doctype dropped, so it can sit inside HTML). */
     static String svg(Chart<?, ?> chart) {
+        if (chart instanceof CategoryChart bars) {
+            giveFlatAxisARange(bars);
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             VectorGraphicsEncoder.saveVectorGraphic(chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);

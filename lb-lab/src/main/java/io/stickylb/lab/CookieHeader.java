@@ -29,18 +29,33 @@ final class CookieHeader {
     }
 
     static boolean contains(String header, String name) {
+        return valueAt(header, name) >= 0;
+    }
+
+    /** The value of cookie {@code name} in {@code header}, or null when it has none. */
+    static String value(String header, String name) {
+        int at = valueAt(header, name);
+        if (at < 0) {
+            return null;
+        }
+        int end = header.indexOf("; ", at);
+        return header.substring(at, end < 0 ? header.length() : end);
+    }
+
+    /** Where the value of cookie {@code name} starts in {@code header}, or -1. */
+    private static int valueAt(String header, String name) {
         if (header == null) {
-            return false;
+            return -1;
         }
         int from = 0;
         while (true) {
             int i = header.indexOf(name, from);
             if (i < 0) {
-                return false;
+                return -1;
             }
             boolean start = i == 0 || header.startsWith("; ", i - 2);
             if (start && header.startsWith("=", i + name.length())) {
-                return true;
+                return i + name.length() + 1;
             }
             from = i + 1;
         }

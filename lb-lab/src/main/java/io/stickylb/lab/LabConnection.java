@@ -21,6 +21,8 @@ final class LabConnection extends SimpleChannelInboundHandler<FullHttpResponse> 
     long sentNanos;
     boolean carriedSession;
     int sessionHome;
+    /** The {@code Cookie} header the request carried (the client's jar as it was), or null. */
+    String sentCookies;
 
     LabConnection(LoadDriver driver, int addressKey) {
         this.driver = driver;
@@ -31,12 +33,13 @@ final class LabConnection extends SimpleChannelInboundHandler<FullHttpResponse> 
         return client >= 0;
     }
 
-    void begin(int c, long due, long sent, boolean carried, int home) {
+    void begin(int c, long due, long sent, boolean carried, int home, String cookies) {
         client = c;
         dueNanos = due;
         sentNanos = sent;
         carriedSession = carried;
         sessionHome = home;
+        sentCookies = cookies;
     }
 
     void end() {

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.stickylb.pool.Transport;
 import java.net.InetSocketAddress;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -242,7 +243,8 @@ final class LoadDriver {
     }
 
     private void send(LabConnection conn, int c, long origin, long now) {
-        conn.begin(c, origin, now, clients.hasCookie(c, SESSION_COOKIE), clients.sessionBackend(c));
+        String cookie = clients.cookieHeader(c);
+        conn.begin(c, origin, now, clients.hasCookie(c, SESSION_COOKIE), clients.sessionBackend(c), cookie);
         inFlight++;
         DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/",
                 Unpooled.EMPTY_BUFFER);
@@ -250,7 +252,6 @@ final class LoadDriver {
         if (!loopback) {
             request.headers().set("X-Forwarded-For", ClientAddresses.forwarded(clients.addressGroup(c)));
         }
-        String cookie = clients.cookieHeader(c);
         if (cookie != null) {
             request.headers().set(HttpHeaderNames.COOKIE, cookie);
         }
@@ -265,12 +266,19 @@ final class LoadDriver {
         long now = System.nanoTime() - start;
         int c = conn.client;
         Reply reply = parser.parse(response);
+        String held = CookieHeader.value(clients.cookieHeader(c), SESSION_COOKIE);
         ReplyParser.applyCookies(response, clients, c);
         recorder.record(c, conn.dueNanos, conn.sentNanos, now, reply, conn.carriedSession, conn.sessionHome);
         if (reply.ok()) {
             clients.lastBackend(c, reply.backend());
-            // The session now lives where it was just served: created there, or (shared store) followed the client.
-            if (reply.sessionNew() || conn.carriedSession) {
+            // The session now lives where it was just served: created (or re-pinned) there, or (shared store)
+            // followed the client. With requests in parallel, the answer to one that carried an older session can
+            // come last: it says nothing about the session the client holds now, whose requests would otherwise be
+            // measured against the wrong backend.
+            boolean setHere = !Objects.equals(held, CookieHeader.value(clients.cookieHeader(c), SESSION_COOKIE));
+            boolean current = conn.carriedSession
+                    && Objects.equals(held, CookieHeader.value(conn.sentCookies, SESSION_COOKIE));
+            if (reply.sessionNew() || setHere || current) {
                 clients.sessionBackend(c, reply.backend());
             }
         }

@@ -70,7 +70,7 @@ public final class ScenarioLoader {
         }
         BackendSpec backends = backends(top.required("backends"));
         ClientSpec clients = clients(top.required("clients"));
-        List<FaultEvent> events = events(top.get("events"), backends.count(), duration);
+        List<FaultEvent> events = events(top.get("events"), backends.count(), duration, warmup);
         int maxBackends = backends.count() + (int) events.stream()
                 .filter(e -> e.action() == FaultEvent.Action.ADD_BACKEND).count();
         List<StrategySpec> strategies = strategies(top.required("strategies"), file, maxBackends, backends);
@@ -157,7 +157,7 @@ public final class ScenarioLoader {
         return result;
     }
 
-    private static List<FaultEvent> events(ScenarioNode node, int backendCount, Duration duration)
+    private static List<FaultEvent> events(ScenarioNode node, int backendCount, Duration duration, Duration warmup)
             throws ConfigException {
         List<FaultEvent> events = new ArrayList<>();
         if (node == null) {
@@ -170,6 +170,12 @@ public final class ScenarioLoader {
             if (at.compareTo(duration) >= 0) {
                 throw m.get("at").error(at.toMillis() + "ms is not within the run (duration "
                         + duration.toMillis() + "ms)");
+            }
+            if (at.compareTo(warmup) <= 0) {
+                // The imbalance window (warm-up to first fault) would be empty, and the losses of clients returning
+                // in the warm-up would be expected but, like every warm-up request, not counted.
+                throw m.get("at").error(at.toMillis() + "ms is not after the warm-up (" + warmup.toMillis()
+                        + "ms); a fault must come after it");
             }
             FaultEvent.Action action = m.required("action").asEnum(FaultEvent.Action.class);
             int backend;

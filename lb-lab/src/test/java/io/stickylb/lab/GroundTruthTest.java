@@ -129,6 +129,28 @@ class GroundTruthTest {
     }
 
     @Test
+    void withParallelRequestsAffinityStillCountsTheRequestsThatFoundTheirSession() throws Exception {
+        // Heavy clients with several requests out under round robin: answers come back out of order, and one to a
+        // request that carried an older session often comes last.
+        Scenario s = ScenarioLoader.parse("""
+                name: parallel
+                seed: 8
+                duration: 2s
+                backends: { count: 3, service-time: 10ms, service-time-dist: exponential, mode: in-process }
+                clients: { count: 20, max-in-flight: 8, rate: { distribution: zipf, s: 1.1, total-rps: 800 } }
+                strategies:
+                  - { name: rr, strategy: round-robin }
+                """, "parallel.yaml");
+        RunResult r = new Experiment(s, out, Progress.silent(), new AtomicBoolean()).warmUp(Duration.ZERO).run()
+                .runs().get(0);
+        assertThat(r.sessionsLost()).as("round robin loses sessions").isGreaterThan(100);
+        // In memory a session exists only on the backend that created it: a request reached the backend holding its
+        // session exactly when that backend found it.
+        assertThat(r.affineRequests()).as("affine requests of " + r.requestsWithSession() + " with a session")
+                .isEqualTo(r.requestsWithSession() - r.sessionsLost());
+    }
+
+    @Test
     void aNatGroupIsOneAddressForIpHash() throws Exception {
         Scenario s = ScenarioLoader.parse("""
                 name: nat

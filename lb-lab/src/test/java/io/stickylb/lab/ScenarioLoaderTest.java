@@ -115,6 +115,8 @@ class ScenarioLoaderTest {
                 Arguments.of("action: kill", "action: explode",
                         "failover.yaml:21: events[0].action: 'explode' (expected one of: kill, stop, unhealthy"),
                 Arguments.of("at: 10s", "at: 40s", "failover.yaml:21: events[0].at: 40000ms is not within the run"),
+                Arguments.of("at: 10s", "at: 1500ms",
+                        "failover.yaml:21: events[0].at: 1500ms is not after the warm-up (2000ms)"),
                 Arguments.of("session-store: redis }", "session-store: mongo }",
                         "failover.yaml:19: strategies[5].session-store: 'mongo' (expected one of: memory, redis)"),
                 Arguments.of("clients:\n", "clientz:\n", "failover.yaml:6: clientz: unknown key"),
