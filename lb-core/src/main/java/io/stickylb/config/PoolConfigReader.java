@@ -30,7 +30,7 @@ final class PoolConfigReader {
         Map<String, List<String>> m = new LinkedHashMap<>();
         m.put("fallback", affinity);
         m.put("hash", hashing);
-        m.put("balance-factor", hashing);
+        m.put("balance-factor", affinity);
         m.put("hash-header", List.of(StrategyNames.HEADER_HASH));
         m.put("hash-cookie", List.of(StrategyNames.HEADER_HASH));
         m.put("affinity", cookie);
@@ -91,8 +91,10 @@ final class PoolConfigReader {
         for (String key : map.keys()) {
             List<String> strategies = USED_BY.get(key);
             if (strategies != null && !strategies.contains(strategy)) {
-                map.get(key).warn("ignored: strategy is " + strategy + ", and " + key + " applies only to "
-                        + String.join(" and ", strategies));
+                int last = strategies.size() - 1;
+                String names = last == 0 ? strategies.get(0)
+                        : String.join(", ", strategies.subList(0, last)) + " and " + strategies.get(last);
+                map.get(key).warn("ignored: strategy is " + strategy + ", and " + key + " applies only to " + names);
             }
         }
     }

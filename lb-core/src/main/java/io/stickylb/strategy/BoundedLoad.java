@@ -1,6 +1,7 @@
 package io.stickylb.strategy;
 
 import io.stickylb.backend.Backend;
+import io.stickylb.routing.RequestContext;
 
 /**
  * Consistent hashing with bounded loads (Mirrokni, Thorup, Zadimoghaddam 2018): a backend takes another key only while
@@ -42,5 +43,18 @@ final class BoundedLoad {
         }
         double capacity = Math.ceil(factor * (totalInFlight + 1) * b.weight() / totalWeight);
         return b.inFlight() < capacity;
+    }
+
+    /** The candidate with the fewest in-flight requests for its weight that the request may use, or null. */
+    static Backend leastLoaded(RequestContext ctx, Backend[] candidates) {
+        Backend best = null;
+        for (Backend b : candidates) {
+            // inFlight/weight compared by cross-multiplying, exact in longs.
+            if (!ctx.excluded(b) && (best == null
+                    || (long) b.inFlight() * best.weight() < (long) best.inFlight() * b.weight())) {
+                best = b;
+            }
+        }
+        return best;
     }
 }

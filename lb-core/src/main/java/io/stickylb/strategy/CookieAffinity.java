@@ -52,6 +52,8 @@ public final class CookieAffinity implements LoadBalancingStrategy {
     private final AffinityConfig.Mode mode;
     private final AffinityCarrier carrier;
     private final LoadBalancingStrategy fallback;
+    /** balance-factor: here it shapes only first assignments, since moving a pinned client would lose its session. */
+    private final BoundedLoad load;
     private final boolean failWhenUnavailable;
     private final boolean repinOnFailure;
     private final Clock clock;
@@ -65,6 +67,7 @@ public final class CookieAffinity implements LoadBalancingStrategy {
     CookieAffinity(PoolConfig config, Clock clock, LongSupplier nonces) {
         this.clock = clock;
         this.fallback = HashFallback.create(config);
+        this.load = new BoundedLoad(config.balanceFactor());
         this.failWhenUnavailable = config.onUnavailable() == PoolConfig.OnUnavailable.FAIL;
         this.repinOnFailure = config.changeCookieOnFailure() && config.returnHome() == PoolConfig.ReturnHome.NEVER;
         for (String advice : PoolAdvice.of(config)) {
@@ -108,7 +111,8 @@ public final class CookieAffinity implements LoadBalancingStrategy {
         s.repin = false;
         if (s.home == null) {
             ctx.affinity(s.unpinned);
-            return s.chosen = fallback.choose(ctx);
+            Backend pick = fallback.choose(ctx);
+            return s.chosen = pick != null && load.enabled() ? withRoom(ctx, pick) : pick;
         }
         BackendIndex.Member m = indexFor(ctx).lookup(s.home, s.carrier.homeIsRoute());
         Backend home = m == null ? null : m.backend();
@@ -133,6 +137,23 @@ public final class CookieAffinity implements LoadBalancingStrategy {
             return s.chosen = null;
         }
         return s.chosen = Rendezvous.successor(ctx, s.clientKey);
+    }
+
+    /**
+     * Bounded load for a first assignment: the fallback's pick unless it is over factor × its share of the load, then
+     * the least loaded backend. Heavy users pinned to one backend keep it busy; new clients are not pinned there too.
+     */
+    private Backend withRoom(RequestContext ctx, Backend pick) {
+        Backend[] candidates = ctx.candidates();
+        long weight = 0;
+        for (Backend b : candidates) {
+            weight += b.weight();
+        }
+        if (load.hasRoom(pick, load.totalInFlight(candidates), Math.max(1, weight))) {
+            return pick;
+        }
+        Backend least = BoundedLoad.leastLoaded(ctx, candidates);
+        return least == null ? pick : least;
     }
 
     @Override

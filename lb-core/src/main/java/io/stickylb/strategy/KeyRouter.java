@@ -81,19 +81,7 @@ final class KeyRouter {
                 return b;
             }
         }
-        return leastLoaded(ctx, t.candidates);
-    }
-
-    private static Backend leastLoaded(RequestContext ctx, Backend[] candidates) {
-        Backend best = null;
-        for (Backend b : candidates) {
-            // inFlight/weight compared by cross-multiplying, exact in longs.
-            if (!ctx.excluded(b) && (best == null
-                    || (long) b.inFlight() * best.weight() < (long) best.inFlight() * b.weight())) {
-                best = b;
-            }
-        }
-        return best;
+        return BoundedLoad.leastLoaded(ctx, t.candidates);
     }
 
     private static AffinityOutcome broken(BackendState state) {

@@ -107,7 +107,7 @@ class ConfigWarningsTest {
         assertThat(warnings).containsExactly(
                 "lb.yaml:4: pools.app.affinity: ignored: strategy is round-robin, and affinity applies only to cookie",
                 "lb.yaml:5: pools.app.balance-factor: ignored: strategy is round-robin, and balance-factor applies"
-                        + " only to ip-hash and header-hash",
+                        + " only to ip-hash, header-hash and cookie",
                 "lb.yaml:11: pools.sticky.hash: ignored: strategy is cookie, and hash applies only to ip-hash and"
                         + " header-hash",
                 "lb.yaml:19: pools.hashed.return-home: ignored: strategy is ip-hash, and return-home applies only to"

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stickylb.backend.Backend;
 import io.stickylb.backend.BackendPool;
+import io.stickylb.config.AffinityConfig;
+import io.stickylb.config.PoolConfig;
 import io.stickylb.routing.AffinityOutcome;
 import io.stickylb.routing.RequestContext;
 import java.net.InetAddress;
@@ -68,5 +70,40 @@ class BoundedLoadTest {
         RequestContext spilled = new RequestContext(pool, null, hot);
         assertThat(pool.strategy().choose(spilled)).isNotSameAs(home);
         assertThat(spilled.affinity()).isEqualTo(AffinityOutcome.NEW);
+    }
+
+    /** A cookie pool of four, first assignments by round robin; balance-factor as given. */
+    private static AffinityHarness cookiePool(double balanceFactor) {
+        return new AffinityHarness(new PoolConfig("app", "cookie", AffinityHarness.backends(4), null, null,
+                balanceFactor, null, null, AffinityHarness.affinity(AffinityConfig.Mode.INSERT), "round-robin", null,
+                null, true, null, null, null));
+    }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {0, 1.25})
+    void cookieAffinityBoundsOnlyFirstAssignmentsAPinnedClientStaysOnItsBusyBackend(double balanceFactor) {
+        AffinityHarness h = cookiePool(balanceFactor);
+        AffinityHarness.Client heavy = h.client();
+        Backend busy = heavy.send().backend();
+        for (int i = 0; i < 40; i++) {
+            busy.requestStarted(); // the heavy user's requests in flight
+        }
+        AffinityHarness.Exchange again = heavy.send();
+        assertThat(again.backend()).as("its session lives there").isSameAs(busy);
+        assertThat(again.outcome()).isEqualTo(AffinityOutcome.HIT);
+
+        int sentToBusy = 0;
+        for (int i = 0; i < 30; i++) {
+            AffinityHarness.Exchange first = h.client().send();
+            assertThat(first.outcome()).isEqualTo(AffinityOutcome.NEW);
+            first.backend().requestStarted();
+            sentToBusy += first.backend() == busy ? 1 : 0;
+        }
+        // Round robin alone pins a quarter of the newcomers to the busy backend too; with the bound, none.
+        if (balanceFactor > 0) {
+            assertThat(sentToBusy).isZero();
+        } else {
+            assertThat(sentToBusy).isGreaterThanOrEqualTo(7);
+        }
     }
 }
