@@ -103,10 +103,18 @@ final class PoolSettings {
                     .append(", address: 127.0.0.1:").append(9001 + i).append(" }\n");
         }
         LoadBalancerConfig config;
+        List<String> warnings = new ArrayList<>();
         try {
-            config = ConfigLoader.parse(yaml.toString(), file, System.getenv());
+            config = ConfigLoader.parse(yaml.toString(), file, System.getenv(), warnings::add);
         } catch (ConfigException e) {
             throw relocate(e, entry, file);
+        }
+        for (String warning : warnings) {
+            // A setting the strategy never reads would label a run with something it did not measure. The affinity
+            // secret the lab adds to every pool is not the scenario's.
+            if (warning.contains(": ignored: ") && (hasAffinity || !warning.contains("pools." + POOL + ".affinity:"))) {
+                throw relocate(new ConfigException(warning), entry, file);
+            }
         }
         return config.pools().get(POOL);
     }

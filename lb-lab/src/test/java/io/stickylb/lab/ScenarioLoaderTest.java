@@ -130,6 +130,10 @@ class ScenarioLoaderTest {
                         "failover.yaml:1: name: '../escaped' (expected 1-64 letters, digits, '.', '_' or '-'"),
                 Arguments.of("name: failover", "name: ..", "failover.yaml:1: name: '..' (expected"),
                 Arguments.of("name: ip-modulo", "name: ..", "failover.yaml:17: strategies[3].name: '..' (expected"),
+                // A run labelled with a setting its strategy never reads would report something it did not measure.
+                Arguments.of("strategy: ip-hash, hash: modulo", "strategy: round-robin, hash: modulo",
+                        "failover.yaml:17: strategies[3].hash: ignored: strategy is round-robin, and hash applies only"
+                                + " to ip-hash and header-hash"),
                 Arguments.of("nat-groups: 0", "nat-groups: 2001",
                         "failover.yaml:11: clients.nat-groups: 2001 clients per address, but there are only 2000"));
     }
