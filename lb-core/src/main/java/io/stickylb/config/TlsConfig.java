@@ -16,9 +16,9 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -30,6 +30,9 @@ import java.util.Objects;
 public record TlsConfig(Path certificate, Path key, List<String> protocols, SslContext context) {
 
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    private static final String BEGIN_CERTIFICATE = "-----BEGIN CERTIFICATE-----";
+    private static final String END_CERTIFICATE = "-----END CERTIFICATE-----";
 
     public TlsConfig {
         Objects.requireNonNull(certificate, "certificate");
@@ -81,20 +84,62 @@ public record TlsConfig(Path certificate, Path key, List<String> protocols, SslC
     }
 
     private static List<? extends Certificate> certificates(Path file) {
-        byte[] bytes = read(file, false);
-        if (!new String(bytes, StandardCharsets.US_ASCII).contains("-----BEGIN CERTIFICATE-----")) {
+        String pem = new String(read(file, false), StandardCharsets.US_ASCII);
+        // Only the certificate blocks: a file that also holds the key (HAProxy's crt, allowed by nginx) is fine, and
+        // the JDK's parser fails on a key block with "signed fields invalid".
+        StringBuilder blocks = new StringBuilder();
+        int at = 0;
+        int begin;
+        while ((begin = pem.indexOf(BEGIN_CERTIFICATE, at)) >= 0) {
+            int end = pem.indexOf(END_CERTIFICATE, begin);
+            if (end < 0) {
+                break; // an unfinished block: the parser below names the problem
+            }
+            at = end + END_CERTIFICATE.length();
+            blocks.append(pem, begin, at).append('\n');
+        }
+        if (begin >= 0) {
+            blocks.append(pem, begin, pem.length());
+        }
+        if (blocks.isEmpty()) {
             throw new BadFileException(file + ": no certificate in it (expected PEM, BEGIN CERTIFICATE)", false, null);
         }
-        try (InputStream in = new java.io.ByteArrayInputStream(bytes)) {
-            Collection<? extends Certificate> all = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (all.isEmpty()) {
-                throw new BadFileException(file + ": no certificate in it (expected PEM, BEGIN CERTIFICATE)", false,
-                        null);
-            }
-            return List.copyOf(all);
+        List<? extends Certificate> chain;
+        try (InputStream in = new java.io.ByteArrayInputStream(blocks.toString().getBytes(StandardCharsets.US_ASCII))) {
+            chain = List.copyOf(CertificateFactory.getInstance("X.509").generateCertificates(in));
         } catch (GeneralSecurityException | IOException e) {
             throw new BadFileException(file + ": not a PEM certificate chain (" + rootMessage(e) + ")", false, e);
         }
+        checkOrder(file, chain);
+        return chain;
+    }
+
+    /**
+     * The JDK's key store takes a chain only in order, each certificate issued by the next, without repeats; it
+     * refuses any other as "Certificate chain is not valid", which Netty reports against the key. Said here, the
+     * operator is pointed at the certificate file and at the two certificates that do not follow each other.
+     */
+    private static void checkOrder(Path file, List<? extends Certificate> chain) {
+        for (int i = 1; i < chain.size(); i++) {
+            if (chain.subList(0, i).contains(chain.get(i))) {
+                throw new BadFileException(file + ": certificate " + (i + 1) + " (" + subject(chain.get(i))
+                        + ") appears twice (expected the server's certificate first, then each issuer once)", false,
+                        null);
+            }
+        }
+        for (int i = 0; i + 1 < chain.size(); i++) {
+            X509Certificate cert = (X509Certificate) chain.get(i);
+            if (!cert.getIssuerX500Principal().equals(((X509Certificate) chain.get(i + 1)).getSubjectX500Principal())) {
+                throw new BadFileException(file + ": certificate " + (i + 2) + " (" + subject(chain.get(i + 1))
+                        + ") is not the issuer of certificate " + (i + 1) + " (" + subject(cert) + ", issued by "
+                        + cert.getIssuerX500Principal() + "); expected the server's certificate first, then each"
+                        + " issuer in turn", false, null);
+            }
+        }
+    }
+
+    private static String subject(Certificate cert) {
+        return ((X509Certificate) cert).getSubjectX500Principal().getName();
     }
 
     /**

@@ -8,6 +8,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
@@ -25,6 +27,8 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
     private final Channel peer;
     private final Tunnel tunnel;
     private final boolean fromClient;
+    /** This side said it sends no more: its FIN, or a TLS client's close_notify (then usually its FIN too). */
+    private boolean inputEnded;
 
     /** {@code fromClient}: this handler reads the client's channel and writes to the backend's. */
     TunnelHandler(Channel peer, Tunnel tunnel, boolean fromClient) {
@@ -78,27 +82,47 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
         if (evt == GracefulShutdown.EVENT) {
             return; // open tunnels are closed with every client connection once in-flight requests are done
         }
-        if (evt == ChannelInputShutdownEvent.INSTANCE) {
-            halfClosed();
+        // A TLS client may end its side with close_notify alone and wait for the backend's answer before its FIN
+        // (TLS 1.3 half-close); nothing more can come from it either way, so both say the same.
+        if (evt == ChannelInputShutdownEvent.INSTANCE
+                || evt instanceof SslCloseCompletionEvent closeNotify && closeNotify.isSuccess()) {
+            if (!inputEnded) {
+                inputEnded = true;
+                halfClosed();
+            }
             return;
         }
         ctx.fireUserEventTriggered(evt);
     }
 
     /**
-     * This side sent its FIN: pass it on once what it sent has gone out, and keep the other direction open until that
-     * side is done too (then the tunnel closes). A transport without half-closes ends the tunnel as before.
+     * This side sent its FIN (or close_notify): pass it on once what it sent has gone out, and keep the other
+     * direction open until that side is done too (then the tunnel closes). A transport without half-closes ends the
+     * tunnel as before.
      */
     private void halfClosed() {
-        if (!(peer instanceof DuplexChannel duplexPeer) || !peer.isActive() || duplexPeer.isInputShutdown()) {
+        TunnelHandler other = peer.pipeline().get(TunnelHandler.class);
+        if (!(peer instanceof DuplexChannel duplexPeer) || !peer.isActive() || duplexPeer.isInputShutdown()
+                || other != null && other.inputEnded) {
             tunnel.close();
             return;
         }
+        SslHandler tls = peer.pipeline().get(SslHandler.class);
         peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-            if (f.isSuccess()) {
+            if (!f.isSuccess()) {
+                tunnel.close();
+            } else if (tls == null) {
                 duplexPeer.shutdownOutput();
             } else {
-                tunnel.close();
+                // To a TLS client a FIN without close_notify is a truncation (RFC 8446 §6.1): OpenSSL then fails its
+                // next write, so the client could not answer the backend's WebSocket Close.
+                tls.closeOutbound().addListener(sent -> {
+                    if (sent.isSuccess()) {
+                        duplexPeer.shutdownOutput();
+                    } else {
+                        tunnel.close();
+                    }
+                });
             }
         });
         log.debug("tunnel {}: the {} half-closed", tunnel, fromClient ? "client" : "backend");

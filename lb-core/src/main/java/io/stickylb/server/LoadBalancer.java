@@ -413,7 +413,8 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
 
     /**
      * Adds every accepted client channel to the group, so shutdown can reach idle keep-alive connections, and refuses
-     * connections beyond {@code limits.max-connections} with a 503 (existing connections are unaffected).
+     * connections beyond {@code limits.max-connections} with a 503, or on a TLS listener a close (existing connections
+     * are unaffected).
      */
     private static final class ClientTracker extends io.netty.channel.ChannelInitializer<SocketChannel> {
         private static final byte[] OVERLOADED = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
@@ -438,6 +439,12 @@ public final class LoadBalancer implements AutoCloseable, AdminTarget {
             int limit = runtime.config().limits().maxConnections();
             if (!connections.tryOpen(limit)) {
                 connections.refused(ch.remoteAddress(), limit, ch.eventLoop());
+                if (runtime.config().tls() != null) {
+                    // A TLS client reads a plain-text 503 as a broken record ("wrong version number"), as if the port
+                    // did not speak TLS; a handshake to send it in would spend CPU just when the proxy is overloaded.
+                    ch.close();
+                    return;
+                }
                 ch.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(OVERLOADED))
                         .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
                 return;

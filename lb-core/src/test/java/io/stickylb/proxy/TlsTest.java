@@ -2,7 +2,26 @@ package io.stickylb.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.stickylb.config.ConfigException;
 import io.stickylb.config.ConfigLoader;
 import io.stickylb.config.LoadBalancerConfig;
@@ -11,12 +30,14 @@ import io.stickylb.server.LoadBalancer;
 import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
+import io.stickylb.testing.WsWire;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -24,6 +45,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
@@ -170,6 +192,137 @@ class TlsTest {
         }
     }
 
+    /**
+     * A backend that half-closes a tunnel (its WebSocket Close, then FIN) must reach a TLS client as close_notify,
+     * then FIN: a bare FIN reads as a truncation, after which OpenSSL fails the client's next write, its own Close.
+     * TLS 1.3 keeps the other direction open (RFC 8446 §6.1).
+     */
+    @Test
+    void aBackendsHalfCloseReachesATlsClientAsCloseNotifyAndTheClientCanStillAnswer() throws Exception {
+        java.util.concurrent.CompletableFuture<String> heard = new java.util.concurrent.CompletableFuture<>();
+        try (FakeBackend ws = new FakeBackend((req, out, s) -> {
+            out.write((SWITCHING + "bye").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            s.shutdownOutput();
+            heard.complete(new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1));
+            return false;
+        }); NettyTlsClient client = new NettyTlsClient()) {
+            lb = new LoadBalancer(TestConfigs.roundRobin(ws.port()).withTls(tls("one"))).start();
+            client.connect(lb.port());
+            client.send(WsWire.handshake("/ws", ""));
+            client.inputEnded.get(5, TimeUnit.SECONDS);
+            assertThat(client.received.toString()).startsWith("HTTP/1.1 101 ").endsWith("\r\n\r\nbye");
+            assertThat(client.tls.sslCloseFuture().isSuccess()).as("close_notify before the FIN").isTrue();
+            client.send("closing too");
+            client.channel.close().sync();
+            assertThat(heard.get(5, TimeUnit.SECONDS)).isEqualTo("closing too");
+        }
+    }
+
+    /**
+     * A TLS client may end its side of a tunnel with close_notify alone and wait for the other side's before it
+     * closes (TLS 1.3 half-close, as OpenSSL's two-way shutdown does): the backend must hear that as the client's
+     * FIN. It heard nothing, and both connections hung until the tunnel timeout (an hour by default).
+     */
+    @Test
+    void aTlsClientsCloseNotifyIsPassedToTheBackendAsItsFin() throws Exception {
+        try (FakeBackend ws = new FakeBackend((req, out, s) -> {
+            out.write(SWITCHING.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String heard = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            out.write(("heard " + heard).getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            return false;
+        }); NettyTlsClient client = new NettyTlsClient()) {
+            lb = new LoadBalancer(TestConfigs.roundRobin(ws.port()).withTls(tls("one"))).start();
+            client.connect(lb.port());
+            client.send(WsWire.handshake("/ws", ""));
+            await().atMost(Duration.ofSeconds(5)).until(() -> client.received.toString().endsWith("\r\n\r\n"));
+            client.send("hello");
+            client.tls.closeOutbound().sync();
+            client.inputEnded.get(5, TimeUnit.SECONDS);
+            assertThat(client.received.toString()).endsWith("\r\n\r\nheard hello");
+            assertThat(client.tls.sslCloseFuture().isSuccess()).as("close_notify back").isTrue();
+        }
+    }
+
+    private static final String SWITCHING = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\n\r\n";
+
+    /** A TLS 1.3 client on Netty, which tells a close_notify from a bare FIN (the JDK's SSLSocket does not). */
+    private static final class NettyTlsClient implements AutoCloseable {
+        private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        final StringBuffer received = new StringBuffer();
+        final java.util.concurrent.CompletableFuture<Void> inputEnded = new java.util.concurrent.CompletableFuture<>();
+        Channel channel;
+        SslHandler tls;
+
+        void connect(int port) throws Exception {
+            SslContext context = SslContextBuilder.forClient().sslProvider(SslProvider.JDK).protocols("TLSv1.3")
+                    .trustManager(InsecureTrustManagerFactory.INSTANCE).build();
+            channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel c) {
+                            c.pipeline().addLast(context.newHandler(c.alloc(), "127.0.0.1", port));
+                            c.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ByteBuf bytes = (ByteBuf) msg;
+                                    received.append(bytes.toString(StandardCharsets.ISO_8859_1));
+                                    bytes.release();
+                                }
+
+                                @Override
+                                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                                    if (evt == ChannelInputShutdownEvent.INSTANCE) {
+                                        inputEnded.complete(null);
+                                    }
+                                }
+                            });
+                        }
+                    }).connect("127.0.0.1", port).sync().channel();
+            tls = channel.pipeline().get(SslHandler.class);
+            tls.handshakeFuture().sync();
+        }
+
+        void send(String text) throws InterruptedException {
+            channel.writeAndFlush(Unpooled.copiedBuffer(text, StandardCharsets.ISO_8859_1)).sync();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /**
+     * A connection over max-connections on the TLS port is closed unanswered: the plain-text 503 the HTTP port sends
+     * would reach a TLS client as a broken record ("wrong version number"), as if the port did not speak TLS.
+     */
+    @Test
+    void aConnectionOverTheLimitOnTheTlsPortIsClosedWithoutPlainText() throws Exception {
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port()).withTls(tls("one"))
+                .withLimits(io.stickylb.config.LimitsConfig.DEFAULTS.withMaxConnections(1))).start();
+        try (java.net.Socket held = new java.net.Socket("127.0.0.1", lb.port())) {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> lb.clients().open() == 1);
+            try (java.net.Socket refused = new java.net.Socket("127.0.0.1", lb.port())) {
+                refused.setSoTimeout(5000);
+                byte[] received;
+                try {
+                    received = refused.getInputStream().readAllBytes();
+                } catch (java.net.SocketException reset) {
+                    received = new byte[0];
+                }
+                assertThat(new String(received, StandardCharsets.ISO_8859_1)).isEmpty();
+            }
+            assertThat(lb.clients().refused()).isEqualTo(1);
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> lb.clients().open() == 0);
+        assertThat(presentedSubject()).isEqualTo("CN=stickylb test one");
+    }
+
     /** The start's log line is what an operator copies into a browser or a health check: it must say https. */
     @Test
     void theListeningLineNamesHttps() {
@@ -247,6 +400,49 @@ class TlsTest {
         }
         assertThat(error(dir, "tls:\n  certificate: site.crt\n" + pools))
                 .isEqualTo("bad.yaml:2: tls.key: missing required key");
+    }
+
+    /**
+     * A chain the JDK cannot take (out of order, or a certificate twice, as when cert.pem and fullchain.pem are put
+     * together) is the certificate file's fault; it was reported against the key as "not a usable private key".
+     */
+    @Test
+    void aChainOutOfOrderOrWithARepeatIsAnErrorNamingTheCertificateFile(@TempDir Path dir) throws Exception {
+        Files.copy(file("leaf.key"), dir.resolve("site.key"));
+        String leaf = Files.readString(file("leaf.crt"));
+        String ca = Files.readString(file("ca.crt"));
+        String pools = "pools: { app: { backends: [ { id: b1, address: \"127.0.0.1:1\" } ] } }\n";
+        String yaml = "tls:\n  certificate: site.crt\n  key: site.key\n" + pools;
+
+        Files.writeString(dir.resolve("site.crt"), ca + leaf);
+        assertThat(error(dir, yaml)).isEqualTo("bad.yaml:2: tls.certificate: " + dir.resolve("site.crt")
+                + ": certificate 2 (CN=stickylb test leaf) is not the issuer of certificate 1 (CN=stickylb test ca,"
+                + " issued by CN=stickylb test ca); expected the server's certificate first, then each issuer in turn");
+        Files.writeString(dir.resolve("site.crt"), leaf + leaf + ca);
+        assertThat(error(dir, yaml)).isEqualTo("bad.yaml:2: tls.certificate: " + dir.resolve("site.crt")
+                + ": certificate 2 (CN=stickylb test leaf) appears twice (expected the server's certificate first,"
+                + " then each issuer once)");
+
+        Files.writeString(dir.resolve("site.crt"), leaf + ca);
+        assertThat(ConfigLoader.load(writeConfig(dir, yaml)).tls().certificate()).isEqualTo(dir.resolve("site.crt"));
+    }
+
+    /** One PEM file holding the certificate and its key, as HAProxy's crt takes it and nginx allows, is served. */
+    @Test
+    void oneFileWithTheCertificateAndTheKeyServes(@TempDir Path dir) throws Exception {
+        Path combined = dir.resolve("site.pem");
+        Files.writeString(combined, Files.readString(file("one.key")) + Files.readString(file("one.crt")));
+        start(TlsConfig.load(combined, combined, TlsConfig.DEFAULT_PROTOCOLS));
+        assertThat(presentedSubject()).isEqualTo("CN=stickylb test one");
+        Files.writeString(combined, Files.readString(file("one.crt")) + Files.readString(file("one.key")));
+        lb.reload(lb.config().withTls(TlsConfig.load(combined, combined, TlsConfig.DEFAULT_PROTOCOLS)));
+        assertThat(presentedSubject()).isEqualTo("CN=stickylb test one");
+    }
+
+    private static Path writeConfig(Path dir, String yaml) throws IOException {
+        Path file = dir.resolve("good.yaml");
+        Files.writeString(file, yaml);
+        return file;
     }
 
     private static String error(Path dir, String yaml) throws IOException {
