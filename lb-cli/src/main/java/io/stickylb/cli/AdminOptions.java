@@ -25,7 +25,8 @@ final class AdminOptions {
     }
 
     @Option(names = "--admin", paramLabel = "URL", defaultValue = DEFAULT_URL, converter = UrlConverter.class,
-            description = "The admin API of the running instance (default: ${DEFAULT-VALUE}).")
+            // The URL on a line of its own: the help's line breaking would otherwise split it after "http:".
+            description = "The admin API of the running instance%n(default: ${DEFAULT-VALUE}).")
     URI admin;
 
     @Option(names = "--token", paramLabel = "TOKEN", defaultValue = "${env:" + TOKEN_ENV + "}",

@@ -46,6 +46,16 @@ class SubcommandsTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"status --help", "reload --help", "backend drain --help", "backend enable --help",
+        "backend maintenance --help", "backend weight --help"})
+    void theDefaultAdminUrlIsPrintedWholeInEveryAdminCommandsHelp(String args) {
+        Cli.Result help = Cli.run(args.split(" "));
+
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains(" http://127.0.0.1:9090)");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"run --help", "validate --help", "demo --help", "status --help", "backend --help",
         "reload --help", "experiment --help", "run --bogus", "validate", "status --interval 0s", "backend nope"})
     void aSubcommandAnswersAloneExactlyAsBesideTheOthers(String args) {
