@@ -119,8 +119,10 @@ final class Exchange implements ConnectionWaiter {
         this.connections = runtime.connections().forLoop(client.channel().eventLoop());
         InetAddress clientAddress = upstreams.clientAddresses().resolve(peer, request.headers());
         this.rctx = new RequestContext(pool, request, clientAddress);
-        boolean retriable = poolConfig.retry().retries() > 0
-                && (RetryPolicy.isIdempotent(method) || poolConfig.retry().retryNonIdempotent());
+        // An idempotent body is held even with retries: 0: a pooled connection the backend closed as the request
+        // went out is replayed on a fresh connection to the same backend, which is no retry elsewhere.
+        boolean retriable = RetryPolicy.isIdempotent(method)
+                || poolConfig.retry().retries() > 0 && poolConfig.retry().retryNonIdempotent();
         // A request without a body needs nothing held to be sent again.
         this.replay = retriable && request.hasBody() ? new ReplayBuffer(poolConfig.retry().bufferBytes()) : null;
         this.clientIp = peerIp;
