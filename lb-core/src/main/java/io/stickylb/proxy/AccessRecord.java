@@ -2,7 +2,8 @@ package io.stickylb.proxy;
 
 /**
  * What the access log says about one request: client, request line, route target, backend, affinity decision,
- * status, bytes, time to the response head from the backend and total time (milliseconds, -1 when unknown), and
+ * status, bytes, time to the response head from the backend and total time (milliseconds, -1 when unknown; any text
+ * not known is null: {@code -} in text, {@code null} in JSON), and
  * {@code end}: null when the exchange ended with its answer, else why not: {@code client-closed}, {@code
  * client-stalled}, {@code shutdown}, {@code request-<status>}, a 503's {@code no-backend}, {@code queue-timeout} or
  * {@code affinity-refused}, or the backend failure behind a 502/504 or a cut answer ({@code connect}, {@code reset},
@@ -18,7 +19,7 @@ public record AccessRecord(
      * {@code \xHH}, as nginx does; a target that was forwarded never holds one.
      */
     public String toText() {
-        return client + " \"" + quoted(method) + " " + quoted(uri) + "\" " + status + " " + bytesOut
+        return client + " \"" + quoted(nz(method)) + " " + quoted(nz(uri)) + "\" " + status + " " + bytesOut
                 + " pool=" + nz(pool) + " backend=" + nz(backend) + " affinity=" + nz(affinity)
                 + String.format(java.util.Locale.ROOT, " upstream_ms=%.1f total_ms=%.1f", upstreamMs, totalMs)
                 + " end=" + nz(end);

@@ -180,6 +180,10 @@ final class Exchange implements ConnectionWaiter {
         backend = b;
         backendCounted = true;
         b.requestStarted();
+        obtainOrWait(b, mayReuse);
+    }
+
+    private void obtainOrWait(Backend b, boolean mayReuse) {
         // Requests already in line for this backend's connections go first.
         if (connections.hasWaiters(b) || !obtainConnection(b, mayReuse)) {
             waitForConnection(b);
@@ -709,13 +713,15 @@ final class Exchange implements ConnectionWaiter {
         }
         cancelResponseTimer();
         Backend failed = backend;
-        endBackend();
         boolean held = bodyHeld();
         if (reused && held && RetryPolicy.isIdempotent(method)) {
-            // A pooled connection the backend had already closed: not the backend's fault, try a fresh one.
-            connectTo(failed, false);
+            // A pooled connection the backend had already closed: not the backend's fault, try a fresh one. Still
+            // the one request to it, in flight and counted once: dispatched twice, it would show on /metrics as a
+            // request that got neither an answer nor an error.
+            obtainOrWait(failed, false);
             return;
         }
+        endBackend();
         recordFailure(failed, ErrorKind.RESET);
         if (RetryPolicy.mayRetry(poolConfig.retry(), ErrorKind.RESET, method, held, attempts)) {
             retryElsewhere(failed);

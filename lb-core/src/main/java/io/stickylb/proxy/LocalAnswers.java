@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.NetUtil;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.atomic.LongAdder;
@@ -50,15 +51,27 @@ public final class LocalAnswers {
         AccessLog log = runtime.accessLog();
         if (log.enabled()) {
             boolean known = request != null && request.decoderResult().isSuccess();
-            String ip = clientIp(ProxyProtocolHandler.clientAddress(client));
-            log.log(new AccessRecord(ip, known ? request.method().name() : "-", known ? request.uri() : "-", null, null,
-                    null, code, ErrorResponses.bodyBytes(status, known && request.method().equals(HttpMethod.HEAD)),
-                    -1, -1, null));
+            String ip = clientIp(runtime, ProxyProtocolHandler.clientAddress(client), known ? request : null);
+            String method = known ? request.method().name() : null;
+            String target = known ? request.uri() : null;
+            log.log(new AccessRecord(ip, method, target, null, null, null, code,
+                    ErrorResponses.bodyBytes(status, known && request.method().equals(HttpMethod.HEAD)), -1, -1, null));
         }
     }
 
-    private static String clientIp(SocketAddress address) {
-        return address instanceof InetSocketAddress a && a.getAddress() != null
-                ? NetUtil.toAddressString(a.getAddress()) : String.valueOf(address);
+    /**
+     * The client as a forwarded request's line names it: behind a trusted proxy, the one its forwarding fields name
+     * ({@code trusted-proxies}), so that a client's refused requests are not all logged as the proxy's. Not for a head
+     * that failed to parse, whose fields cannot be read.
+     */
+    private static String clientIp(ProxyRuntime runtime, SocketAddress address, HttpRequest parsed) {
+        if (!(address instanceof InetSocketAddress a) || a.getAddress() == null) {
+            return String.valueOf(address);
+        }
+        InetAddress peer = a.getAddress();
+        if (parsed != null) {
+            peer = runtime.upstreams().clientAddresses().resolve(peer, parsed.headers());
+        }
+        return NetUtil.toAddressString(peer);
     }
 }

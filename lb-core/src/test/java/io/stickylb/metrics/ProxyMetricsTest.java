@@ -9,8 +9,10 @@ import io.stickylb.testing.FakeBackend;
 import io.stickylb.testing.RawHttp;
 import io.stickylb.testing.TestConfigs;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -80,6 +82,37 @@ public class ProxyMetricsTest {
                 assertThat(m).containsEntry(
                         "stickylb_backend_responses_total{backend=\"b1\",class=\"4xx\",pool=\"app\"}", 2.0);
                 assertThat(m).containsEntry("stickylb_local_responses_total{status=\"413\"}", 0.0);
+            } finally {
+                lb.close();
+            }
+        }
+    }
+
+    @Test
+    void aRequestSentAgainOnAFreshConnectionAfterAStalePooledOneIsCountedOnce() throws IOException {
+        AtomicInteger stale = new AtomicInteger();
+        // The pooled connection closes as the second request reaches it (the backend's keep-alive timeout racing
+        // the request): the proxy sends the request again on a new connection, to the same backend.
+        try (FakeBackend b1 = new FakeBackend((req, out, s) -> {
+            if (req.requestLine().startsWith("GET /second ") && stale.getAndIncrement() == 0) {
+                return false;
+            }
+            out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
+            return true;
+        })) {
+            LoadBalancer lb = new LoadBalancer(TestConfigs.roundRobin(b1.port())).start();
+            try {
+                try (RawHttp c = new RawHttp(lb.port())) {
+                    assertThat(c.send("GET /first HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+                    assertThat(c.send("GET /second HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+                }
+                assertThat(b1.requests()).hasSize(3);
+                // Before, the second request was counted twice: three requests, two answers, no error or retry.
+                Map<String, Double> m = parse(lb.metrics().scrape());
+                assertThat(m).containsEntry("stickylb_backend_requests_total{backend=\"b1\",pool=\"app\"}", 2.0);
+                assertThat(m).containsEntry(
+                        "stickylb_backend_responses_total{backend=\"b1\",class=\"2xx\",pool=\"app\"}", 2.0);
+                assertThat(m).containsEntry("stickylb_backend_in_flight{backend=\"b1\",pool=\"app\"}", 0.0);
             } finally {
                 lb.close();
             }

@@ -3,8 +3,11 @@ package io.stickylb.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.stickylb.backend.AdminState;
 import io.stickylb.config.AccessLogConfig;
+import io.stickylb.config.CidrRange;
 import io.stickylb.config.LimitsConfig;
 import io.stickylb.config.LoadBalancerConfig;
 import io.stickylb.config.RouteConfig;
@@ -34,6 +37,33 @@ class LocalAnswersTest {
             backend.close();
         }
         lines.close();
+    }
+
+    @Test
+    void aRequestAnsweredLocallyBehindATrustedProxyIsLoggedWithTheClientItNames() throws Exception {
+        backend = FakeBackend.ok("fine");
+        LoadBalancerConfig base = TestConfigs.roundRobin(backend.port());
+        LoadBalancerConfig config = new LoadBalancerConfig(null, base.listen(), base.workers(), base.pools(),
+                List.of(new RouteConfig("*", "/app", "app")), List.of(CidrRange.parse("127.0.0.0/8")), null,
+                AccessLogConfig.DEFAULTS, base.limits(), base.shutdownTimeout());
+        lb = new LoadBalancer(config).start();
+        String xff = "X-Forwarded-For: 203.0.113.7\r\n";
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET /app HTTP/1.1\r\nHost: h\r\n" + xff + "\r\n").read().status()).isEqualTo(200);
+            assertThat(c.send("GET /elsewhere HTTP/1.1\r\nHost: h\r\n" + xff + "\r\n").read().status())
+                    .isEqualTo(404);
+            assertThat(c.send("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n" + xff + "\r\n").read().status())
+                    .isEqualTo(405);
+        }
+        try (RawHttp c = new RawHttp(lb.port())) {
+            // A head that does not parse has no fields to believe: the proxy's own address it is.
+            assertThat(c.send("GET /app HTTP/1.1\r\nHost: h\r\n" + xff + "Bad Field: x\r\n\r\n").read().status())
+                    .isEqualTo(400);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 4);
+        // Before, the 404 and 405 were logged as 127.0.0.1, the proxy's address, beside the same client's 200.
+        assertThat(lines.lines()).map(l -> l.substring(0, l.indexOf(' '))).containsExactly(
+                "203.0.113.7", "203.0.113.7", "203.0.113.7", "127.0.0.1");
     }
 
     @Test
@@ -139,5 +169,32 @@ class LocalAnswersTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 1);
         assertThat(lines.lines().get(0)).isEqualTo("127.0.0.1 \"GET /a\\x22b\\x5Cc\" 400 16 pool=- backend=- affinity=-"
                 + " upstream_ms=-1.0 total_ms=-1.0 end=-");
+    }
+
+    @Test
+    void jsonLinesOfLocalAnswersParseAndSayNullForWhatIsNotKnown() throws Exception {
+        backend = FakeBackend.ok("fine");
+        lb = new LoadBalancer(TestConfigs.roundRobin(backend.port())
+                .withAccessLog(new AccessLogConfig(true, AccessLogConfig.Format.JSON))).start();
+
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET /a\"b\\c HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(400);
+        }
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET /\u00e9 HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(400);
+        }
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> lines.size() == 2);
+        ObjectMapper json = new ObjectMapper();
+        JsonNode refused = json.readTree(lines.lines().get(0));
+        assertThat(refused.get("method").asText()).isEqualTo("GET");
+        assertThat(refused.get("uri").asText()).isEqualTo("/a\"b\\c");
+        // A head that failed to parse has no method or target; before, JSON said "-", a valid method name, beside
+        // the null of every other field not known.
+        JsonNode malformed = json.readTree(lines.lines().get(1));
+        assertThat(malformed.get("method").isNull()).as(malformed.toString()).isTrue();
+        assertThat(malformed.get("uri").isNull()).as(malformed.toString()).isTrue();
+        assertThat(malformed.get("pool").isNull()).isTrue();
+        assertThat(malformed.get("status").asInt()).isEqualTo(400);
     }
 }
