@@ -44,7 +44,8 @@ public final class SampleBackendMain implements Callable<Integer> {
             description = "Address to bind (default: ${DEFAULT-VALUE}).")
     private String host;
 
-    @Option(names = "--jvm-route", description = "Appended to session ids as .ROUTE, like Tomcat's jvmRoute.")
+    @Option(names = "--jvm-route",
+            description = "Appended to session ids as .ROUTE, like Tomcat's jvmRoute (letters, digits, '_', '-').")
     private String jvmRoute;
 
     @Option(names = "--session-store", defaultValue = SessionStores.MEMORY,

@@ -6,6 +6,7 @@ import io.stickylb.sample.session.SessionStore;
 import io.stickylb.sample.session.SessionStores;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * How to run one {@link SampleBackend}; build it with {@link #builder(String)}, whose defaults are loopback, a free
@@ -31,6 +32,7 @@ public record SampleBackendOptions(String id, String host, int port, String jvmR
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final Duration DEFAULT_SESSION_TTL = Duration.ofMinutes(30);
+    private static final Pattern JVM_ROUTE = Pattern.compile("[A-Za-z0-9_-]+");
 
     public SampleBackendOptions {
         if (id == null || id.isBlank()) {
@@ -40,8 +42,10 @@ public record SampleBackendOptions(String id, String host, int port, String jvmR
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " (expected: 0..65535)");
         }
-        if (jvmRoute != null && (jvmRoute.isBlank() || jvmRoute.contains(".") || jvmRoute.contains(";"))) {
-            throw new IllegalArgumentException("jvm route '" + jvmRoute + "' must be non-blank without '.' or ';'");
+        // The route ends up in a Set-Cookie value (RFC 6265 cookie-octets, no space or comma) and must match a
+        // stickylb route name; a '.' would be taken for the start of the route when the id is stripped.
+        if (jvmRoute != null && !JVM_ROUTE.matcher(jvmRoute).matches()) {
+            throw new IllegalArgumentException("jvm route '" + jvmRoute + "' (expected: letters, digits, '_' or '-')");
         }
         if (sharedStore == null) {
             SessionStores.validate(sessionStore);

@@ -4,12 +4,15 @@ import static io.stickylb.sample.testing.TestHttp.get;
 import static io.stickylb.sample.testing.TestHttp.json;
 import static io.stickylb.sample.testing.TestHttp.sessionCookie;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class SessionsTest {
 
@@ -112,6 +115,14 @@ class SessionsTest {
         HttpResponse<String> foreign = get(url + "/", "Cookie", "JSESSIONID=0123456789ABCDEF0123456789ABCDEF.r2");
         assertThat(json(foreign).get("sessionLost").asBoolean()).isTrue();
         assertThat(sessionCookie(foreign)).endsWith(".r1");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a b", "a,b", "a\"b", "a\\b", "r\u00e9", "a.b", "a;b", " "})
+    void jvmRouteThatCannotGoInACookieValueIsRefused(String route) {
+        assertThatThrownBy(() -> SampleBackendOptions.builder("b1").jvmRoute(route).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("expected: letters, digits, '_' or '-'");
     }
 
     @Test
