@@ -114,6 +114,11 @@ final class Scalars {
             throw new IllegalArgumentException("'" + text + "' is not a valid " + what
                     + " (expected 1-64 letters, digits, '.', '_' or '-')");
         }
+        if (text.equals(".") || text.equals("..")) {
+            // Names go into admin API paths (/api/pools/NAME/...), where clients collapse dot segments.
+            throw new IllegalArgumentException("'" + text + "' is not a valid " + what
+                    + " (a dot segment in an admin API path; expected 1-64 letters, digits, '.', '_' or '-')");
+        }
         return text;
     }
 

@@ -157,6 +157,16 @@ class ConfigLoaderErrorTest {
                         "pools:\n  \"my pool\": { backends: [ { id: b1, address: \"h:1\" } ] }\n",
                         "bad.yaml:2: pools.my pool: 'my pool' is not a valid pool name"
                                 + " (expected 1-64 letters, digits, '.', '_' or '-')"),
+                arguments("a backend id that is a dot segment", """
+                        pools:
+                          app:
+                            backends: [ { id: "..", address: "localhost:1" } ]
+                        """, "bad.yaml:3: pools.app.backends[0].id: '..' is not a valid backend id (a dot segment in"
+                                + " an admin API path; expected 1-64 letters, digits, '.', '_' or '-')"),
+                arguments("a pool name that is a dot segment",
+                        "pools:\n  \".\": { backends: [ { id: b1, address: \"h:1\" } ] }\n",
+                        "bad.yaml:2: pools..: '.' is not a valid pool name (a dot segment in an admin API path;"
+                                + " expected 1-64 letters, digits, '.', '_' or '-')"),
 
                 // duplicates
                 arguments("duplicate backend id reports the second", """
