@@ -93,9 +93,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 exchange.responseTimedOut();
             }
         });
-        // Keep-alive idle time: armed while no request is in progress, so a long response never counts as idle.
+        // Keep-alive idle time: armed while no request is in progress, so a long response never counts as idle. A
+        // head that started arriving is a request in progress too, bounded by header-timeout (HAProxy's timeout
+        // http-request, nginx's client_header_timeout): closing it as idle would cut a client mid-request, silently.
         this.idleDeadline = new LazyDeadline(ctx.executor(), () -> {
-            if (exchange == null && pending.isEmpty()) {
+            if (exchange == null && pending.isEmpty() && !headArriving()) {
                 close();
             }
         });
@@ -193,8 +195,7 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 // No next request will be served: stop waiting for the body's end, but still let the answer land.
                 lingerClose();
             } else if (exchange == null && pending.isEmpty() && discard == null) {
-                RequestDecoder decoder = ctx.pipeline().get(RequestDecoder.class);
-                if (decoder != null && decoder.headArriving() && !closing && ctx.channel().isActive()) {
+                if (headArriving() && !closing && ctx.channel().isActive()) {
                     // A request is on its way, not idle: let its head arrive (header-timeout still applies) and its
                     // answer go out with Connection: close. Counted like a gentle close, so the drain waits for it.
                     if (!lingerCounted) {
@@ -540,6 +541,11 @@ public final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /** The request head did not arrive in time (header-timeout): 408, then the same gentle close as other errors. */
     void headTimedOut() {
         sendAndClose(HttpResponseStatus.REQUEST_TIMEOUT);
+    }
+
+    private boolean headArriving() {
+        RequestDecoder decoder = ctx.pipeline().get(RequestDecoder.class);
+        return decoder != null && decoder.headArriving();
     }
 
     /** True while a request is being proxied on this connection. */

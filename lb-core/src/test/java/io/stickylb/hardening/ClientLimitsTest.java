@@ -186,6 +186,24 @@ class ClientLimitsTest {
     }
 
     @Test
+    void aHeadArrivingSlowlyButWithinTheHeadTimeoutIsNotClosedAsIdle() throws Exception {
+        // The head takes three idle timeouts to arrive, well within the head timeout: from its first byte the
+        // connection is receiving a request, not idle, and header-timeout alone bounds it.
+        restartProxy(Duration.ofSeconds(10), Duration.ofMillis(500));
+        try (RawHttp c = new RawHttp(lb.port())) {
+            assertThat(c.send("GET / HTTP/1.1\r\nHost: h\r\n\r\n").read().status()).isEqualTo(200);
+            c.send("GET / HTTP/1.1\r\n");
+            for (int i = 0; i < 6; i++) {
+                Thread.sleep(250);
+                c.send("X-" + i + ": a\r\n");
+            }
+            RawHttp.Response r = c.send("Host: h\r\n\r\n").read();
+            assertThat(r).as("an answer (none: the connection was closed as idle mid-head)").isNotNull();
+            assertThat(r.status()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aConnectionWhoseRequestsAreAnswered404IsBusyNotIdle() throws Exception {
         lb.close(Duration.ofSeconds(1));
         LimitsConfig limits = new LimitsConfig(8192, 16384, 100, 1000, Duration.ofMillis(400), Duration.ofMillis(800),
