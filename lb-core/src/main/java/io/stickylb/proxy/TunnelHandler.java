@@ -88,7 +88,13 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
                 || evt instanceof SslCloseCompletionEvent closeNotify && closeNotify.isSuccess()) {
             if (!inputEnded) {
                 inputEnded = true;
-                halfClosed();
+                if (evt == ChannelInputShutdownEvent.INSTANCE) {
+                    halfClosed();
+                } else {
+                    // The TLS handler reports close_notify while it still holds the data decoded before it in the
+                    // same read: acting after this read, that data is relayed first.
+                    ctx.executor().execute(this::halfClosed);
+                }
             }
             return;
         }
@@ -104,7 +110,13 @@ final class TunnelHandler extends ChannelInboundHandlerAdapter {
         TunnelHandler other = peer.pipeline().get(TunnelHandler.class);
         if (!(peer instanceof DuplexChannel duplexPeer) || !peer.isActive() || duplexPeer.isInputShutdown()
                 || other != null && other.inputEnded) {
-            tunnel.close();
+            if (peer.isActive()) {
+                // Bytes read with this side's end are written but flushed only at the read's end (a close_notify is
+                // decoded in the same read as the data before it): flushed first, they are not lost in the close.
+                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> tunnel.close());
+            } else {
+                tunnel.close();
+            }
             return;
         }
         SslHandler tls = peer.pipeline().get(SslHandler.class);
