@@ -43,4 +43,9 @@ final class AffinityState {
         this.clientKey = clientKey;
         this.unpinned = null;
     }
+
+    /** A verified token, or one of ours that expired: a carrier reads no further cookie pairs. */
+    boolean settled() {
+        return token != null || unpinned == AffinityOutcome.EXPIRED;
+    }
 }

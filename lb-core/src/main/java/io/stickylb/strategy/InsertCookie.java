@@ -5,7 +5,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.stickylb.config.AffinityConfig;
-import io.stickylb.routing.AffinityOutcome;
 
 /**
  * {@code insert} mode: stickylb's own cookie ({@code LB_ROUTE}) holds a signed token naming the backend. The cookie
@@ -37,7 +36,7 @@ final class InsertCookie implements AffinityCarrier {
         readPairs(header, state);
         // RFC 6265 §5.4 has user agents send one Cookie header, but a gateway from HTTP/2 may pass its crumbs as
         // several (RFC 9113 §8.2.3): a foreign or empty pair in one must not hide ours in another.
-        if (!settled(state)) {
+        if (!state.settled()) {
             for (String other : CookieHeaders.afterFirst(headers)) {
                 readPairs(other, state);
             }
@@ -54,15 +53,10 @@ final class InsertCookie implements AffinityCarrier {
         }
         // Even an empty "LB_ROUTE=" is no affinity but still ours to remove.
         state.strip = true;
-        for (long r = CookieHeaders.value(header, name); r >= 0 && !settled(state);
+        for (long r = CookieHeaders.value(header, name); r >= 0 && !state.settled();
                 r = CookieHeaders.value(header, name, CookieHeaders.end(r) + 1)) {
             issuer.read(header, CookieHeaders.start(r), CookieHeaders.end(r), state);
         }
-    }
-
-    /** A verified token, or one of ours that expired: later pairs are not read. */
-    private static boolean settled(AffinityState state) {
-        return state.token != null || state.unpinned == AffinityOutcome.EXPIRED;
     }
 
     @Override

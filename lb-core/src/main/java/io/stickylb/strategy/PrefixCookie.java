@@ -5,7 +5,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.stickylb.config.AffinityConfig;
-import io.stickylb.routing.AffinityOutcome;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -48,7 +47,7 @@ final class PrefixCookie implements AffinityCarrier {
         }
         readPairs(header, state);
         // Several Cookie headers (a gateway from HTTP/2, RFC 9113 §8.2.3): ours may be in any of them.
-        if (!settled(state)) {
+        if (!state.settled()) {
             for (String other : CookieHeaders.afterFirst(headers)) {
                 readPairs(other, state);
             }
@@ -60,7 +59,7 @@ final class PrefixCookie implements AffinityCarrier {
      * (another deployment's cookie on a shared parent domain) must neither hide ours nor let it through.
      */
     private void readPairs(String header, AffinityState state) {
-        for (long r = CookieHeaders.value(header, name); r >= 0 && !settled(state);
+        for (long r = CookieHeaders.value(header, name); r >= 0 && !state.settled();
                 r = CookieHeaders.value(header, name, CookieHeaders.end(r) + 1)) {
             int start = CookieHeaders.start(r);
             int tilde = header.indexOf(SEPARATOR, start);
@@ -69,11 +68,6 @@ final class PrefixCookie implements AffinityCarrier {
                 issuer.read(header, start, tilde, state);
             }
         }
-    }
-
-    /** A verified token, or one of ours that expired: later pairs are not read. */
-    private static boolean settled(AffinityState state) {
-        return state.token != null || state.unpinned == AffinityOutcome.EXPIRED;
     }
 
     @Override
